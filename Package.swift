@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// numasim — a NUMA multi-node simulator of the Linux 6.1 physical page allocator.
+import PackageDescription
+
+let package = Package(
+    name: "numasim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "numasim", targets: ["numasim"]),
+        .library(name: "NumaTopology", targets: ["NumaTopology"]),
+        .library(name: "NumaCore", targets: ["NumaCore"]),
+        .library(name: "NumaReports", targets: ["NumaReports"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // <numa.h> from Debian's libnuma-dev (libnuma 2.0.16): the host topology source.
+        .systemLibrary(
+            name: "CNuma",
+            path: "Sources/CNuma",
+            pkgConfig: "numa",
+            providers: [.apt(["libnuma-dev"])]
+        ),
+        // Layer 1: machines — nodes, CPUs, memory, SLIT distances, sysctls; parsers and importers.
+        .target(
+            name: "NumaTopology",
+            dependencies: ["CNuma", .product(name: "Yams", package: "Yams")]
+        ),
+        // Layer 2: the kernel model — boot (zones, watermarks, pcp sizing, zonelists) and later the allocator.
+        .target(name: "NumaCore", dependencies: ["NumaTopology"]),
+        // Layer 3: the kernel's text formats and JSON views of the model.
+        .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology"]),
+        .executableTarget(
+            name: "numasim",
+            dependencies: [
+                "NumaTopology", "NumaCore", "NumaReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "NumaSimTests",
+            dependencies: ["NumaTopology", "NumaCore", "NumaReports"],
+            exclude: ["Fixtures"]
+        ),
+    ]
+)

@@ -1,0 +1,31 @@
+/// Zone types per architecture (`enum zone_type`, include/linux/mmzone.h) for Debian's configs.
+///
+/// x86_64: DMA, DMA32, Normal, Movable, Device (CONFIG_ZONE_DEVICE=y, so MAX_NR_ZONES = 5 and
+/// `/proc/zoneinfo` has a `Device` block and 5 `protection:` entries, as the kernel samples show).
+/// i386: DMA, Normal, HighMem, Movable (ZONE_DEVICE needs SPARSEMEM_VMEMMAP, 64-bit only).
+extension Arch {
+    public var zoneNames: [String] {
+        switch self {
+        case .x86_64: return ["DMA", "DMA32", "Normal", "Movable", "Device"]
+        case .i386, .i386PAE: return ["DMA", "Normal", "HighMem", "Movable"]
+        }
+    }
+
+    /// MAX_NR_ZONES
+    public var zoneCount: Int { zoneNames.count }
+
+    /// `sysctl_lowmem_reserve_ratio` defaults: DMA 256, DMA32 256, Normal 32, HighMem 0, Movable 0.
+    public var defaultLowmemReserveRatio: [Int] {
+        switch self {
+        case .x86_64: return [256, 256, 32, 0, 0]
+        case .i386, .i386PAE: return [256, 32, 0, 0]
+        }
+    }
+
+    /// `pageblock_order`: min(HUGETLB_PAGE_ORDER, MAX_ORDER - 1); PMD_SHIFT 21 on x86_64 and
+    /// PAE, 22 on 2-level i386.
+    public var pageblockOrder: Int { self == .i386 ? 10 : 9 }
+
+    /// Memory section size (SECTION_SIZE_BITS): 27 on x86_64, 26 on i386 (sparsemem).
+    public var sectionBytes: UInt64 { self == .x86_64 ? 1 << 27 : 1 << 26 }
+}

@@ -1,0 +1,4 @@
+// Placeholder until the importer lands (same session).
+public enum SysfsImporter {
+    public static func load(path: String = "") throws -> Topology { throw InputError(file: path, "not implemented yet") }
+}

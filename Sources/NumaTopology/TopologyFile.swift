@@ -1,0 +1,337 @@
+import Foundation
+import Yams
+
+/// Reads and writes the topology YAML format (see docs/topology-format.md).
+///
+/// The reader walks the YAML node tree itself rather than using `Decodable`, so every error can
+/// name the file, the line and column, and the key path (`nodes[1].cpus`) with what was expected.
+public enum TopologyFile {
+    public static func load(path: String) throws -> Topology {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(file: path, "cannot read the file (does it exist and is it readable?)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputError(file: path, "the file is not UTF-8 text")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String = "<topology>") throws -> Topology {
+        let root: Yams.Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw InputError(file: file, "the file is empty; expected a topology mapping with 'nodes:'")
+            }
+            root = node
+        } catch let error as InputError {
+            throw error
+        } catch let error as YamlError {
+            throw InputError(file: file, yamlLocation(error).line, yamlLocation(error).column, "not valid YAML: \(error)")
+        }
+        let reader = YAMLReader(file: file)
+        return try reader.topology(root)
+    }
+
+    private static func yamlLocation(_ error: YamlError) -> (line: Int?, column: Int?) {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return (mark.line, mark.column)
+        default:
+            return (nil, nil)
+        }
+    }
+}
+
+extension InputError {
+    init(file: String, _ line: Int?, _ column: Int?, _ message: String) {
+        self.init(file: file, line: line, column: column, key: nil, message)
+    }
+}
+
+/// Walks a composed YAML tree, keeping the key path for error messages.
+struct YAMLReader {
+    let file: String
+
+    func fail(_ node: Yams.Node?, _ path: String, _ message: String) -> InputError {
+        InputError(file: file, line: node?.mark?.line, column: node?.mark?.column, key: path, message)
+    }
+
+    func mapping(_ node: Yams.Node, _ path: String, allowed: Set<String>) throws -> [String: Yams.Node] {
+        guard case .mapping(let map) = node else {
+            throw fail(node, path, "expected a mapping of keys (\(allowed.sorted().joined(separator: ", ")))")
+        }
+        var result: [String: Yams.Node] = [:]
+        for (k, v) in map {
+            guard let key = k.string else { throw fail(k, path, "expected a text key") }
+            guard allowed.contains(key) else {
+                throw fail(k, path.isEmpty ? key : "\(path).\(key)",
+                           "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
+            }
+            result[key] = v
+        }
+        return result
+    }
+
+    func sequence(_ node: Yams.Node, _ path: String, _ what: String) throws -> [Yams.Node] {
+        guard case .sequence(let seq) = node else { throw fail(node, path, "expected a list of \(what)") }
+        return Array(seq)
+    }
+
+    func scalar(_ node: Yams.Node, _ path: String, _ what: String) throws -> String {
+        guard case .scalar(let s) = node else { throw fail(node, path, "expected \(what)") }
+        return s.string
+    }
+
+    func int(_ node: Yams.Node, _ path: String, range: ClosedRange<Int>? = nil) throws -> Int {
+        let text = try scalar(node, path, "an integer")
+        let value: Int? = text.lowercased().hasPrefix("0x") ? Int(text.dropFirst(2), radix: 16) : Int(text)
+        guard let v = value else { throw fail(node, path, "expected an integer, got '\(text)'") }
+        if let range, !range.contains(v) {
+            throw fail(node, path, "expected an integer in \(range.lowerBound)...\(range.upperBound), got \(v)")
+        }
+        return v
+    }
+
+    func bytes(_ node: Yams.Node, _ path: String) throws -> UInt64 {
+        let text = try scalar(node, path, "a size such as 1GiB")
+        guard let v = ByteSize.parse(text) else {
+            throw fail(node, path, "expected a size such as 1GiB, 512MiB, 4096KiB or a number of bytes, got '\(text)'")
+        }
+        return v
+    }
+
+    func bool(_ node: Yams.Node, _ path: String) throws -> Bool {
+        let text = try scalar(node, path, "true or false").lowercased()
+        switch text {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw fail(node, path, "expected true or false, got '\(text)'")
+        }
+    }
+
+    func topology(_ root: Yams.Node) throws -> Topology {
+        let top = try mapping(root, "", allowed: ["name", "description", "source", "arch", "legacy_holes", "holes",
+                                                  "nodes", "distances", "sysctl", "kernel"])
+        let name = try top["name"].map { try scalar($0, "name", "a name") } ?? "unnamed"
+        var arch = Arch.x86_64
+        if let a = top["arch"] {
+            let text = try scalar(a, "arch", "an architecture")
+            guard let parsed = Arch(rawValue: text) else {
+                throw fail(a, "arch", "expected one of x86_64, i386, i386-pae, got '\(text)'")
+            }
+            arch = parsed
+        }
+        guard let nodesNode = top["nodes"] else {
+            throw fail(root, "nodes", "missing; a topology needs a list of nodes (id, cpus, memory)")
+        }
+        let nodeList = try sequence(nodesNode, "nodes", "nodes")
+        guard !nodeList.isEmpty else { throw fail(nodesNode, "nodes", "expected at least one node") }
+        var nodes: [NodeSpec] = []
+        for (i, n) in nodeList.enumerated() {
+            nodes.append(try node(n, "nodes[\(i)]", arch: arch))
+        }
+        var holes: [MemoryRange] = []
+        if let h = top["holes"] {
+            for (i, r) in try sequence(h, "holes", "ranges {start, size}").enumerated() {
+                holes.append(try range(r, "holes[\(i)]"))
+            }
+        }
+        var distances: [[Int]]? = nil
+        if let d = top["distances"] {
+            let rows = try sequence(d, "distances", "rows of the SLIT matrix")
+            distances = []
+            for (i, row) in rows.enumerated() {
+                let cells = try sequence(row, "distances[\(i)]", "distances")
+                distances!.append(try cells.enumerated().map { j, c in try int(c, "distances[\(i)][\(j)]") })
+            }
+        }
+        var topology = Topology(
+            name: name,
+            description: try top["description"].map { try scalar($0, "description", "text") },
+            source: try top["source"].map { try scalar($0, "source", "text") },
+            arch: arch,
+            legacyHoles: try top["legacy_holes"].map { try bool($0, "legacy_holes") },
+            holes: holes, nodes: nodes, distances: distances)
+        if let s = top["sysctl"] { topology.sysctl = try sysctls(s, arch: arch) }
+        if let k = top["kernel"] { topology.kernel = try kernel(k) }
+        try TopologyValidator(file: file).validate(topology, nodesNode: nodesNode, distancesNode: top["distances"],
+                                                   nodeNodes: nodeList)
+        return topology
+    }
+
+    func range(_ node: Yams.Node, _ path: String) throws -> MemoryRange {
+        let m = try mapping(node, path, allowed: ["start", "size", "end"])
+        guard let s = m["start"] else { throw fail(node, "\(path).start", "missing; expected a physical address") }
+        let start = try bytes(s, "\(path).start")
+        if let size = m["size"] {
+            if m["end"] != nil { throw fail(node, path, "give either size or end, not both") }
+            return MemoryRange(start: start, size: try bytes(size, "\(path).size"))
+        }
+        guard let e = m["end"] else { throw fail(node, path, "missing size (or end, exclusive)") }
+        let end = try bytes(e, "\(path).end")
+        guard end > start else { throw fail(e, "\(path).end", "expected an end above start \(start)") }
+        return MemoryRange(start: start, size: end - start)
+    }
+
+    func node(_ n: Yams.Node, _ path: String, arch: Arch) throws -> NodeSpec {
+        let m = try mapping(n, path, allowed: ["id", "cpus", "memory", "ranges", "reserved", "managed", "free",
+                                               "movable", "zones"])
+        guard let idNode = m["id"] else { throw fail(n, "\(path).id", "missing; expected the node number") }
+        let id = try int(idNode, "\(path).id", range: 0...1_048_575)
+        var cpus = CPUList.empty
+        if let c = m["cpus"] {
+            let text = try scalar(c, "\(path).cpus", "a cpulist such as 0-3,8-11")
+            do { cpus = try CPUList.parse(text) } catch { throw fail(c, "\(path).cpus", error.description) }
+        }
+        let memory: NodeMemory
+        switch (m["memory"], m["ranges"]) {
+        case (let s?, nil):
+            memory = .size(try bytes(s, "\(path).memory"))
+        case (nil, let r?):
+            memory = .ranges(try sequence(r, "\(path).ranges", "ranges {start, size}").enumerated().map {
+                try range($1, "\(path).ranges[\($0)]")
+            })
+        case (nil, nil):
+            throw fail(n, "\(path).memory", "missing; give memory: SIZE (0 for a memoryless node) or ranges: [...]")
+        case (_?, _?):
+            throw fail(n, path, "give either memory or ranges, not both")
+        }
+        var movable: MovableAmount? = nil
+        if let mv = m["movable"] {
+            let text = try scalar(mv, "\(path).movable", "a size or 'all'")
+            if text == "all" { movable = .all } else { movable = .bytes(try bytes(mv, "\(path).movable")) }
+        }
+        var zones: [String: ZoneOverride] = [:]
+        if let z = m["zones"] {
+            let zm = try mapping(z, "\(path).zones", allowed: Set(arch.zoneNames))
+            for (zoneName, zoneNode) in zm {
+                zones[zoneName] = try zoneOverride(zoneNode, "\(path).zones.\(zoneName)", arch: arch)
+            }
+        }
+        return NodeSpec(id: id, cpus: cpus, memory: memory,
+                        reserved: try m["reserved"].map { try bytes($0, "\(path).reserved") } ?? 0,
+                        managed: try m["managed"].map { try bytes($0, "\(path).managed") },
+                        free: try m["free"].map { try bytes($0, "\(path).free") },
+                        movable: movable, zones: zones)
+    }
+
+    func zoneOverride(_ n: Yams.Node, _ path: String, arch: Arch) throws -> ZoneOverride {
+        let keys = ["start_pfn", "spanned", "present", "managed", "free", "min", "low", "high", "protection",
+                    "pcp_high", "pcp_batch"]
+        let m = try mapping(n, path, allowed: Set(keys))
+        func pages(_ key: String) throws -> Int? {
+            try m[key].map { try int($0, "\(path).\(key)", range: 0...Int(Int32.max) * 1024) }
+        }
+        var o = ZoneOverride(startPfn: try pages("start_pfn"), spanned: try pages("spanned"), present: try pages("present"),
+                             managed: try pages("managed"), free: try pages("free"), min: try pages("min"),
+                             low: try pages("low"), high: try pages("high"), pcpHigh: try pages("pcp_high"),
+                             pcpBatch: try pages("pcp_batch"))
+        if let p = m["protection"] {
+            let cells = try sequence(p, "\(path).protection", "lowmem_reserve pages, one per zone")
+            guard cells.count == arch.zoneCount else {
+                throw fail(p, "\(path).protection", "expected \(arch.zoneCount) values (one per zone: \(arch.zoneNames.joined(separator: ", "))), got \(cells.count)")
+            }
+            o.protection = try cells.enumerated().map { try int($1, "\(path).protection[\($0)]", range: 0...Int.max / 2) }
+        }
+        return o
+    }
+
+    func sysctls(_ n: Yams.Node, arch: Arch) throws -> Sysctls {
+        let m = try mapping(n, "sysctl", allowed: ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
+                                                   "lowmem_reserve_ratio", "percpu_pagelist_high_fraction",
+                                                   "zone_reclaim_mode", "transparent_hugepage", "min_unmapped_ratio",
+                                                   "min_slab_ratio"])
+        var s = Sysctls()
+        for (key, value) in m {
+            try SysctlSetter(reader: self).set(&s, key: key, node: value, arch: arch, path: "sysctl.\(key)")
+        }
+        return s
+    }
+
+    func kernel(_ n: Yams.Node) throws -> KernelParameters {
+        let m = try mapping(n, "kernel", allowed: ["max_numnodes", "node_reclaim_distance", "highmem_start"])
+        var k = KernelParameters()
+        if let v = m["max_numnodes"] {
+            k.maxNumNodes = try int(v, "kernel.max_numnodes", range: 1...1024)
+            guard k.maxNumNodes & (k.maxNumNodes - 1) == 0 else {
+                throw fail(v, "kernel.max_numnodes", "expected a power of two (1 << CONFIG_NODES_SHIFT)")
+            }
+        }
+        if let v = m["node_reclaim_distance"] { k.nodeReclaimDistance = try int(v, "kernel.node_reclaim_distance", range: 10...255) }
+        if let v = m["highmem_start"] { k.highmemStart = try bytes(v, "kernel.highmem_start") }
+        return k
+    }
+}
+
+/// Applies one sysctl value with the kernel's accepted range; shared by the YAML reader and
+/// `--sysctl vm.NAME=VALUE` on the command line.
+struct SysctlSetter {
+    let reader: YAMLReader
+
+    func set(_ s: inout Sysctls, key: String, node: Yams.Node, arch: Arch, path: String) throws {
+        switch key {
+        case "min_free_kbytes":
+            let text = try reader.scalar(node, path, "'auto' or a number of kB")
+            s.minFreeKbytes = text == "auto" ? nil : try reader.int(node, path, range: 0...Int(Int32.max))
+        case "watermark_scale_factor":
+            s.watermarkScaleFactor = try reader.int(node, path, range: 1...3000)
+        case "watermark_boost_factor":
+            s.watermarkBoostFactor = try reader.int(node, path, range: 0...Int(Int32.max))
+        case "lowmem_reserve_ratio":
+            let cells: [Yams.Node]
+            if case .scalar = node {
+                let text = try reader.scalar(node, path, "ratios")
+                cells = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map {
+                    Yams.Node(String($0))
+                }
+            } else {
+                cells = try reader.sequence(node, path, "ratios, one per zone")
+            }
+            guard cells.count == arch.zoneCount else {
+                throw reader.fail(node, path, "expected \(arch.zoneCount) ratios (one per zone: \(arch.zoneNames.joined(separator: ", "))), got \(cells.count)")
+            }
+            // lowmem_reserve_ratio_sysctl_handler: values below 1 become 0.
+            s.lowmemReserveRatio = try cells.enumerated().map { max(0, try reader.int($1, "\(path)[\($0)]")) }
+        case "percpu_pagelist_high_fraction":
+            let v = try reader.int(node, path, range: 0...Int(Int32.max))
+            guard v == 0 || v >= 8 else {
+                throw reader.fail(node, path, "expected 0 or a value >= 8 (MIN_PERCPU_PAGELIST_HIGH_FRACTION), got \(v)")
+            }
+            s.percpuPagelistHighFraction = v
+        case "zone_reclaim_mode":
+            s.zoneReclaimMode = try reader.int(node, path, range: 0...7)
+        case "transparent_hugepage":
+            let text = try reader.scalar(node, path, "always, madvise or never").lowercased()
+            switch text {
+            case "true", "on", "yes": s.transparentHugepage = .always
+            case "false", "off", "no": s.transparentHugepage = .never
+            default:
+                guard let mode = THPMode(rawValue: text) else {
+                    throw reader.fail(node, path, "expected always, madvise or never, got '\(text)'")
+                }
+                s.transparentHugepage = mode
+            }
+        case "min_unmapped_ratio":
+            s.minUnmappedRatio = try reader.int(node, path, range: 0...100)
+        case "min_slab_ratio":
+            s.minSlabRatio = try reader.int(node, path, range: 0...100)
+        default:
+            throw reader.fail(node, path, "unknown sysctl; expected one of min_free_kbytes, watermark_scale_factor, watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction, zone_reclaim_mode, transparent_hugepage, min_unmapped_ratio, min_slab_ratio")
+        }
+    }
+}
+
+extension Sysctls {
+    /// Applies `vm.NAME=VALUE` (or `NAME=VALUE`) as given on the command line.
+    public mutating func apply(assignment: String, arch: Arch, source: String = "--sysctl") throws {
+        guard let eq = assignment.firstIndex(of: "=") else {
+            throw InputError(file: source, key: assignment, "expected vm.NAME=VALUE")
+        }
+        var name = String(assignment[..<eq]).trimmingCharacters(in: .whitespaces)
+        if name.hasPrefix("vm.") { name.removeFirst(3) }
+        if name.hasPrefix("kernel.mm.transparent_hugepage") || name == "thp" { name = "transparent_hugepage" }
+        let value = String(assignment[assignment.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+        let node = Yams.Node(value)
+        try SysctlSetter(reader: YAMLReader(file: source)).set(&self, key: name, node: node, arch: arch, path: "vm.\(name)")
+    }
+}

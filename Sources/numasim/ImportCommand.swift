@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import NumaCore
+import NumaTopology
+
+extension TopologyCommand {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a machine's topology and write it as a numasim topology file.",
+            discussion: """
+                Sources (exactly one of --sysfs, --numactl, --host, or -t with --zoneinfo):
+                  --sysfs DIR      a copy of /sys (DIR holds devices/system/node) or the node directory \
+                itself: node<N>/cpulist (or cpumap), distance, meminfo. Missing distance files give the \
+                kernel's default table (10 local, 20 remote).
+                  --numactl FILE   the text printed by `numactl --hardware`.
+                  --host           this machine, through libnuma (falls back to /sys/devices/system/node \
+                when libnuma reports NUMA unavailable).
+                  --zoneinfo FILE  a /proc/zoneinfo of the same machine: every field it has (spanned, \
+                present, managed, pages free, min/low/high, protection, pageset high/batch) is used as \
+                recorded; everything else is computed as the kernel would. Combine with --sysfs, --numactl, \
+                --host or -t.
+
+                The result loads back to the same machine: numasim topology show -t OUT.yaml
+                """
+        )
+
+        @Option(help: ArgumentHelp("Copy of /sys or of /sys/devices/system/node.", valueName: "DIR"))
+        var sysfs: String?
+
+        @Option(help: ArgumentHelp("Text of `numactl --hardware`.", valueName: "FILE"))
+        var numactl: String?
+
+        @Flag(help: "Read this host through libnuma.")
+        var host = false
+
+        @Option(name: [.customShort("t"), .customLong("topology")], help: "Start from a topology file (to add --zoneinfo to it).")
+        var topology: String?
+
+        @Option(help: ArgumentHelp("A /proc/zoneinfo of the same machine.", valueName: "FILE"))
+        var zoneinfo: String?
+
+        @Option(name: .customLong("sysctl"), help: ArgumentHelp("Set a sysctl in the result (repeatable).", valueName: "vm.NAME=VALUE"))
+        var sysctls: [String] = []
+
+        @Option(help: "Name of the imported machine.")
+        var name: String?
+
+        @Option(name: [.customShort("o"), .long], help: "Write the topology here instead of standard output.")
+        var output: String?
+
+        func validate() throws {
+            let sources = [sysfs != nil, numactl != nil, host, topology != nil].filter { $0 }.count
+            guard sources == 1 else {
+                throw ValidationError("give exactly one of --sysfs DIR, --numactl FILE, --host, -t FILE (got \(sources))")
+            }
+        }
+
+        func run() throws {
+            var t: Topology
+            if let sysfs {
+                t = try SysfsImporter.load(path: sysfs)
+            } else if let numactl {
+                t = try NumactlImporter.load(path: numactl)
+            } else if host {
+                t = try HostImporter.load()
+            } else {
+                t = try TopologyFile.load(path: topology!)
+            }
+            if let zoneinfo {
+                try ZoneinfoImporter.apply(path: zoneinfo, to: &t)
+            }
+            for s in sysctls { try t.sysctl.apply(assignment: s, arch: t.arch) }
+            if let name { t.name = name }
+            // Refuse to write what would not boot: the same checks `topology show` makes.
+            _ = try BootedMachine(topology: t, file: output ?? "<imported>")
+            let yaml = TopologyWriter.yaml(t)
+            if let output {
+                do {
+                    try yaml.write(toFile: output, atomically: true, encoding: .utf8)
+                } catch {
+                    throw InputError(file: output, "cannot write the topology: \(error.localizedDescription)")
+                }
+            } else {
+                print(yaml, terminator: "")
+            }
+        }
+    }
+}

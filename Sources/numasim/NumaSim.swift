@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import NumaCore
+import NumaReports
+import NumaTopology
+
+@main
+struct NumaSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "numasim",
+        abstract: "Simulate the Linux 6.1 physical page allocator on a NUMA machine.",
+        discussion: """
+            numasim loads a machine's NUMA topology (a YAML file, a copy of /sys/devices/system/node, \
+            `numactl --hardware` output, or this host through libnuma), boots it the way Linux 6.1 does, \
+            and prints what the kernel would: zone layout, watermarks, protection, per-CPU pageset sizes \
+            and the zonelists that decide where allocations fall back to.
+
+            Start with:
+              numasim topology show -t topologies/nehalem-2s.yaml
+              numasim zonelist -t topologies/epyc-nps4.yaml --zones
+              numasim zoneinfo -t topologies/nehalem-2s.yaml
+            """,
+        subcommands: [TopologyCommand.self, ZonelistCommand.self, ZoneinfoCommand.self]
+    )
+}
+
+/// Options shared by every command that boots a topology file.
+struct TopologyOptions: ParsableArguments {
+    @Option(name: [.customShort("t"), .long], help: "Topology file (YAML); see docs/topology-format.md.")
+    var topology: String
+
+    @Option(name: .customLong("sysctl"), help: ArgumentHelp(
+        "Set a sysctl before booting, e.g. vm.min_free_kbytes=65536 (repeatable).", valueName: "vm.NAME=VALUE"))
+    var sysctls: [String] = []
+
+    func load() throws -> (Topology, BootedMachine) {
+        var t = try TopologyFile.load(path: topology)
+        for s in sysctls { try t.sysctl.apply(assignment: s, arch: t.arch) }
+        let machine = try BootedMachine(topology: t, file: topology)
+        return (t, machine)
+    }
+}
+
+/// Prints `value` as pretty JSON with sorted keys (stable output for scripts and diffs).
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(value)
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// Writes to standard output without an extra newline (kernel formats end in their own).
+func emit(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import NumaCore
+import NumaReports
+import NumaTopology
+
+struct TopologyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "topology",
+        abstract: "Show a topology, or import one from sysfs, numactl output or this host.",
+        subcommands: [Show.self, Import.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the machine as `numactl --hardware` would, then its zones per node.")
+
+        @OptionGroup var options: TopologyOptions
+
+        @Flag(help: "Print JSON instead of tables.")
+        var json = false
+
+        func run() throws {
+            let (_, machine) = try options.load()
+            if json {
+                try printJSON(BootJSON.machine(machine))
+                return
+            }
+            emit(NumactlHardwareFormat.render(machine))
+            emit("\n" + TopologyTable.zones(machine))
+        }
+    }
+}

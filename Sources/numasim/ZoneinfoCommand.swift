@@ -1,0 +1,31 @@
+import ArgumentParser
+import NumaCore
+import NumaReports
+
+struct ZoneinfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zoneinfo",
+        abstract: "Print /proc/zoneinfo as the booted machine would show it.",
+        discussion: """
+            Every zone of every node in the kernel's own layout (mm/vmstat.c zoneinfo_show_print, \
+            Linux 6.1): free pages, min/low/high watermarks, spanned/present/managed pages, protection \
+            (lowmem_reserve), and per CPU the pageset high/batch and the vmstat threshold. Scripts that \
+            parse a real /proc/zoneinfo read this too. Nothing has been allocated yet, so counters \
+            numasim does not model at boot are 0.
+            """
+    )
+
+    @OptionGroup var options: TopologyOptions
+
+    @Flag(help: "Print JSON instead of the kernel format.")
+    var json = false
+
+    func run() throws {
+        let (_, machine) = try options.load()
+        if json {
+            try printJSON(BootJSON.machine(machine))
+        } else {
+            emit(ZoneinfoFormat.render(machine))
+        }
+    }
+}
