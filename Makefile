@@ -1,0 +1,29 @@
+# numasim — the two set-up commands of the README, and helpers.
+#   make run   installs what is missing (libnuma-dev), builds, boots a shipped topology
+#   make test  installs what is missing, builds, runs the whole test suite
+SWIFT ?= swift
+TOPOLOGY ?= topologies/nehalem-2s.yaml
+
+.PHONY: run test deps build release tsan clean
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: deps
+	$(SWIFT) build -c release
+	.build/release/numasim topology show -t $(TOPOLOGY)
+	@echo
+	.build/release/numasim zonelist -t $(TOPOLOGY) --zones
+
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+clean:
+	rm -rf .build
