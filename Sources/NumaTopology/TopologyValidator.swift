@@ -83,17 +83,23 @@ public struct TopologyValidator {
         guard t.distances.count == n else {
             throw fail(distancesNode, "distances", "expected \(n) rows (one per node, in the order of nodes:), got \(t.distances.count)")
         }
+        func cellNode(_ i: Int, _ j: Int?) -> Yams.Node? {
+            guard case .sequence(let rows)? = distancesNode, i < rows.count else { return distancesNode }
+            guard let j else { return rows[i] }
+            guard case .sequence(let cells) = rows[i], j < cells.count else { return rows[i] }
+            return cells[j]
+        }
         for (i, row) in t.distances.enumerated() {
             guard row.count == n else {
-                throw fail(distancesNode, "distances[\(i)]", "expected \(n) entries (one per node), got \(row.count)")
+                throw fail(cellNode(i, nil), "distances[\(i)]", "expected \(n) entries (one per node), got \(row.count)")
             }
             for (j, d) in row.enumerated() {
                 let key = "distances[\(i)][\(j)]"
                 if i == j && d != 10 {
-                    throw fail(distancesNode, key, "the diagonal must be 10 (LOCAL_DISTANCE); the kernel rejects this SLIT, got \(d)")
+                    throw fail(cellNode(i, j), key, "the diagonal must be 10 (LOCAL_DISTANCE); the kernel rejects this SLIT, got \(d)")
                 }
                 if i != j && !(11...255).contains(d) {
-                    throw fail(distancesNode, key, "a remote distance must be 11...255 (the kernel rejects a SLIT with remote entries <= 10 or above a u8), got \(d)")
+                    throw fail(cellNode(i, j), key, "a remote distance must be 11...255 (the kernel rejects a SLIT with remote entries <= 10 or above a u8), got \(d)")
                 }
             }
         }

@@ -62,13 +62,19 @@ extension BootedMachine {
         }
 
         // 2. Zonelists: boot build without CPUs, and a rebuild with them.
-        let hasMemory: (Int) -> Bool = { id in zones[id]!.contains { $0.present > 0 } }
-        let zonesOf: (Int) -> [Int] = { id in zones[id]!.filter { $0.present > 0 }.map(\.index).reversed() }
-        let distance: (Int, Int) -> Int = { t.distance(from: $0, to: $1) }
+        var indexOf: [Int: Int] = [:]
+        for (i, n) in t.nodes.enumerated() { indexOf[n.id] = i }
+        let distance: (Int, Int) -> Int = { a, b in t.distances[indexOf[a]!][indexOf[b]!] }
+        let nodeHasCPUs = Dictionary(uniqueKeysWithValues: t.nodes.map { ($0.id, !$0.cpus.isEmpty) })
+        let populatedZones = Dictionary(uniqueKeysWithValues: zones.map { id, list in
+            (id, Array(list.filter { $0.present > 0 }.map(\.index).reversed()))
+        })
+        let hasMemory: (Int) -> Bool = { !populatedZones[$0]!.isEmpty }
+        let zonesOf: (Int) -> [Int] = { populatedZones[$0]! }
         let boot = Zonelists.build(nodes: nodeIDs, hasMemory: hasMemory, hasCPUs: { _ in false }, distance: distance,
                                    maxNumNodes: t.kernel.maxNumNodes, zonesOf: zonesOf, sawCPUs: false)
         let rebuilt = Zonelists.build(nodes: nodeIDs, hasMemory: hasMemory,
-                                      hasCPUs: { id in !(t.node(id)?.cpus.isEmpty ?? true) }, distance: distance,
+                                      hasCPUs: { nodeHasCPUs[$0]! }, distance: distance,
                                       maxNumNodes: t.kernel.maxNumNodes, zonesOf: zonesOf, sawCPUs: true)
         var policyZone = 0
         for z in zones.values.flatMap({ $0 }) where z.present > 0 && z.index != movableIndex && z.index > policyZone {
