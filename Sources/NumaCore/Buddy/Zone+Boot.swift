@@ -1,0 +1,60 @@
+/// Handing a zone's memory to the buddy allocator at boot (`memblock_free_all` →
+/// `__free_pages_memory`), and the first allocations of a replayed machine.
+extension Zone {
+    /// Frees the managed pages of the zone. `present` are the zone's RAM ranges; the pages that
+    /// are present but not managed are reserved the way `ManagedPages` accounts them: first
+    /// those below 1 MiB (x86 `x86_reserve_low`), then from the top down (memblock allocates
+    /// top-down).
+    public mutating func freeManagedPages(present: [Range<Int>]) {
+        let ranges = present.compactMap { r -> Range<Int>? in
+            let lo = max(r.lowerBound, startPfn), hi = min(r.upperBound, endPfn)
+            return hi > lo ? lo..<hi : nil
+        }.sorted { $0.lowerBound < $1.lowerBound }
+        let presentCount = ranges.reduce(0) { $0 + $1.count }
+        var toReserve = max(0, presentCount - managed)
+        var freeRanges: [Range<Int>] = []
+        // Below 1 MiB first.
+        for r in ranges {
+            var lo = r.lowerBound
+            while toReserve > 0 && lo < min(r.upperBound, 256) { lo += 1; toReserve -= 1 }
+            if lo < r.upperBound { freeRanges.append(lo..<r.upperBound) }
+        }
+        // Then from the top.
+        var i = freeRanges.count - 1
+        while toReserve > 0 && i >= 0 {
+            let r = freeRanges[i]
+            let take = min(toReserve, r.count)
+            freeRanges[i] = r.lowerBound..<(r.upperBound - take)
+            toReserve -= take
+            i -= 1
+        }
+        for r in freeRanges where !r.isEmpty { freeBootRange(r) }
+    }
+
+    /// `rmqueue_buddy` without statistics: a block of `order` for `mt`, taken out of the free lists
+    /// and marked allocated. Returns its first pfn.
+    public mutating func allocBlock(order: Int, _ mt: MigrateType, flags: AllocFlags = []) -> Int? {
+        var pfn: Int? = nil
+        if flags.contains(.highAtomic) { pfn = rmqueueSmallest(order: order, .highAtomic) }
+        if pfn == nil {
+            pfn = rmqueue(order: order, mt, flags: flags)
+            if pfn == nil && !flags.intersection([.oom, .nonBlock]).isEmpty {
+                pfn = rmqueueSmallest(order: order, .highAtomic)
+            }
+        }
+        guard let p = pfn else { return nil }
+        nrFreePages -= 1 << order
+        markBlock(p, order: order, head: .allocated)
+        return p
+    }
+
+    /// `__free_pages_ok` → `__free_one_page` with the pageblock's migratetype.
+    public mutating func freeBlock(_ pfn: Int, order: Int) {
+        precondition(memmap.flags(pfn: pfn) == .allocated && memmap.order(pfn: pfn) == order,
+                     "freeing pfn \(pfn) order \(order) which is not an allocated block of that order")
+        freeOneBlock(pfn, order: order, memmap.pageblockMigrateType(pfn: pfn))
+    }
+
+    /// `/proc/buddyinfo` counts: free blocks per order.
+    public var buddyinfo: [Int] { freeArea.nrFree }
+}

@@ -1,0 +1,76 @@
+/// The zone's invariant checker, used by tests after every scenario.
+///
+/// Checks that every page of the zone is in exactly one place — reserved, inside a free buddy
+/// block, inside a block on a per-CPU list, or inside an allocated block — that free blocks are
+/// aligned to their order and sit on the list of their recorded migratetype and order, that list
+/// links are consistent, and that `nr_free` and NR_FREE_PAGES add up. O(spanned pages).
+extension Zone {
+    public struct InvariantReport: Sendable, Equatable {
+        public var freePages = 0
+        public var pcpPages = 0
+        public var allocatedPages = 0
+        public var reservedPages = 0
+        public var violations: [String] = []
+        public var ok: Bool { violations.isEmpty }
+    }
+
+    public func checkInvariants() -> InvariantReport {
+        var r = InvariantReport()
+        func fail(_ s: String) { if r.violations.count < 20 { r.violations.append("node \(node) \(name): \(s)") } }
+        // 1. Walk the pages: heads cover their tails exactly.
+        var p = startPfn
+        while p < endPfn {
+            let f = memmap.flags(pfn: p)
+            if f.contains(.reserved) { r.reservedPages += 1; p += 1; continue }
+            let heads: [PageFlags] = [.buddy, .pcp, .allocated]
+            let headKinds = heads.filter { f.contains($0) }
+            guard headKinds.count == 1 else {
+                fail("pfn \(p) has flags \(f.rawValue): expected one of buddy, pcp, allocated as a block head")
+                p += 1
+                continue
+            }
+            let order = memmap.order(pfn: p)
+            if p & ((1 << order) - 1) != 0 { fail("block at pfn \(p) of order \(order) is not aligned") }
+            if p + (1 << order) > endPfn { fail("block at pfn \(p) of order \(order) runs past the zone end") }
+            for t in (p + 1)..<min(p + (1 << order), endPfn) where memmap.flags(pfn: t) != .tail {
+                fail("pfn \(t) inside the order-\(order) block at \(p) is not a tail page (flags \(memmap.flags(pfn: t).rawValue))")
+                break
+            }
+            switch headKinds[0] {
+            case .buddy: r.freePages += 1 << order
+            case .pcp: r.pcpPages += 1 << order
+            default: r.allocatedPages += 1 << order
+            }
+            p += 1 << order
+        }
+        // 2. Free lists: members are buddy heads of that order and type; counts add up.
+        var listed = 0
+        for order in 0..<FreeArea.maxOrder {
+            var blocks = 0
+            for mt in MigrateType.allCases {
+                let list = freeArea.list(order: order, mt)
+                let pfns = memmap.pfns(of: list)
+                if pfns.count != list.count { fail("free list order \(order) \(mt) has \(pfns.count) linked entries but count \(list.count)") }
+                if let h = pfns.first, memmap.prev[memmap.index(h)] != -1 { fail("free list order \(order) \(mt) head has a prev link") }
+                if pfns.last.map({ memmap.index($0) }) != (list.tail < 0 ? nil : Int(list.tail)) {
+                    fail("free list order \(order) \(mt) tail does not match its last entry")
+                }
+                for pfn in pfns {
+                    if !memmap.flags(pfn: pfn).contains(.buddy) || memmap.order(pfn: pfn) != order {
+                        fail("pfn \(pfn) on the order-\(order) \(mt) list is not a free block of that order")
+                    }
+                    if memmap.storedMigrateType(pfn) != mt { fail("pfn \(pfn) on the \(mt) list records \(memmap.storedMigrateType(pfn))") }
+                    if mt != .isolate { listed += 1 << order }
+                }
+                blocks += pfns.count
+            }
+            if blocks != freeArea.nrFree[order] { fail("nr_free[\(order)] = \(freeArea.nrFree[order]) but \(blocks) blocks are listed") }
+        }
+        if listed != r.freePages { fail("free lists hold \(listed) pages, the page walk found \(r.freePages) free") }
+        if nrFreePages != r.freePages { fail("NR_FREE_PAGES = \(nrFreePages), but \(r.freePages) pages are free") }
+        if r.freePages + r.pcpPages + r.allocatedPages != managed {
+            fail("free \(r.freePages) + pcp \(r.pcpPages) + allocated \(r.allocatedPages) = \(r.freePages + r.pcpPages + r.allocatedPages), expected managed \(managed)")
+        }
+        return r
+    }
+}
