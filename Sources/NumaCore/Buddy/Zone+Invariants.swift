@@ -67,6 +67,23 @@ extension Zone {
             if blocks != freeArea.nrFree[order] { fail("nr_free[\(order)] = \(freeArea.nrFree[order]) but \(blocks) blocks are listed") }
         }
         if listed != r.freePages { fail("free lists hold \(listed) pages, the page walk found \(r.freePages) free") }
+        // 3. Per-CPU lists: members are pcp heads of the list's order; counts add up.
+        var onPcp = 0
+        for (cpu, p) in pcp.enumerated() {
+            var pages = 0
+            for (pindex, list) in p.lists.enumerated() {
+                let order = PerCPUPages.order(pindex: pindex, pageblockOrder: pageblockOrder)
+                let pfns = memmap.pfns(of: list)
+                if pfns.count != list.count { fail("cpu \(cpu) pcp list \(pindex) has \(pfns.count) linked entries but count \(list.count)") }
+                for pfn in pfns where !memmap.flags(pfn: pfn).contains(.pcp) || memmap.order(pfn: pfn) != order {
+                    fail("pfn \(pfn) on cpu \(cpu) pcp list \(pindex) is not a pcp block of order \(order)")
+                }
+                pages += pfns.count << order
+            }
+            if pages != p.count { fail("cpu \(cpu) pcp count \(p.count) but its lists hold \(pages) pages") }
+            onPcp += pages
+        }
+        if onPcp != r.pcpPages { fail("pcp lists hold \(onPcp) pages, the page walk found \(r.pcpPages)") }
         if nrFreePages != r.freePages { fail("NR_FREE_PAGES = \(nrFreePages), but \(r.freePages) pages are free") }
         if r.freePages + r.pcpPages + r.allocatedPages != managed {
             fail("free \(r.freePages) + pcp \(r.pcpPages) + allocated \(r.allocatedPages) = \(r.freePages + r.pcpPages + r.allocatedPages), expected managed \(managed)")

@@ -18,6 +18,8 @@ public struct Zone: Sendable {
     public var watermarkBoostFactor = 15000
     /// ZONE_BOOSTED_WATERMARK
     public var boostedWatermarkFlag = false
+    /// One `per_cpu_pages` per online CPU (index = position in the machine's CPU list).
+    public var pcp: [PerCPUPages] = []
     public var pageblockOrder: Int { memmap.pageblockOrder }
     public var pageblockPages: Int { 1 << memmap.pageblockOrder }
 
@@ -32,5 +34,11 @@ public struct Zone: Sendable {
         managed = z.managed
         watermark = z.watermark
         lowmemReserve = z.lowmemReserve
+    }
+
+    /// A zone with a pageset per CPU, as `setup_zone_pageset` gives every populated zone.
+    public init(boot z: BootZone, pageblockOrder: Int, cpus: Int) {
+        self.init(boot: z, pageblockOrder: pageblockOrder)
+        if z.isPopulated { pcp = [PerCPUPages](repeating: PerCPUPages(high: z.pcpHigh, batch: z.pcpBatch), count: cpus) }
     }
 }
