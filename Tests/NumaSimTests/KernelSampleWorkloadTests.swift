@@ -8,29 +8,6 @@ import XCTest
 /// figures include a few hundred allocations of the probe itself (page tables, fork), which
 /// numasim does not replay; the 1 % bound absorbs them.
 final class KernelSampleWorkloadTests: XCTestCase {
-    func numastat(_ text: String) -> [Int: [String: Int]] {
-        var out: [Int: [String: Int]] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard parts.count == 2, let v = Int(parts[1]) else { continue }
-            let key = parts[0].split(separator: ".")
-            guard key.count == 2, let node = Int(key[0].dropFirst(4)) else { continue }
-            out[node, default: [:]][String(key[1])] = v
-        }
-        return out
-    }
-
-    /// The nehalem QEMU machine with the free pages recorded before workload `wl`.
-    func machine(before wl: String) throws -> PageAllocator {
-        let zi = parseKernelZoneinfo(try Fixtures.text("kernel-samples/nehalem-2s/workloads/\(wl).zoneinfo_before.txt"))
-        func free(_ node: Int, _ zone: String) -> Int { zi.first { $0.node == node && $0.name == zone }!.fields["free"]! }
-        let yaml = KernelSampleBootTests.nehalem
-            .replacingOccurrences(of: "DMA: {managed: 3840}", with: "DMA: {managed: 3840, free: \(free(0, "DMA"))}")
-            .replacingOccurrences(of: "DMA32: {managed: 242463}", with: "DMA32: {managed: 242463, free: \(free(0, "DMA32"))}")
-            .replacingOccurrences(of: "DMA32: {managed: 253224}", with: "DMA32: {managed: 253224, free: \(free(1, "DMA32"))}")
-        return PageAllocator(machine: try boot(yaml))
-    }
-
     func assertWithin1Percent(_ ours: Int, _ kernel: Int, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         let tolerance = max(1.0, Double(kernel) * 0.01)
         XCTAssertLessThanOrEqual(abs(Double(ours - kernel)), tolerance, "\(what): numasim \(ours), kernel \(kernel)", file: file, line: line)
@@ -38,7 +15,7 @@ final class KernelSampleWorkloadTests: XCTestCase {
 
     /// wl1: CPU 0, default policy, touches node 0's free memory + 25 % (303185 pages).
     func testFirstTouchOverflowMatchesKernelNumastat() throws {
-        var a = try machine(before: "wl1_firsttouch")
+        var a = try nehalemAllocator(before: "wl1_firsttouch")
         let before = (0...1).map { a.numastat(node: $0) }
         var served = [0, 0]
         for _ in 0..<303_185 {
@@ -47,8 +24,8 @@ final class KernelSampleWorkloadTests: XCTestCase {
             case .failure(let f): XCTFail("\(f)"); return
             }
         }
-        let k0 = numastat(try Fixtures.text("kernel-samples/nehalem-2s/workloads/wl1_firsttouch.numastat_before.txt"))
-        let k1 = numastat(try Fixtures.text("kernel-samples/nehalem-2s/workloads/wl1_firsttouch.numastat_after.txt"))
+        let k0 = parseNumastatFile(try Fixtures.text("kernel-samples/nehalem-2s/workloads/wl1_firsttouch.numastat_before.txt"))
+        let k1 = parseNumastatFile(try Fixtures.text("kernel-samples/nehalem-2s/workloads/wl1_firsttouch.numastat_after.txt"))
         for node in 0...1 {
             let after = a.numastat(node: node)
             let start = Dictionary(uniqueKeysWithValues: before[node].named.map { ($0.0, $0.1) })

@@ -63,3 +63,28 @@ func parseKernelZoneinfo(_ text: String) -> [KernelZone] {
     }
     return zones
 }
+
+/// numastat counters from a kernel-sample file (`node0.numa_hit 4685` lines).
+func parseNumastatFile(_ text: String) -> [Int: [String: Int]] {
+    var out: [Int: [String: Int]] = [:]
+    for line in text.split(separator: "\n") {
+        let parts = line.split(separator: " ")
+        guard parts.count == 2, let v = Int(parts[1]) else { continue }
+        let key = parts[0].split(separator: ".")
+        guard key.count == 2, let node = Int(key[0].dropFirst(4)) else { continue }
+        out[node, default: [:]][String(key[1])] = v
+    }
+    return out
+}
+
+/// The nehalem QEMU machine with the free pages recorded before workload `wl`.
+func nehalemAllocator(before wl: String) throws -> PageAllocator {
+    let zi = parseKernelZoneinfo(try Fixtures.text("kernel-samples/nehalem-2s/workloads/\(wl).zoneinfo_before.txt"))
+    func free(_ node: Int, _ zone: String) -> Int { zi.first { $0.node == node && $0.name == zone }!.fields["free"]! }
+    let yaml = KernelSampleBootTests.nehalem
+        .replacingOccurrences(of: "DMA: {managed: 3840}", with: "DMA: {managed: 3840, free: \(free(0, "DMA"))}")
+        .replacingOccurrences(of: "DMA32: {managed: 242463}", with: "DMA32: {managed: 242463, free: \(free(0, "DMA32"))}")
+        .replacingOccurrences(of: "DMA32: {managed: 253224}", with: "DMA32: {managed: 253224, free: \(free(1, "DMA32"))}")
+    return PageAllocator(machine: try boot(yaml))
+}
+

@@ -1,0 +1,89 @@
+/// From a memory policy to `__alloc_pages` (mm/mempolicy.c 6.1: `alloc_pages`, `vma_alloc_folio`,
+/// `policy_node`, `policy_nodemask`, `apply_policy_zone`, `interleave_nodes`, `offset_il_node`,
+/// `alloc_page_interleave`, `alloc_pages_preferred_many`; weighted interleave as 6.12).
+extension PageAllocator {
+    /// Allocates as a task running on `cpu` with policy `policy` would.
+    /// `interleaveIndex`: for VMA allocations, the page offset in the mapping (`vm_pgoff` +
+    /// offset, which for private anonymous memory is the virtual page number); nil for task
+    /// allocations (`alloc_pages`), which use the task's interleave counter `state`.
+    public mutating func allocPages(gfp: GFP, order: Int, policy: MemPolicy, cpu: Int,
+                                    state: inout InterleaveState, interleaveIndex: Int? = nil) -> Result<AllocatedBlock, AllocFailure> {
+        let local = cpuNode[cpu] ?? nodeIDs[0]
+        switch policy.mode {
+        case .default, .local:
+            return allocPages(gfp: gfp, order: order, preferredNode: local, cpu: cpu)
+        case .preferred:
+            return allocPages(gfp: gfp, order: order, preferredNode: policy.nodes[0], cpu: cpu)
+        case .bind:
+            let nid = policy.homeNode ?? local
+            let mask = applyPolicyZone(policy, gfp: gfp) ? Set(policy.nodes) : nil
+            return allocPages(gfp: gfp, order: order, preferredNode: nid, nodemask: mask, cpu: cpu)
+        case .preferredMany:
+            let nid = policy.homeNode ?? local
+            var first = gfp
+            first.insert(.nowarn)
+            first.subtract([.directReclaim, .nofail])
+            if case .success(let b) = allocPages(gfp: first, order: order, preferredNode: nid, nodemask: Set(policy.nodes), cpu: cpu) {
+                return .success(b)
+            }
+            return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu)
+        case .interleave:
+            let nid: Int
+            if let index = interleaveIndex {
+                nid = offsetInterleaveNode(policy, offset: index >> order)
+            } else {
+                nid = policy.nextNode(after: state.ilPrev)
+                state.ilPrev = nid
+            }
+            return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu, interleaveTarget: nid)
+        case .weightedInterleave:
+            let nid: Int
+            if let index = interleaveIndex {
+                nid = weightedInterleaveNode(policy, index: index >> order)
+            } else {
+                var node = state.ilPrev
+                if state.ilWeight == 0 || !policy.nodes.contains(node) {
+                    node = policy.nextNode(after: node)
+                    state.ilPrev = node
+                    state.ilWeight = policy.weight(node)
+                }
+                state.ilWeight -= 1
+                nid = node
+            }
+            // 6.12 does not count NUMA_INTERLEAVE_HIT for weighted interleave.
+            return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu)
+        }
+    }
+
+    /// `apply_policy_zone`: BIND's nodemask applies only to allocations that may use the policy
+    /// zone (Normal on x86_64), or Movable when the nodes have only movable memory.
+    func applyPolicyZone(_ policy: MemPolicy, gfp: GFP) -> Bool {
+        guard let zone = gfp.zone(arch: machine.topology.arch) else { return false }
+        var dynamic = machine.policyZone
+        let movable = machine.movableIndex
+        let hasKernelMemory = policy.nodes.contains { id in
+            (machine.zones[id] ?? []).contains { $0.isPopulated && $0.index != movable }
+        }
+        if !hasKernelMemory { dynamic = movable }
+        return zone >= dynamic
+    }
+
+    /// `offset_il_node` with 6.1's 32-bit offset: the (off mod n)-th policy node.
+    func offsetInterleaveNode(_ policy: MemPolicy, offset: Int) -> Int {
+        let n = policy.nodes.count
+        let off = Int(UInt32(truncatingIfNeeded: offset))
+        return policy.nodes[off % n]
+    }
+
+    /// `weighted_interleave_nid`: walk the nodes subtracting weights from index mod total.
+    func weightedInterleaveNode(_ policy: MemPolicy, index: Int) -> Int {
+        let total = policy.nodes.reduce(0) { $0 + policy.weight($1) }
+        var target = index % total
+        for node in policy.nodes {
+            let w = policy.weight(node)
+            if target < w { return node }
+            target -= w
+        }
+        return policy.nodes[0]
+    }
+}
