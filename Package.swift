@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "NumaTopology", targets: ["NumaTopology"]),
         .library(name: "NumaCore", targets: ["NumaCore"]),
         .library(name: "NumaReports", targets: ["NumaReports"]),
+        .library(name: "NumaWorkload", targets: ["NumaWorkload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,18 +31,20 @@ let package = Package(
         ),
         // Layer 2: the kernel model — boot (zones, watermarks, pcp sizing, zonelists) and later the allocator.
         .target(name: "NumaCore", dependencies: ["NumaTopology"]),
-        // Layer 3: the kernel's text formats and JSON views of the model.
+        // Layer 3: workloads (what simulated threads do) and the deterministic stress engine.
+        .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaTopology", .product(name: "Yams", package: "Yams")]),
+        // Layer 4: the kernel's text formats and JSON views of the model.
         .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology"]),
         .executableTarget(
             name: "numasim",
             dependencies: [
-                "NumaTopology", "NumaCore", "NumaReports",
+                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "NumaSimTests",
-            dependencies: ["NumaTopology", "NumaCore", "NumaReports"],
+            dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload"],
             exclude: ["Fixtures"]
         ),
     ]

@@ -48,15 +48,17 @@ extension InputError {
     }
 }
 
-/// Walks a composed YAML tree, keeping the key path for error messages.
-struct YAMLReader {
-    let file: String
+/// Walks a composed YAML tree, keeping the key path for error messages. Shared by every YAML
+/// input format (topologies, workloads).
+public struct YAMLReader {
+    public let file: String
+    public init(file: String) { self.file = file }
 
-    func fail(_ node: Yams.Node?, _ path: String, _ message: String) -> InputError {
+    public func fail(_ node: Yams.Node?, _ path: String, _ message: String) -> InputError {
         InputError(file: file, line: node?.mark?.line, column: node?.mark?.column, key: path, message)
     }
 
-    func mapping(_ node: Yams.Node, _ path: String, allowed: Set<String>) throws -> [String: Yams.Node] {
+    public func mapping(_ node: Yams.Node, _ path: String, allowed: Set<String>) throws -> [String: Yams.Node] {
         guard case .mapping(let map) = node else {
             throw fail(node, path, "expected a mapping of keys (\(allowed.sorted().joined(separator: ", ")))")
         }
@@ -72,17 +74,17 @@ struct YAMLReader {
         return result
     }
 
-    func sequence(_ node: Yams.Node, _ path: String, _ what: String) throws -> [Yams.Node] {
+    public func sequence(_ node: Yams.Node, _ path: String, _ what: String) throws -> [Yams.Node] {
         guard case .sequence(let seq) = node else { throw fail(node, path, "expected a list of \(what)") }
         return Array(seq)
     }
 
-    func scalar(_ node: Yams.Node, _ path: String, _ what: String) throws -> String {
+    public func scalar(_ node: Yams.Node, _ path: String, _ what: String) throws -> String {
         guard case .scalar(let s) = node else { throw fail(node, path, "expected \(what)") }
         return s.string
     }
 
-    func int(_ node: Yams.Node, _ path: String, range: ClosedRange<Int>? = nil) throws -> Int {
+    public func int(_ node: Yams.Node, _ path: String, range: ClosedRange<Int>? = nil) throws -> Int {
         let text = try scalar(node, path, "an integer")
         let value: Int? = text.lowercased().hasPrefix("0x") ? Int(text.dropFirst(2), radix: 16) : Int(text)
         guard let v = value else { throw fail(node, path, "expected an integer, got '\(text)'") }
@@ -92,7 +94,7 @@ struct YAMLReader {
         return v
     }
 
-    func bytes(_ node: Yams.Node, _ path: String) throws -> UInt64 {
+    public func bytes(_ node: Yams.Node, _ path: String) throws -> UInt64 {
         let text = try scalar(node, path, "a size such as 1GiB")
         guard let v = ByteSize.parse(text) else {
             throw fail(node, path, "expected a size such as 1GiB, 512MiB, 4096KiB or a number of bytes, got '\(text)'")
@@ -100,7 +102,7 @@ struct YAMLReader {
         return v
     }
 
-    func bool(_ node: Yams.Node, _ path: String) throws -> Bool {
+    public func bool(_ node: Yams.Node, _ path: String) throws -> Bool {
         let text = try scalar(node, path, "true or false").lowercased()
         switch text {
         case "true", "yes", "on": return true

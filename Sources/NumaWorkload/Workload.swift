@@ -1,0 +1,202 @@
+import Foundation
+import NumaCore
+import NumaTopology
+import Yams
+
+/// A workload: what each simulated thread does. See docs/workload-format.md.
+///
+/// ```yaml
+/// threads:
+///   - cpus: 0                    # simulated CPUs this thread plays (cpulist)
+///     policy: default            # default | local | preferred:N | bind:0,2 | interleave:all | …
+///     gfp: GFP_HIGHUSER_MOVABLE
+///     order: 0                   # or a distribution {0: 90, 3: 10}
+///     allocate: 301052           # pages, or a size such as 1.2GiB
+///     free: never                # never | immediately | random (with live: pages or size)
+/// ```
+public struct Workload: Sendable, Equatable {
+    public var threads: [ThreadSpec]
+
+    public struct ThreadSpec: Sendable, Equatable {
+        public var cpus: [Int]
+        public var policy: MemPolicy
+        public var gfp: GFP
+        /// (order, weight) pairs.
+        public var orders: [(order: Int, weight: Int)]
+        /// Pages to allocate in total.
+        public var allocatePages: Int
+        public var free: FreeMode
+        /// Count of allocations made through the VMA interleave rule (`vma` true) or the task
+        /// counter.
+        public var vmaStart: Int?
+
+        public static func == (a: ThreadSpec, b: ThreadSpec) -> Bool {
+            a.cpus == b.cpus && a.policy == b.policy && a.gfp == b.gfp && a.allocatePages == b.allocatePages
+                && a.free == b.free && a.orders.map(\.order) == b.orders.map(\.order) && a.orders.map(\.weight) == b.orders.map(\.weight)
+                && a.vmaStart == b.vmaStart
+        }
+    }
+
+    public enum FreeMode: Sendable, Equatable {
+        case never
+        case immediately
+        /// Keep a live set of this many pages; beyond it, free a random live block.
+        case random(livePages: Int)
+    }
+
+    public static func load(path: String, topology: Topology) throws -> Workload {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw InputError(file: path, "cannot read the workload file (does it exist and is it UTF-8 text?)")
+        }
+        return try parse(text, file: path, topology: topology)
+    }
+
+    public static func parse(_ text: String, file: String, topology: Topology) throws -> Workload {
+        let root: Yams.Node
+        do {
+            guard let n = try Yams.compose(yaml: text) else {
+                throw InputError(file: file, "the file is empty; expected 'threads:' with a list of thread groups")
+            }
+            root = n
+        } catch let e as InputError { throw e } catch {
+            throw InputError(file: file, "not valid YAML: \(error)")
+        }
+        let r = YAMLReader(file: file)
+        let top = try r.mapping(root, "", allowed: ["threads", "name", "description"])
+        guard let threadsNode = top["threads"] else { throw r.fail(root, "threads", "missing; expected a list of thread groups") }
+        let list = try r.sequence(threadsNode, "threads", "thread groups")
+        guard !list.isEmpty else { throw r.fail(threadsNode, "threads", "expected at least one thread group") }
+        var threads: [ThreadSpec] = []
+        var owner: [Int: Int] = [:]
+        for (i, n) in list.enumerated() {
+            let t = try thread(n, "threads[\(i)]", r, topology)
+            for c in t.cpus {
+                if let o = owner[c] { throw r.fail(n, "threads[\(i)].cpus", "CPU \(c) is already played by threads[\(o)]") }
+                owner[c] = i
+            }
+            threads.append(t)
+        }
+        return Workload(threads: threads)
+    }
+
+    static func thread(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ThreadSpec {
+        let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start"])
+        guard let cpusNode = m["cpus"] else { throw r.fail(n, "\(path).cpus", "missing; expected the simulated CPUs (cpulist)") }
+        let cpuText = try r.scalar(cpusNode, "\(path).cpus", "a cpulist")
+        let cpus: CPUList
+        do { cpus = try CPUList.parse(cpuText) } catch { throw r.fail(cpusNode, "\(path).cpus", error.description) }
+        guard !cpus.isEmpty else { throw r.fail(cpusNode, "\(path).cpus", "expected at least one CPU") }
+        let all = Set(t.allCPUs)
+        for c in cpus.members where !all.contains(c) {
+            throw r.fail(cpusNode, "\(path).cpus", "CPU \(c) is not in the topology (CPUs: \(CPUList(t.allCPUs)))")
+        }
+        var policy = MemPolicy.default
+        if let p = m["policy"] {
+            let text = try r.scalar(p, "\(path).policy", "a policy")
+            do { policy = try PolicyParser.parse(text, topology: t) } catch let e as PolicyParser.Error {
+                throw r.fail(p, "\(path).policy", e.message)
+            }
+        }
+        var gfp = GFP.highUserMovable
+        if let g = m["gfp"] {
+            let text = try r.scalar(g, "\(path).gfp", "a GFP mask")
+            guard let parsed = GFP.parse(text) else {
+                throw r.fail(g, "\(path).gfp", "expected GFP names joined by |, such as GFP_KERNEL | __GFP_THISNODE, got '\(text)'")
+            }
+            guard parsed.zone(arch: t.arch) != nil else { throw r.fail(g, "\(path).gfp", "'\(text)' combines zone modifiers the kernel rejects (gfp_zone)") }
+            gfp = parsed
+        }
+        var orders: [(Int, Int)] = [(0, 1)]
+        if let o = m["order"] {
+            if case .mapping(let dist) = o {
+                orders = []
+                for (k, v) in dist {
+                    let order = try r.int(k, "\(path).order", range: 0...10)
+                    let weight = try r.int(v, "\(path).order.\(order)", range: 1...1_000_000)
+                    orders.append((order, weight))
+                }
+                orders.sort { $0.0 < $1.0 }
+            } else {
+                orders = [(try r.int(o, "\(path).order", range: 0...10), 1)]
+            }
+        }
+        guard let a = m["allocate"] else { throw r.fail(n, "\(path).allocate", "missing; expected pages (e.g. 301052) or a size (e.g. 1.2GiB)") }
+        let aText = try r.scalar(a, "\(path).allocate", "pages or a size")
+        let pages: Int
+        if let v = Int(aText) { pages = v } else if let b = ByteSize.parse(aText) { pages = Int(b >> 12) } else {
+            throw r.fail(a, "\(path).allocate", "expected a number of pages or a size such as 1.2GiB, got '\(aText)'")
+        }
+        guard pages >= 0 else { throw r.fail(a, "\(path).allocate", "expected a non-negative amount") }
+        var free = FreeMode.never
+        if let f = m["free"] {
+            let text = try r.scalar(f, "\(path).free", "never, immediately or random")
+            switch text {
+            case "never": free = .never
+            case "immediately": free = .immediately
+            case "random":
+                guard let l = m["live"] else { throw r.fail(f, "\(path).live", "free: random needs live: (the live-set size, pages or a size)") }
+                let lText = try r.scalar(l, "\(path).live", "pages or a size")
+                guard let live = Int(lText) ?? ByteSize.parse(lText).map({ Int($0 >> 12) }), live > 0 else {
+                    throw r.fail(l, "\(path).live", "expected a positive number of pages or a size, got '\(lText)'")
+                }
+                free = .random(livePages: live)
+            default: throw r.fail(f, "\(path).free", "expected never, immediately or random, got '\(text)'")
+            }
+        }
+        var vmaStart: Int? = nil
+        if let v = m["vma_start"] { vmaStart = Int(try r.bytes(v, "\(path).vma_start") >> 12) }
+        return ThreadSpec(cpus: cpus.members, policy: policy, gfp: gfp, orders: orders.map { ($0.0, $0.1) },
+                          allocatePages: pages, free: free, vmaStart: vmaStart)
+    }
+}
+
+/// Parses `default`, `local`, `preferred:N`, `bind:0,2`, `interleave:all`, `interleave:0-3`,
+/// `preferred_many:0,1`, `weighted_interleave:0=3,1=1`.
+public enum PolicyParser {
+    public struct Error: Swift.Error { public var message: String }
+
+    public static func parse(_ text: String, topology t: Topology) throws -> MemPolicy {
+        let parts = text.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+        let modeName = parts[0]
+        let arg = parts.count > 1 ? parts[1] : ""
+        let known = Set(t.nodeIDs)
+        func nodes(_ s: String) throws -> [Int] {
+            if s == "all" { return t.nodes.filter { !$0.memory.isEmpty }.map(\.id).sorted() }
+            let list: CPUList
+            do { list = try CPUList.parse(s) } catch { throw Error(message: "expected a node list such as 0,2 or 0-3 or all, got '\(s)'") }
+            for n in list.members where !known.contains(n) {
+                throw Error(message: "node \(n) is not in the topology (nodes: \(CPUList(t.nodeIDs)))")
+            }
+            return list.members
+        }
+        let mode: MemPolicy.Mode
+        switch modeName {
+        case "default": mode = .default
+        case "local": mode = .local
+        case "preferred": mode = .preferred
+        case "bind": mode = .bind
+        case "interleave": mode = .interleave
+        case "preferred_many": mode = .preferredMany
+        case "weighted_interleave":
+            var weights: [Int: Int] = [:]
+            for item in arg.split(separator: ",") {
+                let kv = item.split(separator: "=")
+                guard kv.count == 2, let n = Int(kv[0]), let w = Int(kv[1]), (1...255).contains(w) else {
+                    throw Error(message: "expected node=weight pairs with weights 1…255, such as 0=3,1=1, got '\(item)'")
+                }
+                guard known.contains(n) else { throw Error(message: "node \(n) is not in the topology") }
+                weights[n] = w
+            }
+            switch MemPolicy.make(.weightedInterleave, nodes: Array(weights.keys), weights: weights) {
+            case .success(let p): return p
+            case .failure(let e): throw Error(message: e.description)
+            }
+        default:
+            throw Error(message: "expected default, local, preferred:N, bind:NODES, interleave:NODES|all, preferred_many:NODES or weighted_interleave:N=W,…, got '\(text)'")
+        }
+        switch MemPolicy.make(mode, nodes: try nodes(arg.isEmpty && (mode == .default || mode == .local) ? "" : arg)) {
+        case .success(let p): return p
+        case .failure(let e): throw Error(message: e.description)
+        }
+    }
+}
