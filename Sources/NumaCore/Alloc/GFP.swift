@@ -86,12 +86,14 @@ public struct GFP: OptionSet, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `gfp_zone()`: the highest zone index usable (reference §1.8), or nil for an invalid combination.
-    public func zone(arch: Arch) -> Int? {
-        let bits = rawValue & 0x0f
-        let x86_64: [UInt32: Int] = [0: 2, 0x1: 0, 0x2: 2, 0x4: 1, 0x8: 2, 0x9: 0, 0xa: 3, 0xc: 1]
-        let i386: [UInt32: Int] = [0: 1, 0x1: 0, 0x2: 2, 0x4: 1, 0x8: 1, 0x9: 0, 0xa: 3, 0xc: 1]
-        return (arch == .x86_64 ? x86_64 : i386)[bits]
+    @inline(__always) public func zone(arch: Arch) -> Int? {
+        let z = (arch == .x86_64 ? GFP.zoneTableX86_64 : GFP.zoneTableI386)[Int(rawValue & 0x0f)]
+        return z < 0 ? nil : z
     }
+
+    /// GFP_ZONE_TABLE indexed by the low four bits (DMA, HIGHMEM, DMA32, MOVABLE); −1 = invalid.
+    static let zoneTableX86_64: [Int] = [2, 0, 2, -1, 1, -1, -1, -1, 2, 0, 3, -1, 1, -1, -1, -1]
+    static let zoneTableI386: [Int] = [1, 0, 2, -1, 1, -1, -1, -1, 1, 0, 3, -1, 1, -1, -1, -1]
 
     /// `gfp_migratetype()`.
     public func migrateType(mobilityDisabled: Bool = false) -> MigrateType {

@@ -23,10 +23,11 @@ extension PageAllocator {
                                     cpu: Int, interleaveTarget: Int? = nil) -> Result<AllocatedBlock, AllocFailure> {
         guard order >= 0 && order < FreeArea.maxOrder else { return .failure(.invalidOrder(order)) }
         guard let hz = gfp.zone(arch: machine.topology.arch) else { return .failure(.invalidGFP(gfp)) }
-        let lists = gfp.contains(.thisnode) ? zonelists.noFallback : zonelists.fallback
+        guard let pn = nodeIndex[preferredNode] else { return .failure(.noEligibleZone) }
         var ac = AllocContext(gfp: gfp, order: order, highestZone: hz,
                               migrateType: gfp.migrateType(mobilityDisabled: !machine.mobilityGrouping),
-                              zonelist: lists[preferredNode] ?? [], nodemask: nodemask, preferred: nil, cpu: cpu)
+                              zonelist: gfp.contains(.thisnode) ? noFallbackLists[pn] : fallbackLists[pn],
+                              nodemask: nodemask, preferred: nil, cpu: cpu)
         ac.preferred = firstZone(ac)
         guard ac.preferred != nil else { return .failure(.noEligibleZone) }
         var flags: AllocFlags = .wmarkLow
@@ -113,15 +114,13 @@ extension PageAllocator {
 
     /// `reserve_highatomic_pageblock`
     mutating func reserveHighatomicPageblock(node n: Int, zone zi: Int, pfn: Int) {
-        var z = zones[n][zi]
-        let maxReserved = z.managed / 100 + z.pageblockPages
-        guard z.nrReservedHighatomic < maxReserved else { return }
-        let mt = z.memmap.pageblockMigrateType(pfn: pfn)
-        guard mt.isMergeable else { return }
-        z.nrReservedHighatomic += z.pageblockPages
-        z.memmap.setPageblockMigrateType(pfn: pfn, .highAtomic)
-        _ = z.moveFreepagesBlock(pfn, .highAtomic)
-        zones[n][zi] = z
+        // Mutate in place: a copy of the zone would copy its whole mem_map.
+        let maxReserved = zones[n][zi].managed / 100 + zones[n][zi].pageblockPages
+        guard zones[n][zi].nrReservedHighatomic < maxReserved else { return }
+        guard zones[n][zi].memmap.pageblockMigrateType(pfn: pfn).isMergeable else { return }
+        zones[n][zi].nrReservedHighatomic += zones[n][zi].pageblockPages
+        zones[n][zi].memmap.setPageblockMigrateType(pfn: pfn, .highAtomic)
+        _ = zones[n][zi].moveFreepagesBlock(pfn, .highAtomic)
     }
 
     /// `wakeup_kswapd` bookkeeping (the kswapd threads come with the reclaim model).

@@ -8,12 +8,18 @@ public struct PageAllocator: Sendable {
     /// zones[nodeIndex][zoneIndex]
     public var zones: [[Zone]]
     public let nodeIDs: [Int]
-    let nodeIndex: [Int: Int]
+    /// Flat lookup tables (hashing a dictionary per allocation costs more than the allocation).
+    let nodeIndex: IDTable
     /// Online CPUs in ascending order; a CPU's pcp slot is its position here.
     public let cpus: [Int]
-    let cpuSlot: [Int: Int]
-    let cpuNode: [Int: Int]
-    public var zonelists: Zonelists
+    let cpuSlot: IDTable
+    let cpuNode: IDTable
+    public var zonelists: Zonelists {
+        didSet { rebuildZonelistTables() }
+    }
+    /// Zonelists by node index: FALLBACK and NOFALLBACK.
+    var fallbackLists: [[ZoneRef]] = []
+    var noFallbackLists: [[ZoneRef]] = []
 
     public var events: [[NumaEvents]]
     /// `pgalloc_<zone>` per zone (pages).
@@ -26,11 +32,11 @@ public struct PageAllocator: Sendable {
     public init(machine m: BootedMachine) {
         machine = m
         nodeIDs = m.nodeIDs
-        var ni: [Int: Int] = [:]
+        var ni = IDTable(maxID: m.nodeIDs.max() ?? 0)
         for (i, id) in m.nodeIDs.enumerated() { ni[id] = i }
         nodeIndex = ni
         cpus = m.topology.allCPUs
-        var slot: [Int: Int] = [:], node: [Int: Int] = [:]
+        var slot = IDTable(maxID: cpus.max() ?? 0), node = IDTable(maxID: cpus.max() ?? 0)
         for (i, c) in cpus.enumerated() { slot[c] = i; node[c] = m.node(ofCPU: c) }
         cpuSlot = slot
         cpuNode = node
@@ -51,7 +57,13 @@ public struct PageAllocator: Sendable {
         zones = all
         events = m.nodeIDs.map { id in m.zones[id]!.map { _ in NumaEvents() } }
         pgalloc = m.nodeIDs.map { id in m.zones[id]!.map { _ in 0 } }
+        rebuildZonelistTables()
         allocateRecordedUsedPages()
+    }
+
+    mutating func rebuildZonelistTables() {
+        fallbackLists = nodeIDs.map { zonelists.fallback[$0] ?? [] }
+        noFallbackLists = nodeIDs.map { zonelists.noFallback[$0] ?? [] }
     }
 
     /// A replayed machine starts with its recorded free pages: the rest is allocated up front
@@ -83,6 +95,16 @@ public struct PageAllocator: Sendable {
     /// Invariants of every zone (every page in exactly one place; counters add up).
     public func checkInvariants() -> [Zone.InvariantReport] {
         zones.flatMap { $0 }.map { $0.checkInvariants() }
+    }
+}
+
+/// A map from small non-negative ids (nodes, CPUs) to values, as a flat array; absent = nil.
+struct IDTable: Sendable {
+    private var values: [Int]
+    init(maxID: Int) { values = [Int](repeating: -1, count: maxID + 1) }
+    subscript(id: Int) -> Int? {
+        get { id >= 0 && id < values.count && values[id] >= 0 ? values[id] : nil }
+        set { if id >= 0 && id < values.count { values[id] = newValue ?? -1 } }
     }
 }
 
