@@ -1,6 +1,7 @@
 import XCTest
 @testable import NumaCore
 @testable import NumaTopology
+import NumaWorkload
 
 final class BuddyTests: XCTestCase {
     func zone(_ yaml: String, node: Int, _ name: String) throws -> Zone {
@@ -110,18 +111,5 @@ final class BuddyTests: XCTestCase {
         XCTAssertTrue(r.ok, "\(r.violations)")
         XCTAssertEqual(z.nrFreePages, z.managed)
         XCTAssertEqual(z.buddyinfo, initial, "all memory merges back into the boot-time blocks")
-    }
-}
-
-/// A small deterministic PRNG for reproducible tests and runs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import XCTest
 @testable import NumaCore
 @testable import NumaTopology
+import NumaWorkload
 
 final class PerCPUPagesTests: XCTestCase {
     func zone() throws -> Zone {
