@@ -84,7 +84,7 @@ public struct DeterministicStress {
 
     static func reason(_ f: AllocFailure) -> String {
         switch f {
-        case .noMemory(_, _, let reason): return reason
+        case .noMemory(_, _, let reason): return reason.description
         default: return f.description
         }
     }

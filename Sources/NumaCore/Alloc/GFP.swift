@@ -87,13 +87,17 @@ public struct GFP: OptionSet, Sendable, Hashable, CustomStringConvertible {
 
     /// `gfp_zone()`: the highest zone index usable (reference §1.8), or nil for an invalid combination.
     @inline(__always) public func zone(arch: Arch) -> Int? {
-        let z = (arch == .x86_64 ? GFP.zoneTableX86_64 : GFP.zoneTableI386)[Int(rawValue & 0x0f)]
+        let table = arch == .x86_64 ? GFP.zoneTableX86_64 : GFP.zoneTableI386
+        let z = Int((table >> (UInt64(rawValue & 0x0f) &* 4)) & 0xf) - 1
         return z < 0 ? nil : z
     }
 
-    /// GFP_ZONE_TABLE indexed by the low four bits (DMA, HIGHMEM, DMA32, MOVABLE); −1 = invalid.
-    static let zoneTableX86_64: [Int] = [2, 0, 2, -1, 1, -1, -1, -1, 2, 0, 3, -1, 1, -1, -1, -1]
-    static let zoneTableI386: [Int] = [1, 0, 2, -1, 1, -1, -1, -1, 1, 0, 3, -1, 1, -1, -1, -1]
+    /// GFP_ZONE_TABLE indexed by the low four bits (DMA, HIGHMEM, DMA32, MOVABLE), packed as
+    /// (zone + 1) per nibble, 0 = invalid combination. Unpacked:
+    /// x86_64 [2, 0, 2, −, 1, −, −, −, 2, 0, 3, −, 1, −, −, −];
+    /// i386   [1, 0, 2, −, 1, −, −, −, 1, 0, 3, −, 1, −, −, −].
+    static let zoneTableX86_64: UInt64 = 0x0002_0413_0002_0313
+    static let zoneTableI386: UInt64 = 0x0002_0412_0002_0312
 
     /// `gfp_migratetype()`.
     public func migrateType(mobilityDisabled: Bool = false) -> MigrateType {

@@ -1,12 +1,17 @@
 import NumaTopology
 
-/// The whole machine's page allocator, sequential and deterministic: every node's zones with
-/// their buddy lists and per-CPU pagesets, the boot zonelists, and the kernel's counters.
-/// `__alloc_pages` is in `PageAllocator+Alloc.swift`, freeing in `PageAllocator+Free.swift`.
-public struct PageAllocator: Sendable {
+/// The whole machine's page allocator: every node's zones with their buddy lists and per-CPU
+/// pagesets, the zonelists, and the kernel's counters. `__alloc_pages` is in
+/// `PageAllocator+Alloc.swift`, freeing in `PageAllocator+Free.swift`.
+///
+/// One object serves both engines. The deterministic engine calls it from one thread. The
+/// concurrent engine calls it from several, each simulated CPU owned by one thread: the pcp fast
+/// path touches only that CPU's pageset and counter rows, refills/drains and buddy operations
+/// take the zone lock, and the zonelists and watermarks change only between phases.
+public final class PageAllocator: @unchecked Sendable {
     public let machine: BootedMachine
     /// zones[nodeIndex][zoneIndex]
-    public var zones: [[Zone]]
+    public let zones: [[Zone]]
     public let nodeIDs: [Int]
     /// Flat lookup tables (hashing a dictionary per allocation costs more than the allocation).
     let nodeIndex: IDTable
@@ -14,20 +19,29 @@ public struct PageAllocator: Sendable {
     public let cpus: [Int]
     let cpuSlot: IDTable
     let cpuNode: IDTable
+    /// The counter row of callers that are not one of the machine's CPUs.
+    public var systemSlot: Int { cpus.count }
+    /// The counter row of node index `n`'s kswapd.
+    public func kswapdSlot(nodeIndex n: Int) -> Int { cpus.count + 1 + n }
     public var zonelists: Zonelists {
         didSet { rebuildZonelistTables() }
     }
-    /// Zonelists by node index: FALLBACK and NOFALLBACK.
-    var fallbackLists: [[ZoneRef]] = []
-    var noFallbackLists: [[ZoneRef]] = []
-
-    public var events: [[NumaEvents]]
-    /// `pgalloc_<zone>` per zone (pages).
-    public var pgalloc: [[Int]]
-    public var pgfree = 0
-    /// kswapd wake-up requests per node (`wakeup_kswapd` calls that passed its checks).
-    public var kswapdWakeups: [Int: Int] = [:]
-    public var allocFailures = 0
+    /// Zonelists by node index, FALLBACK and NOFALLBACK, as flat tables the fast path reads
+    /// without reference counting (rebuilt only between phases).
+    @exclusivity(unchecked) var zonelistTable: ZonelistTable
+    /// Every zone by `nodeIndex * zonesPerNode + zoneIndex`, unretained (`zones` owns them).
+    let zoneHandles: UnsafeMutablePointer<Unmanaged<Zone>>
+    let zonesPerNode: Int
+    /// Facts of the machine the fast path needs, hoisted out of `machine` (a struct of
+    /// dictionaries): the arch, mobility grouping, and per node whether DMA32 is populated
+    /// (`alloc_flags_nofragment`).
+    let arch: Arch
+    let mobilityDisabled: Bool
+    let dma32Populated: [Bool]
+    /// Per-CPU `vm_event_states` (rows: CPUs, the system row, one per kswapd).
+    public let vmEvents: VMEventTable
+    /// `wakeup_kswapd` calls that passed its checks, per node index (atomic: any CPU wakes any node).
+    let kswapdWakeupCounts: AtomicCounters
 
     public init(machine m: BootedMachine) {
         machine = m
@@ -46,7 +60,8 @@ public struct PageAllocator: Sendable {
         for id in m.nodeIDs {
             var list: [Zone] = []
             for b in m.zones[id]! {
-                var z = Zone(boot: b, pageblockOrder: pageblockOrder, cpus: m.topology.allCPUs.count)
+                // One pageset per CPU plus the system row (statistics only, its lists stay empty).
+                let z = Zone(boot: b, pageblockOrder: pageblockOrder, cpus: m.topology.allCPUs.count + 1)
                 z.mobilityGroupingDisabled = !m.mobilityGrouping
                 z.watermarkBoostFactor = m.topology.sysctl.watermarkBoostFactor
                 if b.isPopulated { z.freeManagedPages(present: m.layout.nodeRanges[id] ?? []) }
@@ -55,20 +70,38 @@ public struct PageAllocator: Sendable {
             all.append(list)
         }
         zones = all
-        events = m.nodeIDs.map { id in m.zones[id]!.map { _ in NumaEvents() } }
-        pgalloc = m.nodeIDs.map { id in m.zones[id]!.map { _ in 0 } }
-        rebuildZonelistTables()
+        zonesPerNode = all.map(\.count).max() ?? 0
+        zoneHandles = .allocate(capacity: Swift.max(1, all.count * zonesPerNode))
+        for (n, list) in all.enumerated() {
+            for (i, z) in list.enumerated() { (zoneHandles + n * zonesPerNode + i).initialize(to: Unmanaged.passUnretained(z)) }
+        }
+        arch = m.topology.arch
+        mobilityDisabled = !m.mobilityGrouping
+        dma32Populated = m.nodeIDs.map { id in (m.zones[id] ?? []).count > 1 && m.zones[id]![1].isPopulated }
+        zonelistTable = ZonelistTable(m.bootZonelists, nodeIDs: m.nodeIDs, nodeIndex: ni)
+        vmEvents = VMEventTable(rows: cpus.count + 1 + m.nodeIDs.count)
+        kswapdWakeupCounts = AtomicCounters(count: m.nodeIDs.count)
         allocateRecordedUsedPages()
     }
 
-    mutating func rebuildZonelistTables() {
-        fallbackLists = nodeIDs.map { zonelists.fallback[$0] ?? [] }
-        noFallbackLists = nodeIDs.map { zonelists.noFallback[$0] ?? [] }
+    deinit {
+        zoneHandles.deallocate()
+        zonelistTable.deallocate()
+    }
+
+    func rebuildZonelistTables() {
+        zonelistTable.deallocate()
+        zonelistTable = ZonelistTable(zonelists, nodeIDs: nodeIDs, nodeIndex: nodeIndex)
+    }
+
+    /// Runs `body` on zone (node index `n`, zone index `zi`) without retaining it.
+    @inline(__always) func withZone<R>(_ n: Int, _ zi: Int, _ body: (Zone) -> R) -> R {
+        zoneHandles[n &* zonesPerNode &+ zi]._withUnsafeGuaranteedRef(body)
     }
 
     /// A replayed machine starts with its recorded free pages: the rest is allocated up front
     /// (not counted in any statistic), taken from the top of each zone.
-    mutating func allocateRecordedUsedPages() {
+    func allocateRecordedUsedPages() {
         for (n, id) in nodeIDs.enumerated() {
             for (i, b) in machine.zones[id]!.enumerated() where b.free < b.managed {
                 var need = b.managed - b.free
@@ -83,6 +116,29 @@ public struct PageAllocator: Sendable {
 
     public func node(ofCPU cpu: Int) -> Int? { cpuNode[cpu] }
     public func zone(node: Int, index: Int) -> Zone { zones[nodeIndex[node]!][index] }
+    /// The counter row of a CPU (the system row for ids that are not online CPUs).
+    @inline(__always) public func slot(ofCPU cpu: Int) -> Int { cpuSlot[cpu] ?? cpus.count }
+
+    /// `vm_numa_event` per zone, folded over the CPUs: events[nodeIndex][zoneIndex].
+    public var events: [[NumaEvents]] {
+        zones.map { $0.map { z in z.pcp.indices.reduce(NumaEvents()) { $0 + z.pcp[$1].events } } }
+    }
+
+    /// `pgalloc_<zone>` per zone (pages), folded over the CPUs: pgalloc[nodeIndex][zoneIndex].
+    public var pgalloc: [[Int]] {
+        zones.map { $0.map { z in z.pcp.indices.reduce(0) { $0 + z.pcp[$1].pgalloc } } }
+    }
+
+    /// `pgfree` (pages).
+    public var pgfree: Int { vmEvents[.pgfree] }
+    /// Allocations that failed.
+    public var allocFailures: Int { vmEvents[.allocFail] }
+    /// kswapd wake-up requests per node id (`wakeup_kswapd` calls that passed its checks).
+    public var kswapdWakeups: [Int: Int] {
+        var d: [Int: Int] = [:]
+        for (i, id) in nodeIDs.enumerated() where kswapdWakeupCounts[i] > 0 { d[id] = kswapdWakeupCounts[i] }
+        return d
+    }
 
     /// Per-node numastat (sum over the node's zones).
     public func numastat(node: Int) -> NumaEvents {
@@ -93,8 +149,59 @@ public struct PageAllocator: Sendable {
     public func freePages(node: Int) -> Int { zones[nodeIndex[node]!].reduce(0) { $0 + $1.nrFreePages } }
 
     /// Invariants of every zone (every page in exactly one place; counters add up).
+    /// Call while no other thread allocates.
     public func checkInvariants() -> [Zone.InvariantReport] {
         zones.flatMap { $0 }.map { $0.checkInvariants() }
+    }
+}
+
+/// A `nodemask_t` borrowed for one allocation: a bitmap, trivially copyable.
+struct NodeMaskView {
+    let words: UnsafeBufferPointer<UInt64>
+    @inline(__always) func contains(_ node: Int) -> Bool {
+        let w = node >> 6
+        return node >= 0 && w < words.count && words[w] & (1 << UInt64(node & 63)) != 0
+    }
+}
+
+/// One entry of a zonelist as the fast path reads it: the node id, its index, the zone index.
+struct ZonelistEntry: Sendable {
+    var node: Int
+    var nodeIndex: Int
+    var zone: Int
+}
+
+/// The zonelists of every node as flat buffers: `list(nodeIndex:thisNode:)` gives FALLBACK or
+/// NOFALLBACK. Trivial storage (no reference counting on the fast path); the allocator frees
+/// the previous generation when it rebuilds (between phases only).
+struct ZonelistTable: @unchecked Sendable {
+    let storage: UnsafeMutableBufferPointer<ZonelistEntry>
+    /// Per node index: fallback start, fallback count, nofallback start, nofallback count.
+    let spans: UnsafeMutableBufferPointer<Int>
+
+    init(_ z: Zonelists, nodeIDs: [Int], nodeIndex: IDTable) {
+        var all: [ZonelistEntry] = []
+        var spans: [Int] = []
+        for id in nodeIDs {
+            let f = (z.fallback[id] ?? []).map { ZonelistEntry(node: $0.node, nodeIndex: nodeIndex[$0.node]!, zone: $0.zone) }
+            let nf = (z.noFallback[id] ?? []).map { ZonelistEntry(node: $0.node, nodeIndex: nodeIndex[$0.node]!, zone: $0.zone) }
+            spans += [all.count, f.count, all.count + f.count, nf.count]
+            all += f + nf
+        }
+        storage = .allocate(capacity: Swift.max(1, all.count))
+        _ = storage.initialize(from: all)
+        self.spans = .allocate(capacity: Swift.max(1, spans.count))
+        _ = self.spans.initialize(from: spans)
+    }
+
+    func deallocate() {
+        storage.deallocate()
+        spans.deallocate()
+    }
+
+    @inline(__always) func list(nodeIndex n: Int, thisNode: Bool) -> UnsafeBufferPointer<ZonelistEntry> {
+        let k = n &* 4 &+ (thisNode ? 2 : 0)
+        return UnsafeBufferPointer(start: storage.baseAddress! + spans[k], count: spans[k &+ 1])
     }
 }
 
@@ -105,6 +212,28 @@ struct IDTable: Sendable {
     subscript(id: Int) -> Int? {
         get { id >= 0 && id < values.count && values[id] >= 0 ? values[id] : nil }
         set { if id >= 0 && id < values.count { values[id] = newValue ?? -1 } }
+    }
+}
+
+/// Why the slow path gave up (a trivial enum, so that `Result<AllocatedBlock, AllocFailure>`
+/// costs no reference counting on the fast path).
+public enum FailureReason: Sendable, Equatable, CustomStringConvertible {
+    /// Below min everywhere and the caller may not reclaim (GFP_ATOMIC, GFP_NOWAIT).
+    case cannotReclaim
+    /// Below min everywhere, and direct reclaim found nothing to reclaim.
+    case nothingReclaimable
+    /// Direct reclaim freed pages but other CPUs took them before the retry; retries exhausted.
+    case retriesExhausted
+    /// __GFP_NORETRY: one reclaim attempt, then give up.
+    case noRetry
+
+    public var description: String {
+        switch self {
+        case .cannotReclaim: return "every eligible zone is below its min watermark and the caller cannot reclaim"
+        case .nothingReclaimable: return "every eligible zone is below its min watermark and nothing can be reclaimed"
+        case .retriesExhausted: return "reclaim made progress but the retries ran out before a watermark held"
+        case .noRetry: return "__GFP_NORETRY: gave up after one reclaim attempt"
+        }
     }
 }
 
@@ -121,7 +250,7 @@ public enum AllocFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidOrder(Int)
     case invalidGFP(GFP)
     case noEligibleZone
-    case noMemory(order: Int, gfp: GFP, reason: String)
+    case noMemory(order: Int, gfp: GFP, reason: FailureReason)
 
     public var description: String {
         switch self {

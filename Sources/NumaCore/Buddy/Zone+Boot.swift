@@ -5,7 +5,7 @@ extension Zone {
     /// are present but not managed are reserved the way `ManagedPages` accounts them: first
     /// those below 1 MiB (x86 `x86_reserve_low`), then from the top down (memblock allocates
     /// top-down).
-    public mutating func freeManagedPages(present: [Range<Int>]) {
+    public func freeManagedPages(present: [Range<Int>]) {
         let ranges = present.compactMap { r -> Range<Int>? in
             let lo = max(r.lowerBound, startPfn), hi = min(r.upperBound, endPfn)
             return hi > lo ? lo..<hi : nil
@@ -28,12 +28,16 @@ extension Zone {
             toReserve -= take
             i -= 1
         }
-        for r in freeRanges where !r.isEmpty { freeBootRange(r) }
+        lock.withLock {
+            for r in freeRanges where !r.isEmpty { freeBootRange(r) }
+        }
     }
 
     /// `rmqueue_buddy` without statistics: a block of `order` for `mt`, taken out of the free lists
     /// and marked allocated. Returns its first pfn.
-    public mutating func allocBlock(order: Int, _ mt: MigrateType, flags: AllocFlags = []) -> Int? {
+    public func allocBlock(order: Int, _ mt: MigrateType, flags: AllocFlags = []) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
         var pfn: Int? = nil
         if flags.contains(.highAtomic) { pfn = rmqueueSmallest(order: order, .highAtomic) }
         if pfn == nil {
@@ -43,16 +47,16 @@ extension Zone {
             }
         }
         guard let p = pfn else { return nil }
-        nrFreePages -= 1 << order
+        addFreePages(-(1 << order))
         markBlock(p, order: order, head: .allocated)
         return p
     }
 
     /// `__free_pages_ok` → `__free_one_page` with the pageblock's migratetype.
-    public mutating func freeBlock(_ pfn: Int, order: Int) {
+    public func freeBlock(_ pfn: Int, order: Int) {
         precondition(memmap.flags(pfn: pfn) == .allocated && memmap.order(pfn: pfn) == order,
                      "freeing pfn \(pfn) order \(order) which is not an allocated block of that order")
-        freeOneBlock(pfn, order: order, memmap.pageblockMigrateType(pfn: pfn))
+        lock.withLock { freeOneBlock(pfn, order: order, memmap.pageblockMigrateType(pfn: pfn)) }
     }
 
     /// `/proc/buddyinfo` counts: free blocks per order.

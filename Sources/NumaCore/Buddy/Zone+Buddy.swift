@@ -1,52 +1,58 @@
 /// The buddy allocator proper (mm/page_alloc.c, 6.1): `__free_one_page`, `buddy_merge_likely`,
 /// `__rmqueue_smallest`, `expand`, and boot-time freeing (`__free_pages_memory`).
+///
+/// Everything here runs with the zone lock held (or on a zone no other thread can see yet).
 extension Zone {
     /// `page_is_buddy`: `pfn` heads a free block of exactly `order` in this zone.
     @inline(__always) func isBuddy(_ pfn: Int, order: Int) -> Bool {
         guard memmap.contains(pfn: pfn) else { return false }
         let i = memmap.index(pfn)
-        return memmap.flags[i] & PageFlags.buddy.rawValue != 0 && Int(memmap.order[i]) == order
+        return memmap.flags(at: i).contains(.buddy) && memmap.order(at: i) == order
     }
 
     /// `add_to_free_list` / `add_to_free_list_tail`.
-    @inline(__always) mutating func addToFreeList(_ pfn: Int, order: Int, _ mt: MigrateType, tail: Bool) {
+    @inline(__always) func addToFreeList(_ pfn: Int, order: Int, _ mt: MigrateType, tail: Bool) {
         memmap.setFlags(pfn, .buddy)
         memmap.setOrder(pfn, order)
         memmap.setStoredMT(pfn, mt)
         let slot = FreeArea.slot(order, mt)
         if tail { memmap.pushTail(pfn, &freeArea.lists[slot]) } else { memmap.pushHead(pfn, &freeArea.lists[slot]) }
         freeArea.adjust(order: order, by: 1)
+        freeArea.noteChange(order: order, mt)
     }
 
     /// `del_page_from_free_list`.
-    @inline(__always) mutating func delFromFreeList(_ pfn: Int, order: Int) {
+    @inline(__always) func delFromFreeList(_ pfn: Int, order: Int) {
         let mt = memmap.storedMigrateType(pfn)
         memmap.unlink(pfn, &freeArea.lists[FreeArea.slot(order, mt)])
         memmap.setFlags(pfn, [])
         freeArea.adjust(order: order, by: -1)
+        freeArea.noteChange(order: order, mt)
     }
 
     /// `move_to_free_list`: to the tail of another migratetype's list of the same order.
-    mutating func moveToFreeList(_ pfn: Int, order: Int, _ mt: MigrateType) {
+    func moveToFreeList(_ pfn: Int, order: Int, _ mt: MigrateType) {
         let old = memmap.storedMigrateType(pfn)
         memmap.unlink(pfn, &freeArea.lists[FreeArea.slot(order, old)])
         memmap.setStoredMT(pfn, mt)
         memmap.pushTail(pfn, &freeArea.lists[FreeArea.slot(order, mt)])
+        freeArea.noteChange(order: order, old)
+        freeArea.noteChange(order: order, mt)
     }
 
     /// Marks the head page of a block that leaves the free lists. The other pages of a block stay
     /// `tail` whatever happens to the block, so no operation walks all 2^order pages.
-    @inline(__always) mutating func markBlock(_ pfn: Int, order: Int, head: PageFlags) {
+    @inline(__always) func markBlock(_ pfn: Int, order: Int, head: PageFlags) {
         memmap.setFlags(pfn, head)
         memmap.setOrder(pfn, order)
     }
 
     /// `__free_one_page(page, pfn, zone, order, migratetype, fpi_flags)`: merge with free buddies of
     /// the same order up to order 10 and put the result on its free list.
-    public mutating func freeOneBlock(_ start: Int, order startOrder: Int, _ mt: MigrateType, toTail: Bool = false) {
+    public func freeOneBlock(_ start: Int, order startOrder: Int, _ mt: MigrateType, toTail: Bool = false) {
         var pfn = start
         var order = startOrder
-        if mt != .isolate { nrFreePages += 1 << order }
+        if mt != .isolate { addFreePages(1 << order) }
         var buddyPfn = pfn
         while order < FreeArea.maxOrder - 1 {
             buddyPfn = pfn ^ (1 << order)
@@ -76,7 +82,7 @@ extension Zone {
 
     /// `expand`: split a block of order `high` down to `low`, freeing the upper halves to the head
     /// of `mt`'s lists. The caller keeps the lowest piece.
-    mutating func expand(_ pfn: Int, low: Int, high startHigh: Int, _ mt: MigrateType) {
+    func expand(_ pfn: Int, low: Int, high startHigh: Int, _ mt: MigrateType) {
         var high = startHigh
         var size = 1 << high
         while high > low {
@@ -88,7 +94,7 @@ extension Zone {
 
     /// `__rmqueue_smallest`: the smallest free block of `mt` of at least `order`, split to size.
     /// O(MAX_ORDER). Does not touch NR_FREE_PAGES (the callers account it, as the kernel does).
-    public mutating func rmqueueSmallest(order: Int, _ mt: MigrateType) -> Int? {
+    public func rmqueueSmallest(order: Int, _ mt: MigrateType) -> Int? {
         for current in order..<FreeArea.maxOrder {
             guard let pfn = memmap.headPfn(freeArea.lists[FreeArea.slot(current, mt)]) else { continue }
             delFromFreeList(pfn, order: current)
@@ -100,7 +106,7 @@ extension Zone {
     }
 
     /// `__free_pages_memory`: release `[start, end)` at boot as maximal aligned blocks, to the tail.
-    public mutating func freeBootRange(_ range: Range<Int>) {
+    public func freeBootRange(_ range: Range<Int>) {
         var s = range.lowerBound
         let e = range.upperBound
         while s < e {

@@ -1,6 +1,6 @@
 /// Migratetype fallback when a type's own lists are empty (mm/page_alloc.c 6.1:
 /// `__rmqueue`, `__rmqueue_fallback`, `find_suitable_fallback`, `can_steal_fallback`,
-/// `steal_suitable_fallback`, `move_freepages_block`, `boost_watermark`).
+/// `steal_suitable_fallback`, `move_freepages_block`, `boost_watermark`). Under the zone lock.
 extension Zone {
     /// `can_steal_fallback`
     func canStealFallback(order: Int, _ startMT: MigrateType) -> Bool {
@@ -10,7 +10,7 @@ extension Zone {
 
     /// `find_suitable_fallback`: the first fallback type with a free block at `order`.
     func findSuitableFallback(order: Int, _ mt: MigrateType, onlyStealable: Bool) -> (MigrateType, Bool)? {
-        if freeArea.nrFree[order] == 0 { return nil }
+        if freeArea.nrFree(order: order) == 0 { return nil }
         var canSteal = false
         for fb in mt.fallbacks {
             if freeArea.list(order: order, fb).isEmpty { continue }
@@ -22,7 +22,7 @@ extension Zone {
 
     /// `__rmqueue_fallback`: steal from another type, largest block first (to claim whole
     /// pageblocks), or — for movable requests that cannot claim — the smallest block.
-    mutating func rmqueueFallback(order: Int, _ startMT: MigrateType, flags: AllocFlags) -> Bool {
+    func rmqueueFallback(order: Int, _ startMT: MigrateType, flags: AllocFlags) -> Bool {
         var minOrder = order
         if order < pageblockOrder && flags.contains(.noFragment) { minOrder = pageblockOrder }
         var found: (order: Int, mt: MigrateType, canSteal: Bool)? = nil
@@ -52,7 +52,7 @@ extension Zone {
 
     /// `steal_suitable_fallback` (6.1): claim the pageblock for `startMT` when enough of it is
     /// free or alike, else move just this block to `startMT`'s list.
-    mutating func stealSuitableFallback(_ pfn: Int, order: Int, flags: AllocFlags, startMT: MigrateType, wholeBlock: Bool) {
+    func stealSuitableFallback(_ pfn: Int, order: Int, flags: AllocFlags, startMT: MigrateType, wholeBlock: Bool) {
         let old = memmap.pageblockMigrateType(pfn: pfn)
         if old != .highAtomic {
             if order >= pageblockOrder {
@@ -83,7 +83,7 @@ extension Zone {
     /// `move_freepages_block`: move every free block of the pageblock to `mt`'s lists. Returns
     /// (pages moved, pages that look movable — LRU pages in the kernel; here allocated pages whose
     /// pageblock is movable count as movable).
-    mutating func moveFreepagesBlock(_ pfn: Int, _ mt: MigrateType) -> (Int, Int) {
+    func moveFreepagesBlock(_ pfn: Int, _ mt: MigrateType) -> (Int, Int) {
         var start = pfn & ~(pageblockPages - 1)
         let end = start + pageblockPages - 1
         if !memmap.contains(pfn: start) { start = pfn }
@@ -106,18 +106,18 @@ extension Zone {
     }
 
     /// `boost_watermark`
-    mutating func boostWatermark() -> Bool {
+    func boostWatermark() -> Bool {
         if watermarkBoostFactor == 0 { return false }
         if pageblockPages * 4 > managed { return false }
-        var maxBoost = KernelMath.multFrac(watermark.high, watermarkBoostFactor, 10000)
+        var maxBoost = KernelMath.multFrac(baseWatermark.high, watermarkBoostFactor, 10000)
         if maxBoost == 0 { return false }
         maxBoost = max(pageblockPages, maxBoost)
-        watermark.boost = min(watermark.boost + pageblockPages, maxBoost)
+        setWatermarkBoost(min(watermarkBoost + pageblockPages, maxBoost))
         return true
     }
 
     /// `__rmqueue` (6.1, no CMA): own type, else steal and retry.
-    public mutating func rmqueue(order: Int, _ mt: MigrateType, flags: AllocFlags) -> Int? {
+    public func rmqueue(order: Int, _ mt: MigrateType, flags: AllocFlags) -> Int? {
         while true {
             if let pfn = rmqueueSmallest(order: order, mt) { return pfn }
             if !rmqueueFallback(order: order, mt, flags: flags) { return nil }

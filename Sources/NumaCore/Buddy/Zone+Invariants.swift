@@ -47,8 +47,10 @@ extension Zone {
         var listed = 0
         for order in 0..<FreeArea.maxOrder {
             var blocks = 0
+            var mask: UInt8 = 0
             for mt in MigrateType.allCases {
                 let list = freeArea.list(order: order, mt)
+                if !list.isEmpty { mask |= 1 << mt.rawValue }
                 let pfns = memmap.pfns(of: list)
                 if pfns.count != list.count { fail("free list order \(order) \(mt) has \(pfns.count) linked entries but count \(list.count)") }
                 if let h = pfns.first, memmap.prev[memmap.index(h)] != -1 { fail("free list order \(order) \(mt) head has a prev link") }
@@ -64,14 +66,19 @@ extension Zone {
                 }
                 blocks += pfns.count
             }
-            if blocks != freeArea.nrFree[order] { fail("nr_free[\(order)] = \(freeArea.nrFree[order]) but \(blocks) blocks are listed") }
+            if mask != freeArea.nonEmptyTypes(order: order) {
+                fail("order \(order) non-empty mask \(freeArea.nonEmptyTypes(order: order)) but the lists give \(mask)")
+            }
+            if blocks != freeArea.nrFree(order: order) { fail("nr_free[\(order)] = \(freeArea.nrFree(order: order)) but \(blocks) blocks are listed") }
         }
         if listed != r.freePages { fail("free lists hold \(listed) pages, the page walk found \(r.freePages) free") }
         // 3. Per-CPU lists: members are pcp heads of the list's order; counts add up.
         var onPcp = 0
-        for (cpu, p) in pcp.enumerated() {
+        for cpu in pcp.indices {
+            let p = pcp[cpu]
             var pages = 0
-            for (pindex, list) in p.lists.enumerated() {
+            for pindex in 0..<PerCPUPages.listCount {
+                let list = p.lists[pindex]
                 let order = PerCPUPages.order(pindex: pindex, pageblockOrder: pageblockOrder)
                 let pfns = memmap.pfns(of: list)
                 if pfns.count != list.count { fail("cpu \(cpu) pcp list \(pindex) has \(pfns.count) linked entries but count \(list.count)") }

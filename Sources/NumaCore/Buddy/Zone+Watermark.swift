@@ -3,10 +3,11 @@
 extension Zone {
     /// Watermark `index` (0 min, 1 low, 2 high) including the boost (`wmark_pages`).
     public func watermarkPages(_ index: Int) -> Int {
+        let boost = watermarkBoost
         switch index {
-        case 0: return watermark.minPages
-        case 1: return watermark.lowPages
-        default: return watermark.highPages
+        case 0: return baseWatermark.min + boost
+        case 1: return baseWatermark.low + boost
+        default: return baseWatermark.high + boost
         }
     }
 
@@ -29,13 +30,11 @@ extension Zone {
             }
             if flags.contains(.oom) { minimum -= minimum / 2 }
         }
-        if freePages <= minimum + lowmemReserve[hz] { return false }
+        if freePages <= minimum + reserveByClasszone[hz] { return false }
         if order == 0 { return true }
-        for o in order..<FreeArea.maxOrder {
-            if freeArea.nrFree[o] == 0 { continue }
-            for mt in [MigrateType.unmovable, .movable, .reclaimable] where !freeArea.list(order: o, mt).isEmpty { return true }
-            if !flags.intersection([.highAtomic, .oom]).isEmpty && !freeArea.list(order: o, .highAtomic).isEmpty { return true }
-        }
+        // Lock-free, as the kernel's free_area_empty(): the non-empty masks are relaxed atomics.
+        let usable: UInt8 = 0b111 | (flags.intersection([.highAtomic, .oom]).isEmpty ? 0 : 1 << MigrateType.highAtomic.rawValue)
+        for o in order..<FreeArea.maxOrder where freeArea.nonEmptyTypes(order: o) & usable != 0 { return true }
         return false
     }
 
@@ -44,11 +43,11 @@ extension Zone {
         let free = nrFreePages
         if order == 0 {
             let usable = free - min(free, unusableFree(order: 0, flags: flags))
-            if usable > mark + lowmemReserve[hz] { return true }
+            if usable > mark + reserveByClasszone[hz] { return true }
         }
         if watermarkOK(order: order, mark: mark, highestZone: hz, flags: flags, free: free) { return true }
-        if order == 0 && gfp.contains(.atomic) && watermark.boost > 0 && flags.watermarkIndex == 0 {
-            return watermarkOK(order: 0, mark: watermark.min, highestZone: hz, flags: flags, free: free)
+        if order == 0 && gfp.contains(.atomic) && watermarkBoost > 0 && flags.watermarkIndex == 0 {
+            return watermarkOK(order: 0, mark: baseWatermark.min, highestZone: hz, flags: flags, free: free)
         }
         return false
     }

@@ -1,44 +1,106 @@
+import Synchronization
+
 /// A zone at run time (`struct zone`, include/linux/mmzone.h): its pages, buddy free lists,
-/// free-page counter, watermarks and reserves. The buddy operations are in `Zone+Buddy.swift`,
-/// `Zone+Fallback.swift`; the invariant checker in `Zone+Invariants.swift`.
-public struct Zone: Sendable {
+/// free-page counter, watermarks, reserves and the per-CPU pagesets. The buddy operations are in
+/// `Zone+Buddy.swift` and `Zone+Fallback.swift`, the per-CPU lists in `Zone+PCP.swift`, the
+/// invariant checker in `Zone+Invariants.swift`.
+///
+/// A reference type with unsafe storage, shared by every CPU that allocates from it:
+/// - the free lists and everything under them change only with `lock` held (`zone->lock`);
+/// - each CPU's pageset is touched only by that CPU (the pcp fast path takes no lock);
+/// - NR_FREE_PAGES, the watermark boost, the highatomic reserve count and the boosted-watermark
+///   flag are relaxed atomics, read lock-free by watermark checks as the kernel reads them;
+/// - watermarks, lowmem_reserve and pcp high/batch change only while no CPU allocates (boot,
+///   sysctl and hotplug steps run between phases).
+/// Methods that assume the lock is held (or a single thread) say so; the public entry points
+/// (`allocBlock`, `freeBlock`, `rmqueuePcplist`, `freeUnrefPage`, `drainPages`) take it.
+public final class Zone: @unchecked Sendable {
     public let node: Int
     public let index: Int
     public let name: String
-    public var memmap: MemMap
-    public var freeArea = FreeArea()
-    /// NR_FREE_PAGES: pages in the buddy free lists (pcp pages excluded).
-    public internal(set) var nrFreePages = 0
+    public let memmap: MemMap
+    public let freeArea = FreeArea()
+    /// `zone->lock`
+    public let lock = SpinLock()
+    let nrFreeAtomic = Atomic<Int>(0)
     public let managed: Int
-    public var watermark: ZoneWatermarks
-    public var lowmemReserve: [Int]
-    public var nrReservedHighatomic = 0
+    /// min/low/high/promo without the boost (`_watermark[]`).
+    @exclusivity(unchecked) public var baseWatermark: ZoneWatermarks
+    let boostAtomic = Atomic<Int>(0)
+    let reservedHighatomicAtomic = Atomic<Int>(0)
+    let boostedFlagAtomic = Atomic<Bool>(false)
+    @exclusivity(unchecked) public var lowmemReserve: [Int] {
+        didSet { copyLowmemReserve() }
+    }
+    /// `lowmem_reserve[]` as a flat buffer for the lock-free watermark check.
+    let reserveByClasszone: UnsafeMutablePointer<Int>
+    static let maxZoneTypes = 8
     /// `page_group_by_mobility_disabled`
-    public var mobilityGroupingDisabled = false
-    public var watermarkBoostFactor = 15000
-    /// ZONE_BOOSTED_WATERMARK
-    public var boostedWatermarkFlag = false
+    @exclusivity(unchecked) public var mobilityGroupingDisabled = false
+    @exclusivity(unchecked) public var watermarkBoostFactor = 15000
     /// One `per_cpu_pages` per online CPU (index = position in the machine's CPU list).
-    public var pcp: [PerCPUPages] = []
-    public var pageblockOrder: Int { memmap.pageblockOrder }
-    public var pageblockPages: Int { 1 << memmap.pageblockOrder }
+    public let pcp: PageSetTable
+    public let pageblockOrder: Int
+    public let pageblockPages: Int
 
     public var startPfn: Int { memmap.startPfn }
     public var endPfn: Int { memmap.startPfn + memmap.count }
 
-    public init(boot z: BootZone, pageblockOrder: Int) {
+    /// NR_FREE_PAGES: pages in the buddy free lists (pcp pages excluded).
+    public var nrFreePages: Int { nrFreeAtomic.load(ordering: .relaxed) }
+    /// Changed only under the lock, so load + store suffices (no read-modify-write).
+    @inline(__always) func addFreePages(_ delta: Int) {
+        nrFreeAtomic.store(nrFreeAtomic.load(ordering: .relaxed) &+ delta, ordering: .relaxed)
+    }
+
+    /// `watermark_boost`
+    public var watermarkBoost: Int { boostAtomic.load(ordering: .relaxed) }
+    /// `nr_reserved_highatomic`
+    public var nrReservedHighatomic: Int { reservedHighatomicAtomic.load(ordering: .relaxed) }
+    /// ZONE_BOOSTED_WATERMARK
+    public var boostedWatermarkFlag: Bool {
+        get { boostedFlagAtomic.load(ordering: .relaxed) }
+        set { boostedFlagAtomic.store(newValue, ordering: .relaxed) }
+    }
+
+    /// `_watermark[]` with the current boost.
+    public var watermark: ZoneWatermarks {
+        var w = baseWatermark
+        w.boost = watermarkBoost
+        return w
+    }
+
+    public init(boot z: BootZone, pageblockOrder: Int, cpus: Int = 0) {
         node = z.node
         index = z.index
         name = z.name
         memmap = MemMap(startPfn: z.startPfn, count: z.spanned, pageblockOrder: pageblockOrder)
         managed = z.managed
-        watermark = z.watermark
+        baseWatermark = z.watermark
+        baseWatermark.boost = 0
         lowmemReserve = z.lowmemReserve
+        reserveByClasszone = .allocate(capacity: Zone.maxZoneTypes)
+        reserveByClasszone.initialize(repeating: 0, count: Zone.maxZoneTypes)
+        self.pageblockOrder = pageblockOrder
+        pageblockPages = 1 << pageblockOrder
+        // setup_zone_pageset gives every populated zone one pageset per CPU.
+        pcp = PageSetTable(count: z.isPopulated ? cpus : 0, high: z.pcpHigh, batch: z.pcpBatch)
+        copyLowmemReserve()
     }
 
-    /// A zone with a pageset per CPU, as `setup_zone_pageset` gives every populated zone.
-    public init(boot z: BootZone, pageblockOrder: Int, cpus: Int) {
-        self.init(boot: z, pageblockOrder: pageblockOrder)
-        if z.isPopulated { pcp = [PerCPUPages](repeating: PerCPUPages(high: z.pcpHigh, batch: z.pcpBatch), count: cpus) }
+    deinit {
+        pcp.deallocate()
+        reserveByClasszone.deallocate()
+    }
+
+    private func copyLowmemReserve() {
+        precondition(lowmemReserve.count <= Zone.maxZoneTypes, "more zone types than MAX_NR_ZONES")
+        for i in 0..<Zone.maxZoneTypes { reserveByClasszone[i] = i < lowmemReserve.count ? lowmemReserve[i] : 0 }
+    }
+
+    /// Sets the boost (under the lock, or by kswapd when it clears it).
+    func setWatermarkBoost(_ v: Int) { boostAtomic.store(v, ordering: .relaxed) }
+    func addReservedHighatomic(_ d: Int) {
+        reservedHighatomicAtomic.store(reservedHighatomicAtomic.load(ordering: .relaxed) + d, ordering: .relaxed)
     }
 }

@@ -1,64 +1,104 @@
+import Synchronization
+
 /// `mem_map`: the page frames of one zone, and the intrusive lists they sit on.
 ///
 /// Stored as parallel arrays indexed by `pfn - startPfn` (struct-of-arrays keeps the hot fields
-/// dense): flags (1 B), order (1 B), stored migratetype (1 B, packed with order would be
-/// possible), and the `lru` list links `next`/`prev` (4 B each) — 11 bytes per page, against the
-/// kernel's 64-byte `struct page`. Plus one byte of migratetype per 512-page pageblock
-/// (`pageblock_flags`). A page is on at most one list at a time, as `page->lru` is.
-public struct MemMap: Sendable {
+/// dense): flags (1 B), order (1 B), the migratetype remembered on a free or pcp page (1 B), the
+/// page kind for reclaim (1 B) and the `lru` list links `next`/`prev` (4 B each) — 12 bytes per
+/// page, against the kernel's 64-byte `struct page` — plus one byte of migratetype per 512-page
+/// pageblock (`pageblock_flags`). A page is on at most one list at a time, as `page->lru` is.
+///
+/// The storage is unsafe buffers owned by this object, so writes cost no copy-on-write check and
+/// the per-CPU fast path can touch its own pages without a lock. Flags, order and the pageblock
+/// migratetype are read by other CPUs without the zone lock (the buddy check of `__free_one_page`
+/// looks at a neighbour that may sit on another CPU's pcp list; `get_pfnblock_migratetype` runs
+/// lock-free in the free path), so they are relaxed atomics — plain byte loads and stores on x86,
+/// and no data race for ThreadSanitizer. The links and the remembered migratetype are only
+/// touched by the owner of the list the page is on (a CPU for its pcp, the zone-lock holder for
+/// the free lists).
+public final class MemMap: @unchecked Sendable {
     public let startPfn: Int
     public let count: Int
     public let pageblockOrder: Int
-    var flags: [UInt8]
-    var order: [UInt8]
-    var storedMT: [UInt8]
-    var next: [Int32]
-    var prev: [Int32]
-    var pageblockMT: [UInt8]
+    let flagsStorage: UnsafeMutablePointer<Atomic<UInt8>>
+    let orderStorage: UnsafeMutablePointer<Atomic<UInt8>>
+    let storedMT: UnsafeMutablePointer<UInt8>
+    let kindStorage: UnsafeMutablePointer<UInt8>
+    let next: UnsafeMutablePointer<Int32>
+    let prev: UnsafeMutablePointer<Int32>
+    let pageblockStorage: UnsafeMutablePointer<Atomic<UInt8>>
+    let firstPageblock: Int
+    public let pageblockCount: Int
 
-    public static let bytesPerPage = 11
+    public static let bytesPerPage = 12
 
     public init(startPfn: Int, count: Int, pageblockOrder: Int) {
         self.startPfn = startPfn
         self.count = count
         self.pageblockOrder = pageblockOrder
-        flags = [UInt8](repeating: PageFlags.reserved.rawValue, count: count)
-        order = [UInt8](repeating: 0, count: count)
-        storedMT = [UInt8](repeating: 0, count: count)
-        next = [Int32](repeating: -1, count: count)
-        prev = [Int32](repeating: -1, count: count)
+        let n = Swift.max(count, 1)
+        flagsStorage = .allocate(capacity: n)
+        orderStorage = .allocate(capacity: n)
+        for i in 0..<n {
+            (flagsStorage + i).initialize(to: Atomic(PageFlags.reserved.rawValue))
+            (orderStorage + i).initialize(to: Atomic(0))
+        }
+        storedMT = .allocate(capacity: n)
+        storedMT.initialize(repeating: 0, count: n)
+        kindStorage = .allocate(capacity: n)
+        kindStorage.initialize(repeating: 0, count: n)
+        next = .allocate(capacity: n)
+        next.initialize(repeating: -1, count: n)
+        prev = .allocate(capacity: n)
+        prev.initialize(repeating: -1, count: n)
         // memmap_init marks every pageblock MIGRATE_MOVABLE. Pageblocks are aligned to absolute pfns.
-        let firstBlock = startPfn >> pageblockOrder
-        let lastBlock = count == 0 ? firstBlock : (startPfn + count - 1) >> pageblockOrder
-        pageblockMT = [UInt8](repeating: MigrateType.movable.rawValue, count: lastBlock - firstBlock + 1)
+        firstPageblock = startPfn >> pageblockOrder
+        let lastBlock = count == 0 ? firstPageblock : (startPfn + count - 1) >> pageblockOrder
+        pageblockCount = lastBlock - firstPageblock + 1
+        pageblockStorage = .allocate(capacity: pageblockCount)
+        for i in 0..<pageblockCount { (pageblockStorage + i).initialize(to: Atomic(MigrateType.movable.rawValue)) }
+    }
+
+    deinit {
+        let n = Swift.max(count, 1)
+        flagsStorage.deinitialize(count: n).deallocate()
+        orderStorage.deinitialize(count: n).deallocate()
+        storedMT.deallocate()
+        kindStorage.deallocate()
+        next.deallocate()
+        prev.deallocate()
+        pageblockStorage.deinitialize(count: pageblockCount).deallocate()
     }
 
     @inline(__always) public func contains(pfn: Int) -> Bool { pfn >= startPfn && pfn < startPfn + count }
     @inline(__always) func index(_ pfn: Int) -> Int { pfn - startPfn }
 
-    public func flags(pfn: Int) -> PageFlags { PageFlags(rawValue: flags[index(pfn)]) }
-    public func order(pfn: Int) -> Int { Int(order[index(pfn)]) }
+    @inline(__always) public func flags(pfn: Int) -> PageFlags {
+        PageFlags(rawValue: flagsStorage[index(pfn)].load(ordering: .relaxed))
+    }
+    @inline(__always) public func order(pfn: Int) -> Int { Int(orderStorage[index(pfn)].load(ordering: .relaxed)) }
 
     public func frame(pfn: Int) -> PageFrame {
-        let i = index(pfn)
-        return PageFrame(pfn: pfn, flags: PageFlags(rawValue: flags[i]), order: Int(order[i]),
-                         storedMigrateType: MigrateType(rawValue: storedMT[i]) ?? .unmovable)
+        PageFrame(pfn: pfn, flags: flags(pfn: pfn), order: order(pfn: pfn),
+                  storedMigrateType: MigrateType(rawValue: storedMT[index(pfn)]) ?? .unmovable)
     }
 
     /// `get_pageblock_migratetype`.
     @inline(__always) public func pageblockMigrateType(pfn: Int) -> MigrateType {
-        MigrateType(rawValue: pageblockMT[(pfn >> pageblockOrder) - (startPfn >> pageblockOrder)])!
+        MigrateType(rawValue: pageblockStorage[(pfn >> pageblockOrder) - firstPageblock].load(ordering: .relaxed))!
     }
 
-    /// `set_pageblock_migratetype`.
-    @inline(__always) public mutating func setPageblockMigrateType(pfn: Int, _ mt: MigrateType) {
-        pageblockMT[(pfn >> pageblockOrder) - (startPfn >> pageblockOrder)] = mt.rawValue
+    /// `set_pageblock_migratetype` (under the zone lock).
+    @inline(__always) public func setPageblockMigrateType(pfn: Int, _ mt: MigrateType) {
+        pageblockStorage[(pfn >> pageblockOrder) - firstPageblock].store(mt.rawValue, ordering: .relaxed)
     }
 
-    @inline(__always) mutating func setFlags(_ pfn: Int, _ f: PageFlags) { flags[index(pfn)] = f.rawValue }
-    @inline(__always) mutating func setOrder(_ pfn: Int, _ o: Int) { order[index(pfn)] = UInt8(o) }
-    @inline(__always) mutating func setStoredMT(_ pfn: Int, _ mt: MigrateType) { storedMT[index(pfn)] = mt.rawValue }
+    @inline(__always) func setFlags(_ pfn: Int, _ f: PageFlags) { flagsStorage[index(pfn)].store(f.rawValue, ordering: .relaxed) }
+    @inline(__always) func setOrder(_ pfn: Int, _ o: Int) { orderStorage[index(pfn)].store(UInt8(truncatingIfNeeded: o), ordering: .relaxed) }
+    @inline(__always) func setStoredMT(_ pfn: Int, _ mt: MigrateType) { storedMT[index(pfn)] = mt.rawValue }
     @inline(__always) func storedMigrateType(_ pfn: Int) -> MigrateType { MigrateType(rawValue: storedMT[index(pfn)])! }
+    @inline(__always) func flags(at i: Int) -> PageFlags { PageFlags(rawValue: flagsStorage[i].load(ordering: .relaxed)) }
+    @inline(__always) func order(at i: Int) -> Int { Int(orderStorage[i].load(ordering: .relaxed)) }
 }
 
 /// A doubly linked list of pages threaded through `MemMap.next/prev` (`struct list_head`).
@@ -73,8 +113,8 @@ public struct PageList: Sendable, Equatable {
 
 extension MemMap {
     /// `list_add`: insert at the head.
-    @inline(__always) mutating func pushHead(_ pfn: Int, _ list: inout PageList) {
-        let i = Int32(index(pfn))
+    @inline(__always) func pushHead(_ pfn: Int, _ list: inout PageList) {
+        let i = Int32(truncatingIfNeeded: index(pfn))
         next[Int(i)] = list.head
         prev[Int(i)] = -1
         if list.head >= 0 { prev[Int(list.head)] = i } else { list.tail = i }
@@ -83,8 +123,8 @@ extension MemMap {
     }
 
     /// `list_add_tail`.
-    @inline(__always) mutating func pushTail(_ pfn: Int, _ list: inout PageList) {
-        let i = Int32(index(pfn))
+    @inline(__always) func pushTail(_ pfn: Int, _ list: inout PageList) {
+        let i = Int32(truncatingIfNeeded: index(pfn))
         prev[Int(i)] = list.tail
         next[Int(i)] = -1
         if list.tail >= 0 { next[Int(list.tail)] = i } else { list.head = i }
@@ -93,7 +133,7 @@ extension MemMap {
     }
 
     /// `list_del`.
-    @inline(__always) mutating func unlink(_ pfn: Int, _ list: inout PageList) {
+    @inline(__always) func unlink(_ pfn: Int, _ list: inout PageList) {
         let i = index(pfn)
         let n = next[i], p = prev[i]
         if p >= 0 { next[Int(p)] = n } else { list.head = n }

@@ -6,7 +6,7 @@ extension PageAllocator {
     /// `interleaveIndex`: for VMA allocations, the page offset in the mapping (`vm_pgoff` +
     /// offset, which for private anonymous memory is the virtual page number); nil for task
     /// allocations (`alloc_pages`), which use the task's interleave counter `state`.
-    public mutating func allocPages(gfp: GFP, order: Int, policy: MemPolicy, cpu: Int,
+    public func allocPages(gfp: GFP, order: Int, policy: MemPolicy, cpu: Int,
                                     state: inout InterleaveState, interleaveIndex: Int? = nil) -> Result<AllocatedBlock, AllocFailure> {
         let local = cpuNode[cpu] ?? nodeIDs[0]
         switch policy.mode {

@@ -1,0 +1,103 @@
+import Synchronization
+
+/// `enum vm_event_item` (include/linux/vm_event_item.h, 6.1): the machine-wide event counters of
+/// /proc/vmstat that numasim models, with the kernel's names. PGALLOC_<zone> is counted per zone
+/// beside the pagesets (`PerCPUPages.pgalloc`); ALLOCSTALL_<zone> per zone here by zone index.
+public enum VMEvent: Int, CaseIterable, Sendable {
+    case pgfree, pgactivate, pgdeactivate, pgfault, pgmajfault, pgrefill
+    case pgstealKswapd, pgstealDirect, pgscanKswapd, pgscanDirect
+    case pgscanAnon, pgscanFile, pgstealAnon, pgstealFile
+    case pswpin, pswpout
+    case kswapdLowWmarkHitQuickly, kswapdHighWmarkHitQuickly, pageoutrun
+    case oomKill
+    case allocstallDMA, allocstallDMA32, allocstallNormal, allocstallMovable, allocstallDevice
+    /// Not a kernel counter: allocations that returned failure (the kernel prints a warning).
+    case allocFail
+
+    /// The name /proc/vmstat prints.
+    public var kernelName: String {
+        switch self {
+        case .pgfree: return "pgfree"
+        case .pgactivate: return "pgactivate"
+        case .pgdeactivate: return "pgdeactivate"
+        case .pgfault: return "pgfault"
+        case .pgmajfault: return "pgmajfault"
+        case .pgrefill: return "pgrefill"
+        case .pgstealKswapd: return "pgsteal_kswapd"
+        case .pgstealDirect: return "pgsteal_direct"
+        case .pgscanKswapd: return "pgscan_kswapd"
+        case .pgscanDirect: return "pgscan_direct"
+        case .pgscanAnon: return "pgscan_anon"
+        case .pgscanFile: return "pgscan_file"
+        case .pgstealAnon: return "pgsteal_anon"
+        case .pgstealFile: return "pgsteal_file"
+        case .pswpin: return "pswpin"
+        case .pswpout: return "pswpout"
+        case .kswapdLowWmarkHitQuickly: return "kswapd_low_wmark_hit_quickly"
+        case .kswapdHighWmarkHitQuickly: return "kswapd_high_wmark_hit_quickly"
+        case .pageoutrun: return "pageoutrun"
+        case .oomKill: return "oom_kill"
+        case .allocstallDMA: return "allocstall_dma"
+        case .allocstallDMA32: return "allocstall_dma32"
+        case .allocstallNormal: return "allocstall_normal"
+        case .allocstallMovable: return "allocstall_movable"
+        case .allocstallDevice: return "allocstall_device"
+        case .allocFail: return "numasim_alloc_fail"
+        }
+    }
+
+    /// ALLOCSTALL_<zone> for a zone index (x86_64 order; i386 maps HighMem onto the third slot
+    /// as the kernel's ALLOCSTALL_HIGH is, and reports it by the zone's own name).
+    public static func allocstall(zone: Int) -> VMEvent {
+        VMEvent(rawValue: VMEvent.allocstallDMA.rawValue + Swift.min(zone, 4))!
+    }
+}
+
+/// Per-CPU `vm_event_states`: one row of counters per CPU slot, each row in its own cache lines,
+/// written only by its owner and folded when read (`all_vm_events`).
+public final class VMEventTable: @unchecked Sendable {
+    static let rowInts = (VMEvent.allCases.count + 15) & ~15
+    let base: UnsafeMutablePointer<Int>
+    public let rows: Int
+
+    public init(rows: Int) {
+        self.rows = rows
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, rows) * VMEventTable.rowInts * 8, alignment: 128)
+        base = raw.bindMemory(to: Int.self, capacity: Swift.max(1, rows) * VMEventTable.rowInts)
+        base.initialize(repeating: 0, count: Swift.max(1, rows) * VMEventTable.rowInts)
+    }
+
+    deinit { base.deallocate() }
+
+    /// `count_vm_events` on the row's owner.
+    @inline(__always) public func add(_ e: VMEvent, _ n: Int = 1, row: Int) {
+        base[row * VMEventTable.rowInts + e.rawValue] &+= n
+    }
+
+    /// The folded value (call when the owners are quiescent, or accept a momentary view).
+    public subscript(e: VMEvent) -> Int {
+        var s = 0
+        for r in 0..<rows { s &+= base[r * VMEventTable.rowInts + e.rawValue] }
+        return s
+    }
+
+    public func value(_ e: VMEvent, row: Int) -> Int { base[row * VMEventTable.rowInts + e.rawValue] }
+}
+
+/// A small array of counters that any thread may bump (relaxed atomic adds), for events that
+/// are not owned by one CPU — kswapd wake-ups of a node come from every CPU.
+public final class AtomicCounters: @unchecked Sendable {
+    let storage: UnsafeMutablePointer<Atomic<Int>>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: Swift.max(1, count))
+        for i in 0..<Swift.max(1, count) { (storage + i).initialize(to: Atomic(0)) }
+    }
+
+    deinit { storage.deinitialize(count: Swift.max(1, count)).deallocate() }
+
+    @inline(__always) public func add(_ i: Int, _ n: Int = 1) { storage[i].wrappingAdd(n, ordering: .relaxed) }
+    public subscript(i: Int) -> Int { storage[i].load(ordering: .relaxed) }
+}
