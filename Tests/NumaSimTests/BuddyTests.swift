@@ -7,7 +7,7 @@ final class BuddyTests: XCTestCase {
     func zone(_ yaml: String, node: Int, _ name: String) throws -> Zone {
         let m = try boot(yaml)
         let b = m.z(node, name)
-        var z = Zone(boot: b, pageblockOrder: m.topology.arch.pageblockOrder)
+        let z = Zone(boot: b, pageblockOrder: m.topology.arch.pageblockOrder)
         z.freeManagedPages(present: m.layout.nodeRanges[node]!)
         return z
     }
@@ -29,7 +29,7 @@ final class BuddyTests: XCTestCase {
     /// Split and merge exactly: one order-0 allocation from a zone of order-10 blocks splits
     /// one block into one free block of each order 0…9; freeing it merges back.
     func testSplitAndMerge() throws {
-        var z = try zone(Self.pc, node: 0, "DMA32")
+        let z = try zone(Self.pc, node: 0, "DMA32")
         let before = z.buddyinfo
         let pfn = try XCTUnwrap(z.allocBlock(order: 0, .movable))
         XCTAssertEqual(pfn, 4096, "the head of the first order-10 list, lowest piece kept")
@@ -47,7 +47,7 @@ final class BuddyTests: XCTestCase {
 
     /// A freed block whose next-bigger buddy is free goes to the list tail (buddy_merge_likely).
     func testBuddyMergeLikelyPutsBlockAtTail() throws {
-        var z = try zone(Self.pc, node: 0, "DMA32")
+        let z = try zone(Self.pc, node: 0, "DMA32")
         let a = try XCTUnwrap(z.allocBlock(order: 0, .movable))  // 4096; frees 4097 (o0), 4098 (o1), …
         let b = try XCTUnwrap(z.allocBlock(order: 0, .movable))  // 4097
         XCTAssertEqual(b, 4097)
@@ -72,7 +72,7 @@ final class BuddyTests: XCTestCase {
     /// Unmovable requests in an all-movable zone steal: the largest free block is taken and
     /// its pageblock claimed for Unmovable (more than half of it is free).
     func testMigratetypeFallbackClaimsPageblock() throws {
-        var z = try zone(Self.pc, node: 0, "DMA32")
+        let z = try zone(Self.pc, node: 0, "DMA32")
         let pfn = try XCTUnwrap(z.allocBlock(order: 0, .unmovable))
         XCTAssertEqual(z.memmap.pageblockMigrateType(pfn: pfn), .unmovable)
         // The stolen order-10 block covers two pageblocks; both changed type (cur ≥ pageblock_order).
@@ -86,7 +86,7 @@ final class BuddyTests: XCTestCase {
     /// Long random sequences of mixed orders and types: the invariants hold throughout and
     /// everything merges back when all is freed.
     func testRandomAllocFreeKeepsInvariants() throws {
-        var z = try zone(Self.pc, node: 0, "DMA32")
+        let z = try zone(Self.pc, node: 0, "DMA32")
         let initial = z.buddyinfo
         var rng = SplitMix64(seed: 42)
         var live: [(Int, Int)] = []

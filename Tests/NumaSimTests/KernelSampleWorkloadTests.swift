@@ -15,7 +15,7 @@ final class KernelSampleWorkloadTests: XCTestCase {
 
     /// wl1: CPU 0, default policy, touches node 0's free memory + 25 % (303185 pages).
     func testFirstTouchOverflowMatchesKernelNumastat() throws {
-        var a = try nehalemAllocator(before: "wl1_firsttouch")
+        let a = try nehalemAllocator(before: "wl1_firsttouch")
         let before = (0...1).map { a.numastat(node: $0) }
         var served = [0, 0]
         for _ in 0..<303_185 {

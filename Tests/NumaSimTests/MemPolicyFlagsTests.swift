@@ -255,7 +255,7 @@ final class MemPolicyFlagsTests: XCTestCase {
     /// A cpuset of {1,2,3}: +0,2 are its 0th and 2nd nodes, {1,3}. Bound from CPU 0, more pages
     /// than node 1 holds (64 MiB = 16384 pages) must spill to node 3 — never to 0 or 2.
     func testRelativeBindAllocatesOnMappedNodes() throws {
-        var a = PageAllocator(machine: try boot(Self.fourNodes))
+        let a = PageAllocator(machine: try boot(Self.fourNodes))
         let p = try make(.bind, [0, 2], .relative, allowed: [1, 2, 3])
         XCTAssertEqual(p.nodes, [1, 3])
         var s = InterleaveState()
@@ -270,7 +270,7 @@ final class MemPolicyFlagsTests: XCTestCase {
     /// The parsed relative interleave on the whole machine: +1,3 → {1,3}, alternating; after the
     /// cpuset shrinks to {2,3} the same +1,3 folds to {1} → node 3 only.
     func testRelativeInterleaveFollowsRebind() throws {
-        var a = PageAllocator(machine: try boot(Self.fourNodes))
+        let a = PageAllocator(machine: try boot(Self.fourNodes))
         var p = try PolicyParser.parse("interleave:+1,3", topology: a.machine.topology)
         var s = InterleaveState()
         let first = try (0..<4).map { _ in try a.allocPages(gfp: .kernel, order: 0, policy: p, cpu: 0, state: &s).get().node }

@@ -30,7 +30,7 @@ final class MemPolicyTests: XCTestCase {
     /// wl2: set_mempolicy(MPOL_INTERLEAVE, {0,1}); 16384 pages of an anonymous mapping at
     /// 0x7f47d5f23000 are faulted from CPU 0: node = nodes[(u32)vpn mod 2].
     func testInterleaveWorkloadMatchesKernel() throws {
-        var a = try nehalem("wl2_interleave")
+        let a = try nehalem("wl2_interleave")
         let start = a.nodeIDs.map { a.numastat(node: $0) }
         var state = InterleaveState()
         let policy = MemPolicy(.interleave, nodes: [0, 1])
@@ -52,7 +52,7 @@ final class MemPolicyTests: XCTestCase {
     /// wl3: MPOL_BIND to node 1 from CPU 0: the preferred zone is node 1's (nearest allowed in
     /// node 0's zonelist), so node 1 counts hits, and other_node (the CPU is on node 0).
     func testBindWorkloadMatchesKernel() throws {
-        var a = try nehalem("wl3_bind")
+        let a = try nehalem("wl3_bind")
         var state = InterleaveState()
         for _ in 0..<8192 {
             let b = try a.allocPages(gfp: .highUserMovable, order: 0, policy: MemPolicy(.bind, nodes: [1]), cpu: 0, state: &state).get()
@@ -79,7 +79,7 @@ final class MemPolicyTests: XCTestCase {
     /// Task interleave counter: il_prev starts at MAX_NUMNODES − 1, so the first page goes to
     /// the first node; interleave_hit counts pages that landed on their target.
     func testTaskInterleaveCounter() throws {
-        var a = try twoNode()
+        let a = try twoNode()
         var s = InterleaveState()
         let nodes = try (0..<6).map { _ in
             try a.allocPages(gfp: .kernel, order: 0, policy: MemPolicy(.interleave, nodes: [0, 1]), cpu: 2, state: &s).get().node
@@ -92,7 +92,7 @@ final class MemPolicyTests: XCTestCase {
     /// Weighted interleave 3:1 gives 0,0,0,1,0,0,0,1 (task counter) and the offset rule walks
     /// weights over index mod 4.
     func testWeightedInterleave() throws {
-        var a = try twoNode()
+        let a = try twoNode()
         var s = InterleaveState()
         let p = MemPolicy(.weightedInterleave, nodes: [0, 1], weights: [0: 3, 1: 1])
         let seq = try (0..<8).map { _ in try a.allocPages(gfp: .kernel, order: 0, policy: p, cpu: 0, state: &s).get().node }
@@ -112,7 +112,7 @@ final class MemPolicyTests: XCTestCase {
     /// preferred_many: first pass restricted to the nodes without direct reclaim; when those
     /// are below their watermarks, the second pass may use any node.
     func testPreferredManyFallsBackToAnyNode() throws {
-        var a = try twoNode()
+        let a = try twoNode()
         var s = InterleaveState()
         let p = MemPolicy(.preferredMany, nodes: [1])
         var nodes: [Int: Int] = [:]
@@ -128,7 +128,7 @@ final class MemPolicyTests: XCTestCase {
 
     /// __GFP_THISNODE uses the NOFALLBACK zonelist: it fails rather than leave the node.
     func testThisNodeNeverLeavesTheNode() throws {
-        var a = try twoNode()
+        let a = try twoNode()
         var got = 0
         var failure: AllocFailure?
         for _ in 0..<20000 {
@@ -149,7 +149,7 @@ final class MemPolicyTests: XCTestCase {
     /// GFP_DMA can only use DMA zones; on a machine whose DMA is on node 0 a node-1 request
     /// is a miss served by node 0's DMA zone.
     func testDMAOnlyRequest() throws {
-        var a = PageAllocator(machine: try boot("""
+        let a = PageAllocator(machine: try boot("""
             name: pc2
             nodes:
               - {id: 0, cpus: "0", memory: 1GiB}
@@ -167,7 +167,7 @@ final class MemPolicyTests: XCTestCase {
     /// GFP_ATOMIC may dip below min: ALLOC_MIN_RESERVE halves min, ALLOC_NON_BLOCK takes another
     /// quarter, so it stops at min − min/2 − (min − min/2)/4; GFP_KERNEL without reclaim stops at min.
     func testAtomicDipsBelowMin() throws {
-        var a = try twoNode()
+        let a = try twoNode()
         let z0 = a.zone(node: 1, index: 2)
         let min = z0.watermark.min
         while case .success = a.allocPages(gfp: [.kernel, .thisnode], order: 0, preferredNode: 1, cpu: 2) {}

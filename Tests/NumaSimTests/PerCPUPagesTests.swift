@@ -10,7 +10,7 @@ final class PerCPUPagesTests: XCTestCase {
             nodes: [{id: 0, cpus: "0-1", memory: 1GiB, zones: {DMA32: {pcp_high: 400, pcp_batch: 63}}}]
             sysctl: {transparent_hugepage: never}
             """)
-        var z = Zone(boot: m.z(0, "DMA32"), pageblockOrder: 9, cpus: 2)
+        let z = Zone(boot: m.z(0, "DMA32"), pageblockOrder: 9, cpus: 2)
         z.freeManagedPages(present: m.layout.nodeRanges[0]!)
         return z
     }
@@ -29,7 +29,7 @@ final class PerCPUPagesTests: XCTestCase {
     /// An empty list refills `batch` pages from the buddy (NR_FREE_PAGES drops by 63, pcp pages
     /// are not free), hands out the first, and reuses a freed page first (LIFO, "hot").
     func testRefillAndHotReuse() throws {
-        var z = try zone()
+        let z = try zone()
         let free0 = z.nrFreePages
         let a = try XCTUnwrap(z.rmqueuePcplist(cpu: 0, order: 0, .movable, flags: []))
         XCTAssertEqual(a, 4096)
@@ -48,7 +48,7 @@ final class PerCPUPagesTests: XCTestCase {
     /// Freeing up to `high` drains `clamp(batch << free_factor, batch, high − batch)` pages,
     /// doubling the drain size (free_factor) on consecutive drains.
     func testDrainAtHigh() throws {
-        var z = try zone()
+        let z = try zone()
         var pages: [Int] = []
         for _ in 0..<800 { pages.append(try XCTUnwrap(z.allocBlock(order: 0, .movable))) }
         let free0 = z.nrFreePages
@@ -68,7 +68,7 @@ final class PerCPUPagesTests: XCTestCase {
     }
 
     func testRandomPcpTrafficKeepsInvariants() throws {
-        var z = try zone()
+        let z = try zone()
         var rng = SplitMix64(seed: 7)
         var live: [(pfn: Int, order: Int, cpu: Int)] = []
         for step in 0..<30_000 {
