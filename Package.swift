@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "NumaCore", targets: ["NumaCore"]),
         .library(name: "NumaReports", targets: ["NumaReports"]),
         .library(name: "NumaWorkload", targets: ["NumaWorkload"]),
+        .library(name: "NumaMM", targets: ["NumaMM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +32,9 @@ let package = Package(
         ),
         // Layer 2: the kernel model — boot (zones, watermarks, pcp sizing, zonelists) and later the allocator.
         .target(name: "NumaCore", dependencies: ["NumaTopology"]),
+        // Layer 2b: address spaces — paging modes, page tables, direct map, TLB. Independent of
+        // NumaCore: page-table pages come through a protocol the allocator will implement.
+        .target(name: "NumaMM", dependencies: ["NumaTopology"]),
         // Layer 3: workloads (what simulated threads do) and the deterministic stress engine.
         .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaTopology", .product(name: "Yams", package: "Yams")]),
         // Layer 4: the kernel's text formats and JSON views of the model.
@@ -44,7 +48,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NumaSimTests",
-            dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload"],
+            dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM"],
             exclude: ["Fixtures"]
         ),
     ]
