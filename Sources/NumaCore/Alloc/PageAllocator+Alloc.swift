@@ -42,6 +42,7 @@ extension PageAllocator {
 
     func allocPages(gfp: GFP, order: Int, preferredNode: Int, mask: NodeMaskView?,
                     cpu: Int, interleaveTarget: Int?) -> Result<AllocatedBlock, AllocFailure> {
+        serviceDrainRequest(cpu: cpu)
         guard order >= 0 && order < FreeArea.maxOrder else { return .failure(.invalidOrder(order)) }
         guard let hz = gfp.zone(arch: arch) else { return .failure(.invalidGFP(gfp)) }
         guard let pn = nodeIndex[preferredNode] else { return .failure(.noEligibleZone) }
@@ -88,7 +89,19 @@ extension PageAllocator {
                         z.watermarkFast(order: ac.order, mark: z.watermarkPages(flags.watermarkIndex),
                                         highestZone: ac.highestZone, flags: flags, gfp: ac.gfp)
                 }
-                if !ok { continue }
+                if !ok {
+                    // node_reclaim before going further down the zonelist (zone_reclaim_mode).
+                    guard zoneReclaimMode != 0, !flags.contains(.noWatermarks),
+                          nodeDistance[pref.nodeIndex * nodeIDs.count + ref.nodeIndex] <= machine.topology.kernel.nodeReclaimDistance
+                    else { continue }
+                    switch nodeReclaim(nodeIndex: ref.nodeIndex, ac) {
+                    case .noScan, .full: continue
+                    case .some, .success:
+                        let z = zones[ref.nodeIndex][ref.zone]
+                        if !z.watermarkOK(order: ac.order, mark: z.watermarkPages(flags.watermarkIndex), highestZone: ac.highestZone,
+                                          flags: flags, free: z.nrFreePages) { continue }
+                    }
+                }
                 if let pfn = rmqueue(node: ref.nodeIndex, zone: ref.zone, ac: ac, flags: flags) {
                     if flags.contains(.highAtomic) { reserveHighatomicPageblock(node: ref.nodeIndex, zone: ref.zone, pfn: pfn) }
                     return AllocatedBlock(pfn: pfn, order: ac.order, node: ref.node, zone: ref.zone)
@@ -117,7 +130,7 @@ extension PageAllocator {
             z.boostedWatermarkFlag = false
             return (pfn, true)
         }
-        if boosted { wakeupKswapd(node: nodeIDs[n]) }
+        if boosted { wakeupKswapd(nodeIndex: n, order: 0, highestZone: zi, gfp: ac.gfp) }
         return pfn
     }
 
@@ -129,7 +142,10 @@ extension PageAllocator {
         let servedIndex = b.node == pref.node ? pref.nodeIndex : nodeIndex[b.node]!
         let local = b.node == cpuNode[ac.cpu]
         let hit = interleaveTarget == b.node
+        var b = b
         withZone(servedIndex, b.zone) { z in
+            b.generation = z.memmap.bumpGeneration(b.pfn)
+            z.memmap.setLRUFlags(b.pfn, [])
             let p = z.pcp.pointer(slot)
             p.pointee.pgalloc &+= 1 << b.order
             if b.node == pref.node { p.pointee.events.numaHit &+= 1 } else { p.pointee.events.numaMiss &+= 1 }
@@ -157,34 +173,72 @@ extension PageAllocator {
         }
     }
 
-    /// `wakeup_kswapd` bookkeeping (the kswapd threads come with the reclaim model).
-    func wakeupKswapd(node: Int) { kswapdWakeupCounts.add(nodeIndex[node]!) }
-
     /// `wake_all_kswapds`: once per node of the eligible zonelist.
     func wakeAllKswapds(_ ac: AllocContext) {
         var last: Int? = nil
         for ref in ac.zonelist where ref.zone <= ac.highestZone && (ac.nodemask?.contains(ref.node) ?? true) {
-            if ref.node != last && zones[ref.nodeIndex][ref.zone].managed > 0 { wakeupKswapd(node: ref.node) }
+            if ref.node != last && zones[ref.nodeIndex][ref.zone].managed > 0 {
+                wakeupKswapd(nodeIndex: ref.nodeIndex, order: ac.order, highestZone: ac.highestZone, gfp: ac.gfp)
+            }
             last = ref.node
         }
     }
 
-    /// `__alloc_pages_slowpath`, reclaim-free part.
+    /// MAX_RECLAIM_RETRIES bounds the no-progress loops; OOM kills are bounded too so that a
+    /// victim that cannot free memory does not spin the simulation forever.
+    static let maxOOMKillsPerAllocation = 4
+
+    /// `__alloc_pages_slowpath` (6.1.119) without compaction: wake kswapd, retry at min with the
+    /// reserves the caller may use, direct reclaim, `should_reclaim_retry`, the highatomic
+    /// unreserve, OOM, and `__GFP_NOFAIL`. Failure is returned with its reason, never a crash.
     func slowPath(_ ac: inout AllocContext, interleaveTarget: Int?) -> Result<AllocatedBlock, AllocFailure> {
+        let canDirectReclaim = ac.gfp.contains(.directReclaim)
+        let costly = ac.order > PerCPUPages.costlyOrder
         var flags = ac.gfp.slowPathAllocFlags(order: ac.order)
         ac.preferred = firstZone(ac)
         guard ac.preferred != nil else { return .failure(.noEligibleZone) }
         if flags.contains(.kswapd) { wakeAllKswapds(ac) }
         if let b = getPageFromFreelist(&ac, flags: flags) { return .success(count(b, ac, interleaveTarget)) }
-        if ac.gfp.contains(.memalloc) && !ac.gfp.contains(.nomemalloc) {
-            flags = [.noWatermarks]
-            if ac.gfp.contains(.kswapdReclaim) { flags.insert(.kswapd) }
+        var noProgressLoops = 0
+        var oomKills = 0
+        var reason: FailureReason = canDirectReclaim ? .nothingReclaimable : .cannotReclaim
+        retry: while true {
+            if flags.contains(.kswapd) { wakeAllKswapds(ac) }
+            if ac.gfp.contains(.memalloc) && !ac.gfp.contains(.nomemalloc) {
+                flags = [.noWatermarks]
+                if ac.gfp.contains(.kswapdReclaim) { flags.insert(.kswapd) }
+            }
+            if !flags.contains(.cpuset) || flags.contains(.noWatermarks) {
+                ac.nodemask = nil
+                ac.preferred = firstZone(ac)
+            }
+            if let b = getPageFromFreelist(&ac, flags: flags) { return .success(count(b, ac, interleaveTarget)) }
+            guard canDirectReclaim else { break retry }
+            // __alloc_pages_direct_reclaim
+            let progress = tryToFreePages(ac)
+            if progress > 0 {
+                if let b = getPageFromFreelist(&ac, flags: flags) { return .success(count(b, ac, interleaveTarget)) }
+                _ = unreserveHighatomicPageblock(ac, force: false)
+                drainLocalPages(cpu: ac.cpu)
+                requestDrainAllPages()
+                if let b = getPageFromFreelist(&ac, flags: flags) { return .success(count(b, ac, interleaveTarget)) }
+            }
+            if ac.gfp.contains(.noretry) { reason = .noRetry; break retry }
+            if costly && !ac.gfp.contains(.retryMayfail) { reason = progress > 0 ? .retriesExhausted : .nothingReclaimable; break retry }
+            if shouldReclaimRetry(&ac, flags: flags, didProgress: progress > 0, noProgressLoops: &noProgressLoops) { continue retry }
+            // __alloc_pages_may_oom
+            var last = ac
+            if let b = getPageFromFreelist(&last, flags: [.wmarkHigh, .cpuset]) { return .success(count(b, ac, interleaveTarget)) }
+            let mayKill = !costly && !ac.gfp.contains(.retryMayfail) && !ac.gfp.contains(.thisnode) && ac.highestZone >= machine.policyZone
+            if mayKill, oomKills < PageAllocator.maxOOMKillsPerAllocation, let killer = oomKiller, killer(ac.cpu) {
+                oomKills += 1
+                vmEvents.add(.oomKill, row: slot(ofCPU: ac.cpu))
+                noProgressLoops = 0
+                continue retry
+            }
+            reason = progress > 0 ? .retriesExhausted : .nothingReclaimable
+            break retry
         }
-        if !flags.contains(.cpuset) || flags.contains(.noWatermarks) {
-            ac.nodemask = nil
-            ac.preferred = firstZone(ac)
-        }
-        if let b = getPageFromFreelist(&ac, flags: flags) { return .success(count(b, ac, interleaveTarget)) }
         if ac.gfp.contains(.nofail) {
             var f: AllocFlags = [.wmarkMin, .minReserve, .cpuset]
             if let b = getPageFromFreelist(&ac, flags: f) { return .success(count(b, ac, interleaveTarget)) }
@@ -192,8 +246,41 @@ extension PageAllocator {
             if let b = getPageFromFreelist(&ac, flags: f) { return .success(count(b, ac, interleaveTarget)) }
         }
         vmEvents.add(.allocFail, row: slot(ofCPU: ac.cpu))
-        let reason: FailureReason = ac.gfp.contains(.directReclaim) ? .nothingReclaimable : .cannotReclaim
         return .failure(.noMemory(order: ac.order, gfp: ac.gfp, reason: reason))
     }
-}
 
+    /// `should_reclaim_retry`: up to 16 loops without progress while some eligible zone would
+    /// meet its min watermark if all its reclaimable pages were freed; then a forced highatomic
+    /// unreserve earns one more try.
+    func shouldReclaimRetry(_ ac: inout AllocContext, flags: AllocFlags, didProgress: Bool, noProgressLoops: inout Int) -> Bool {
+        if didProgress && ac.order <= PerCPUPages.costlyOrder { noProgressLoops = 0 } else { noProgressLoops += 1 }
+        if noProgressLoops <= PageAllocator.maxReclaimRetries {
+            for ref in ac.zonelist where ref.zone <= ac.highestZone && (ac.nodemask?.contains(ref.node) ?? true) {
+                let z = zones[ref.nodeIndex][ref.zone]
+                let available = zoneReclaimablePages(z) + z.nrFreePages
+                if z.watermarkOK(order: ac.order, mark: z.watermarkPages(0), highestZone: ac.highestZone, flags: flags, free: available) {
+                    return true
+                }
+            }
+        }
+        return unreserveHighatomicPageblock(ac, force: true)
+    }
+
+    /// `drain_local_pages`: this CPU's pagesets back to the buddy.
+    func drainLocalPages(cpu: Int) {
+        guard let slot = cpuSlot[cpu] else { return }
+        for list in zones { for z in list where slot < z.pcp.count { z.drainPages(cpu: slot) } }
+    }
+
+    /// `drain_all_pages`: every other CPU drains its own pagesets when it next enters the allocator.
+    func requestDrainAllPages() {
+        for i in 0..<cpus.count { drainRequests.add(i) }
+    }
+
+    /// Honour a pending drain request for `cpu` (called on allocator entry).
+    @inline(__always) func serviceDrainRequest(cpu: Int) {
+        guard let slot = cpuSlot[cpu], drainRequests[slot] > 0 else { return }
+        drainRequests.storage[slot].store(0, ordering: .relaxed)
+        drainLocalPages(cpu: cpu)
+    }
+}

@@ -38,10 +38,29 @@ public final class PageAllocator: @unchecked Sendable {
     let arch: Arch
     let mobilityDisabled: Bool
     let dma32Populated: [Bool]
+    /// SLIT distances by node index (`node_distance`), row-major.
+    let nodeDistance: [Int]
     /// Per-CPU `vm_event_states` (rows: CPUs, the system row, one per kswapd).
     public let vmEvents: VMEventTable
     /// `wakeup_kswapd` calls that passed its checks, per node index (atomic: any CPU wakes any node).
     let kswapdWakeupCounts: AtomicCounters
+    /// The reclaim fields of each node's pg_data_t, by node index.
+    public let nodeReclaim: [NodeReclaimState]
+    /// Swap space (none unless configured): anon pages are reclaimable only while it has room.
+    @exclusivity(unchecked) public var swap = SwapSpace(totalPages: 0)
+    /// `vm.swappiness` (0…200).
+    @exclusivity(unchecked) public var swappiness = 60
+    /// `vm.zone_reclaim_mode` bits (RECLAIM_ZONE 1, RECLAIM_WRITE 2, RECLAIM_UNMAP 4).
+    @exclusivity(unchecked) public var zoneReclaimMode: Int
+    /// Pending `drain_all_pages` requests, one flag per CPU slot: a CPU drains its own pagesets
+    /// when it next enters the allocator (the kernel queues work on each CPU for the same reason).
+    let drainRequests: AtomicCounters
+    /// Called when `wakeup_kswapd` decides to wake a sleeping kswapd (node index). The engine
+    /// runs kswapd; without one the wake-up is only counted.
+    @exclusivity(unchecked) public var kswapdWaker: (@Sendable (Int) -> Void)?
+    /// `out_of_memory`: asked to free memory for a failing allocation (the CPU that asks);
+    /// returns true if it killed something (the allocation then retries).
+    @exclusivity(unchecked) public var oomKiller: (@Sendable (Int) -> Bool)?
 
     public init(machine m: BootedMachine) {
         machine = m
@@ -78,9 +97,13 @@ public final class PageAllocator: @unchecked Sendable {
         arch = m.topology.arch
         mobilityDisabled = !m.mobilityGrouping
         dma32Populated = m.nodeIDs.map { id in (m.zones[id] ?? []).count > 1 && m.zones[id]![1].isPopulated }
+        nodeDistance = m.nodeIDs.flatMap { a in m.nodeIDs.map { b in m.topology.distance(from: a, to: b) } }
         zonelistTable = ZonelistTable(m.bootZonelists, nodeIDs: m.nodeIDs, nodeIndex: ni)
         vmEvents = VMEventTable(rows: cpus.count + 1 + m.nodeIDs.count)
         kswapdWakeupCounts = AtomicCounters(count: m.nodeIDs.count)
+        nodeReclaim = m.nodeIDs.map { _ in NodeReclaimState(maxNrZones: m.topology.arch.zoneNames.count) }
+        zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
+        drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
         allocateRecordedUsedPages()
     }
 
@@ -243,6 +266,13 @@ public struct AllocatedBlock: Sendable, Hashable {
     public var order: Int
     public var node: Int
     public var zone: Int
+    /// The block's allocation generation: reclaim bumps it when it takes the page, so the owner
+    /// can tell its handle went stale (see `PageAllocator.touch`).
+    public var generation: UInt32 = 0
+
+    public init(pfn: Int, order: Int, node: Int, zone: Int, generation: UInt32 = 0) {
+        self.pfn = pfn; self.order = order; self.node = node; self.zone = zone; self.generation = generation
+    }
 }
 
 /// Why an allocation failed (reported, never a crash).

@@ -10,6 +10,8 @@ extension Zone {
         public var pcpPages = 0
         public var allocatedPages = 0
         public var reservedPages = 0
+        /// Allocated pages that sit on the zone's LRU lists (a subset of `allocatedPages`).
+        public var lruPages = 0
         public var violations: [String] = []
         public var ok: Bool { violations.isEmpty }
     }
@@ -91,6 +93,22 @@ extension Zone {
             onPcp += pages
         }
         if onPcp != r.pcpPages { fail("pcp lists hold \(onPcp) pages, the page walk found \(r.pcpPages)") }
+        // 4. LRU lists: members are allocated order-0 blocks whose LRU state names this list.
+        for l in LRUVec.List.allCases {
+            let list = lru.lists[l.rawValue]
+            let pfns = memmap.pfns(of: list)
+            if pfns.count != list.count { fail("LRU \(l) has \(pfns.count) linked entries but count \(list.count)") }
+            for pfn in pfns {
+                let f = memmap.lruFlags(pfn: pfn)
+                if memmap.flags(pfn: pfn) != .allocated || memmap.order(pfn: pfn) != 0 {
+                    fail("pfn \(pfn) on LRU \(l) is not an allocated order-0 page"); break
+                }
+                if !f.contains(.lru) || LRUVec.List.of(kind: f.kind, active: f.contains(.active)) != l {
+                    fail("pfn \(pfn) on LRU \(l) has LRU state \(f.rawValue)"); break
+                }
+            }
+            r.lruPages += pfns.count
+        }
         if nrFreePages != r.freePages { fail("NR_FREE_PAGES = \(nrFreePages), but \(r.freePages) pages are free") }
         if r.freePages + r.pcpPages + r.allocatedPages != managed {
             fail("free \(r.freePages) + pcp \(r.pcpPages) + allocated \(r.allocatedPages) = \(r.freePages + r.pcpPages + r.allocatedPages), expected managed \(managed)")

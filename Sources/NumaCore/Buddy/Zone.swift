@@ -22,6 +22,8 @@ public final class Zone: @unchecked Sendable {
     public let freeArea = FreeArea()
     /// `zone->lock`
     public let lock = SpinLock()
+    /// The zone's LRU lists and their lock (see `LRUVec` for why per zone).
+    public let lru = LRUVec()
     let nrFreeAtomic = Atomic<Int>(0)
     public let managed: Int
     /// min/low/high/promo without the boost (`_watermark[]`).
@@ -29,6 +31,9 @@ public final class Zone: @unchecked Sendable {
     let boostAtomic = Atomic<Int>(0)
     let reservedHighatomicAtomic = Atomic<Int>(0)
     let boostedFlagAtomic = Atomic<Bool>(false)
+    /// ZONE_RECLAIM_ACTIVE: kswapd is reclaiming this zone (pcp `high` shrinks to 4 × batch).
+    let reclaimActiveAtomic = Atomic<Bool>(false)
+    public var isReclaimActive: Bool { reclaimActiveAtomic.load(ordering: .relaxed) }
     @exclusivity(unchecked) public var lowmemReserve: [Int] {
         didSet { copyLowmemReserve() }
     }

@@ -63,7 +63,7 @@ extension Zone {
         memmap.pushHead(pfn, &p.pointee.lists[pindex])
         p.pointee.count += 1 << order
         let freeHigh = p.pointee.freeFactor > 0 && order >= 1 && order <= PerCPUPages.costlyOrder
-        let high = nrPcpHigh(cpu: cpu, freeHigh: freeHigh, reclaimActive: reclaimActive)
+        let high = nrPcpHigh(cpu: cpu, freeHigh: freeHigh, reclaimActive: reclaimActive || isReclaimActive)
         if p.pointee.count >= high {
             let n = nrPcpFree(cpu: cpu, high: high, freeHigh: freeHigh)
             freePcppagesBulk(cpu: cpu, count: n, pindex: pindex)

@@ -4,9 +4,11 @@ import Synchronization
 ///
 /// Stored as parallel arrays indexed by `pfn - startPfn` (struct-of-arrays keeps the hot fields
 /// dense): flags (1 B), order (1 B), the migratetype remembered on a free or pcp page (1 B), the
-/// page kind for reclaim (1 B) and the `lru` list links `next`/`prev` (4 B each) — 12 bytes per
-/// page, against the kernel's 64-byte `struct page` — plus one byte of migratetype per 512-page
-/// pageblock (`pageblock_flags`). A page is on at most one list at a time, as `page->lru` is.
+/// LRU state (1 B: kind, PG_lru, PG_active, PG_referenced, PTE young, dirty — `LRUFlags`), the
+/// `lru` list links `next`/`prev` (4 B each) and an allocation generation (4 B) that tells an
+/// owner whether reclaim took its page — 16 bytes per page, against the kernel's 64-byte
+/// `struct page` — plus one byte of migratetype per 512-page pageblock (`pageblock_flags`).
+/// A page is on at most one list at a time (free list, pcp list or LRU), as `page->lru` is.
 ///
 /// The storage is unsafe buffers owned by this object, so writes cost no copy-on-write check and
 /// the per-CPU fast path can touch its own pages without a lock. Flags, order and the pageblock
@@ -23,14 +25,15 @@ public final class MemMap: @unchecked Sendable {
     let flagsStorage: UnsafeMutablePointer<Atomic<UInt8>>
     let orderStorage: UnsafeMutablePointer<Atomic<UInt8>>
     let storedMT: UnsafeMutablePointer<UInt8>
-    let kindStorage: UnsafeMutablePointer<UInt8>
+    let lruStorage: UnsafeMutablePointer<Atomic<UInt8>>
+    let generationStorage: UnsafeMutablePointer<Atomic<UInt32>>
     let next: UnsafeMutablePointer<Int32>
     let prev: UnsafeMutablePointer<Int32>
     let pageblockStorage: UnsafeMutablePointer<Atomic<UInt8>>
     let firstPageblock: Int
     public let pageblockCount: Int
 
-    public static let bytesPerPage = 12
+    public static let bytesPerPage = 16
 
     public init(startPfn: Int, count: Int, pageblockOrder: Int) {
         self.startPfn = startPfn
@@ -39,14 +42,16 @@ public final class MemMap: @unchecked Sendable {
         let n = Swift.max(count, 1)
         flagsStorage = .allocate(capacity: n)
         orderStorage = .allocate(capacity: n)
+        lruStorage = .allocate(capacity: n)
+        generationStorage = .allocate(capacity: n)
         for i in 0..<n {
             (flagsStorage + i).initialize(to: Atomic(PageFlags.reserved.rawValue))
             (orderStorage + i).initialize(to: Atomic(0))
+            (lruStorage + i).initialize(to: Atomic(0))
+            (generationStorage + i).initialize(to: Atomic(0))
         }
         storedMT = .allocate(capacity: n)
         storedMT.initialize(repeating: 0, count: n)
-        kindStorage = .allocate(capacity: n)
-        kindStorage.initialize(repeating: 0, count: n)
         next = .allocate(capacity: n)
         next.initialize(repeating: -1, count: n)
         prev = .allocate(capacity: n)
@@ -64,7 +69,8 @@ public final class MemMap: @unchecked Sendable {
         flagsStorage.deinitialize(count: n).deallocate()
         orderStorage.deinitialize(count: n).deallocate()
         storedMT.deallocate()
-        kindStorage.deallocate()
+        lruStorage.deinitialize(count: n).deallocate()
+        generationStorage.deinitialize(count: n).deallocate()
         next.deallocate()
         prev.deallocate()
         pageblockStorage.deinitialize(count: pageblockCount).deallocate()
@@ -97,6 +103,29 @@ public final class MemMap: @unchecked Sendable {
     @inline(__always) func setOrder(_ pfn: Int, _ o: Int) { orderStorage[index(pfn)].store(UInt8(truncatingIfNeeded: o), ordering: .relaxed) }
     @inline(__always) func setStoredMT(_ pfn: Int, _ mt: MigrateType) { storedMT[index(pfn)] = mt.rawValue }
     @inline(__always) func storedMigrateType(_ pfn: Int) -> MigrateType { MigrateType(rawValue: storedMT[index(pfn)])! }
+    /// The LRU state byte (`LRUFlags`); bits change by atomic read-modify-write because the
+    /// owner sets PTE-young/dirty lock-free while reclaim changes the rest under the LRU lock.
+    @inline(__always) public func lruFlags(pfn: Int) -> LRUFlags { LRUFlags(rawValue: lruStorage[index(pfn)].load(ordering: .relaxed)) }
+    @inline(__always) func setLRUFlags(_ pfn: Int, _ f: LRUFlags) { lruStorage[index(pfn)].store(f.rawValue, ordering: .relaxed) }
+    /// Sets bits; returns the previous state.
+    @discardableResult @inline(__always) func insertLRUFlags(_ pfn: Int, _ f: LRUFlags) -> LRUFlags {
+        LRUFlags(rawValue: lruStorage[index(pfn)].bitwiseOr(f.rawValue, ordering: .relaxed).oldValue)
+    }
+    /// Clears bits; returns the previous state (`TestClearPageReferenced` and friends).
+    @discardableResult @inline(__always) func removeLRUFlags(_ pfn: Int, _ f: LRUFlags) -> LRUFlags {
+        LRUFlags(rawValue: lruStorage[index(pfn)].bitwiseAnd(~f.rawValue, ordering: .relaxed).oldValue)
+    }
+    /// The allocation generation of a block head: bumped when the block is handed out and when
+    /// reclaim frees it, so a stale handle no longer matches.
+    @inline(__always) public func generation(pfn: Int) -> UInt32 { generationStorage[index(pfn)].load(ordering: .relaxed) }
+    /// Only the block's exclusive holder calls this (the allocating CPU, or reclaim while the
+    /// page is isolated), so a load and a store suffice.
+    @inline(__always) func bumpGeneration(_ pfn: Int) -> UInt32 {
+        let g = generationStorage[index(pfn)].load(ordering: .relaxed) &+ 1
+        generationStorage[index(pfn)].store(g, ordering: .relaxed)
+        return g
+    }
+
     @inline(__always) func flags(at i: Int) -> PageFlags { PageFlags(rawValue: flagsStorage[i].load(ordering: .relaxed)) }
     @inline(__always) func order(at i: Int) -> Int { Int(orderStorage[i].load(ordering: .relaxed)) }
 }

@@ -11,6 +11,11 @@ public enum VMEvent: Int, CaseIterable, Sendable {
     case kswapdLowWmarkHitQuickly, kswapdHighWmarkHitQuickly, pageoutrun
     case oomKill
     case allocstallDMA, allocstallDMA32, allocstallNormal, allocstallMovable, allocstallDevice
+    case pgscanDirectThrottle, zoneReclaimFailed
+    /// Node statistics the kernel keeps per node (workingset.c); summed machine-wide here.
+    case workingsetRefaultAnon, workingsetRefaultFile, workingsetActivateAnon, workingsetActivateFile
+    /// Dirty page-cache pages written back by reclaim (`nr_written`).
+    case nrWritten
     /// Not a kernel counter: allocations that returned failure (the kernel prints a warning).
     case allocFail
 
@@ -42,7 +47,22 @@ public enum VMEvent: Int, CaseIterable, Sendable {
         case .allocstallNormal: return "allocstall_normal"
         case .allocstallMovable: return "allocstall_movable"
         case .allocstallDevice: return "allocstall_device"
+        case .pgscanDirectThrottle: return "pgscan_direct_throttle"
+        case .zoneReclaimFailed: return "zone_reclaim_failed"
+        case .workingsetRefaultAnon: return "workingset_refault_anon"
+        case .workingsetRefaultFile: return "workingset_refault_file"
+        case .workingsetActivateAnon: return "workingset_activate_anon"
+        case .workingsetActivateFile: return "workingset_activate_file"
+        case .nrWritten: return "nr_written"
         case .allocFail: return "numasim_alloc_fail"
+        }
+    }
+
+    /// Node-stat items (printed before the events in /proc/vmstat).
+    public var isNodeStat: Bool {
+        switch self {
+        case .workingsetRefaultAnon, .workingsetRefaultFile, .workingsetActivateAnon, .workingsetActivateFile, .nrWritten: return true
+        default: return false
         }
     }
 

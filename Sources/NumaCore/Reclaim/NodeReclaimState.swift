@@ -1,0 +1,74 @@
+import Synchronization
+
+/// The reclaim fields of `pg_data_t` (include/linux/mmzone.h): the pending kswapd request
+/// (`kswapd_order`, `kswapd_highest_zoneidx`), `kswapd_failures`, whether kswapd sleeps, and the
+/// node's workingset and swap bookkeeping. Any CPU posts requests lock-free (the kernel uses
+/// WRITE_ONCE and a wait queue); kswapd consumes them.
+public final class NodeReclaimState: @unchecked Sendable {
+    /// MAX_NR_ZONES means "no request pending".
+    public let noRequest: Int
+    let kswapdOrderAtomic = Atomic<Int>(0)
+    let kswapdHighestZoneAtomic: Atomic<Int>
+    let failuresAtomic = Atomic<Int>(0)
+    /// kswapd is asleep on `kswapd_wait` (true until its first wake-up).
+    let sleepingAtomic = Atomic<Bool>(true)
+    /// Wake-ups delivered while kswapd was napping (the "remaining > 0" of its 100 ms nap).
+    let wokenDuringNapAtomic = Atomic<Bool>(false)
+    /// PGDAT_RECLAIM_LOCKED: one node_reclaim at a time.
+    let reclaimLocked = Atomic<Bool>(false)
+    /// NR_FILE_DIRTY of the node (pages).
+    let dirtyFileAtomic = Atomic<Int>(0)
+
+    init(maxNrZones: Int) {
+        noRequest = maxNrZones
+        kswapdHighestZoneAtomic = Atomic(maxNrZones)
+    }
+
+    public var kswapdFailures: Int { failuresAtomic.load(ordering: .relaxed) }
+    public var isKswapdSleeping: Bool { sleepingAtomic.load(ordering: .acquiring) }
+    public var dirtyFilePages: Int { dirtyFileAtomic.load(ordering: .relaxed) }
+    func addDirty(_ d: Int) { dirtyFileAtomic.wrappingAdd(d, ordering: .relaxed) }
+
+    /// Merge a request into the pending one (`wakeup_kswapd`'s first half).
+    func post(order: Int, highestZone: Int) {
+        var cur = kswapdHighestZoneAtomic.load(ordering: .relaxed)
+        while cur == noRequest || cur < highestZone {
+            let r = kswapdHighestZoneAtomic.compareExchange(expected: cur, desired: highestZone, ordering: .relaxed)
+            if r.exchanged { break }
+            cur = r.original
+        }
+        var o = kswapdOrderAtomic.load(ordering: .relaxed)
+        while o < order {
+            let r = kswapdOrderAtomic.compareExchange(expected: o, desired: order, ordering: .relaxed)
+            if r.exchanged { break }
+            o = r.original
+        }
+    }
+
+    /// kswapd takes the pending request (order, classzone or nil) and clears it.
+    func consume() -> (order: Int, highestZone: Int?) {
+        let o = kswapdOrderAtomic.exchange(0, ordering: .relaxed)
+        let hz = kswapdHighestZoneAtomic.exchange(noRequest, ordering: .relaxed)
+        return (o, hz == noRequest ? nil : hz)
+    }
+}
+
+/// Swap space: anonymous pages can be reclaimed only while it has free slots (`get_swap_page`).
+public final class SwapSpace: @unchecked Sendable {
+    public let totalPages: Int
+    let usedAtomic = Atomic<Int>(0)
+    public init(totalPages: Int) { self.totalPages = totalPages }
+    public var usedPages: Int { usedAtomic.load(ordering: .relaxed) }
+    public var hasFreeSlots: Bool { usedPages < totalPages }
+    /// Takes a slot; false when swap is full.
+    func take() -> Bool {
+        var used = usedAtomic.load(ordering: .relaxed)
+        while used < totalPages {
+            let r = usedAtomic.compareExchange(expected: used, desired: used + 1, ordering: .relaxed)
+            if r.exchanged { return true }
+            used = r.original
+        }
+        return false
+    }
+    func release() { usedAtomic.wrappingSubtract(1, ordering: .relaxed) }
+}
