@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "NumaCore", targets: ["NumaCore"]),
         .library(name: "NumaReports", targets: ["NumaReports"]),
         .library(name: "NumaWorkload", targets: ["NumaWorkload"]),
+        .library(name: "NumaEngine", targets: ["NumaEngine"]),
         .library(name: "NumaMM", targets: ["NumaMM"]),
     ],
     dependencies: [
@@ -35,9 +36,11 @@ let package = Package(
         // Layer 2b: address spaces — paging modes, page tables, direct map, TLB. Independent of
         // NumaCore: page-table pages come through a protocol the allocator will implement.
         .target(name: "NumaMM", dependencies: ["NumaTopology"]),
-        // Layer 3: workloads (what simulated threads do) and the deterministic stress engine.
-        .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaTopology", .product(name: "Yams", package: "Yams")]),
-        // Layer 4: the kernel's text formats and JSON views of the model.
+        // Layer 3: the concurrent engine — node actors on Dispatch queues, kswapd loops.
+        .target(name: "NumaEngine", dependencies: ["NumaCore", "NumaTopology"]),
+        // Layer 4: workloads (what simulated threads do), the deterministic and concurrent stress drivers.
+        .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaEngine", "NumaTopology", .product(name: "Yams", package: "Yams")]),
+        // Layer 5: the kernel's text formats and JSON views of the model.
         .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology"]),
         .executableTarget(
             name: "numasim",
@@ -48,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NumaSimTests",
-            dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM"],
+            dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM", "NumaEngine"],
             exclude: ["Fixtures"]
         ),
     ]

@@ -291,3 +291,21 @@ public enum AllocFailure: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension PageAllocator {
+    /// Copies recomputed boot numbers (after a sysctl change: `setup_per_zone_wmarks`,
+    /// `setup_per_zone_lowmem_reserve`, `zone_set_pageset_high_and_batch`) into node index `n`'s
+    /// zones. Only between phases, when no CPU allocates.
+    public func applyBootNumbers(of m: BootedMachine, nodeIndex n: Int) {
+        guard let boot = m.zones[nodeIDs[n]] else { return }
+        for (z, b) in zip(zones[n], boot) {
+            z.baseWatermark = ZoneWatermarks(min: b.watermark.min, low: b.watermark.low, high: b.watermark.high, promo: b.watermark.promo)
+            z.lowmemReserve = b.lowmemReserve
+            z.watermarkBoostFactor = m.topology.sysctl.watermarkBoostFactor
+            for i in z.pcp.indices {
+                z.pcp[i].high = b.pcpHigh
+                z.pcp[i].batch = b.pcpBatch
+            }
+        }
+    }
+}

@@ -45,7 +45,12 @@ public final class NodeReclaimState: @unchecked Sendable {
         }
     }
 
+    /// The engine's kswapd marks itself asleep or awake (`kswapd_wait` membership).
+    public func setSleeping(_ v: Bool) { sleepingAtomic.store(v, ordering: .releasing) }
+
     /// kswapd takes the pending request (order, classzone or nil) and clears it.
+    public func consumeRequest() -> (order: Int, highestZone: Int?) { consume() }
+
     func consume() -> (order: Int, highestZone: Int?) {
         let o = kswapdOrderAtomic.exchange(0, ordering: .relaxed)
         let hz = kswapdHighestZoneAtomic.exchange(noRequest, ordering: .relaxed)

@@ -111,7 +111,7 @@ extension PageAllocator {
     public func releaseSwapSlot() { swap.release() }
 
     /// Pages on one zone list (order-0 pages only, so blocks = pages).
-    func lruPages(_ z: Zone, _ l: LRUVec.List) -> Int {
+    public func lruPages(_ z: Zone, _ l: LRUVec.List) -> Int {
         z.lru.lock.withLock { z.lru.lists[l.rawValue].count }
     }
 }

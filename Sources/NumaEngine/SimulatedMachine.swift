@@ -1,0 +1,66 @@
+import Dispatch
+import NumaCore
+import NumaTopology
+
+/// The concurrent shell around one `PageAllocator`: a `NodeActor` and a kswapd loop per node,
+/// wired so that `wakeup_kswapd` from any CPU reaches the node's kswapd queue.
+public final class SimulatedMachine: @unchecked Sendable {
+    public let allocator: PageAllocator
+    public let nodes: [NodeActor]
+
+    public init(allocator: PageAllocator) {
+        self.allocator = allocator
+        nodes = allocator.nodeIDs.indices.map { NodeActor(nodeIndex: $0, allocator: allocator) }
+        let loops = nodes.map(\.kswapd)
+        allocator.kswapdWaker = { n in loops[n].wake() }
+    }
+
+    /// Runs an async body from synchronous code (the CLI and the phase driver are synchronous);
+    /// the node actors run on their own queues, so blocking this thread cannot deadlock them.
+    public static func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            box.value = await body()
+            done.signal()
+        }
+        done.wait()
+        return box.value!
+    }
+
+    /// Snapshots of every node, each taken on its node actor.
+    public func snapshots() -> [NodeActor.Snapshot] {
+        let nodes = self.nodes
+        return SimulatedMachine.blocking {
+            var out: [NodeActor.Snapshot] = []
+            for n in nodes { out.append(await n.snapshot()) }
+            return out
+        }
+    }
+
+    /// Stops every kswapd and waits until they are idle.
+    public func quiesce() {
+        let nodes = self.nodes
+        SimulatedMachine.blocking { for n in nodes { await n.stopKswapd() } }
+    }
+
+    public func resume() {
+        let nodes = self.nodes
+        SimulatedMachine.blocking { for n in nodes { await n.startKswapd() } }
+    }
+
+    /// A sysctl step: recompute the boot numbers with the new sysctls and apply them node by
+    /// node on the node actors (kswapd stopped meanwhile).
+    public func applySysctls(_ topology: Topology) throws {
+        let m = try BootedMachine(topology: topology, file: "sysctl step")
+        quiesce()
+        let nodes = self.nodes
+        SimulatedMachine.blocking { for n in nodes { await n.apply(m) } }
+        allocator.zoneReclaimMode = topology.sysctl.zoneReclaimMode
+        resume()
+    }
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
