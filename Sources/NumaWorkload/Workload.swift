@@ -15,7 +15,32 @@ import Yams
 ///     free: never                # never | immediately | random (with live: pages or size)
 /// ```
 public struct Workload: Sendable, Equatable {
-    public var threads: [ThreadSpec]
+    /// Sequential steps: thread groups that run together, or a sysctl change between them.
+    public var phases: [Phase]
+    /// Swap space in pages (anon pages are reclaimable only with swap).
+    public var swapPages: Int = 0
+    /// `vm.swappiness`
+    public var swappiness: Int = 60
+
+    /// The thread groups of the first run phase (the whole workload when it has no phases).
+    public var threads: [ThreadSpec] {
+        for p in phases { if case .run(let t) = p { return t } }
+        return []
+    }
+
+    public init(threads: [ThreadSpec]) { phases = [.run(threads)] }
+    public init(phases: [Phase], swapPages: Int = 0, swappiness: Int = 60) {
+        self.phases = phases
+        self.swapPages = swapPages
+        self.swappiness = swappiness
+    }
+
+    public enum Phase: Sendable, Equatable {
+        /// Thread groups that run at the same time until each has done its work.
+        case run([ThreadSpec])
+        /// `sysctl -w vm.NAME=VALUE` assignments, applied between phases.
+        case sysctl([String])
+    }
 
     public struct ThreadSpec: Sendable, Equatable {
         public var cpus: [Int]
@@ -29,11 +54,24 @@ public struct Workload: Sendable, Equatable {
         /// Count of allocations made through the VMA interleave rule (`vma` true) or the task
         /// counter.
         public var vmaStart: Int?
+        /// What the pages hold (reclaim): anon, file (page cache) or kernel.
+        public var kind: PageKind = .kernel
+        /// Re-touches of random live pages after each allocation (a touched page was reclaimed:
+        /// a refault).
+        public var touches: Int = 0
+        /// Page-cache pages are written (dirty) when allocated.
+        public var dirty = false
+
+        public init(cpus: [Int], policy: MemPolicy, gfp: GFP, orders: [(order: Int, weight: Int)], allocatePages: Int,
+                    free: FreeMode, vmaStart: Int? = nil, kind: PageKind = .kernel, touches: Int = 0, dirty: Bool = false) {
+            self.cpus = cpus; self.policy = policy; self.gfp = gfp; self.orders = orders; self.allocatePages = allocatePages
+            self.free = free; self.vmaStart = vmaStart; self.kind = kind; self.touches = touches; self.dirty = dirty
+        }
 
         public static func == (a: ThreadSpec, b: ThreadSpec) -> Bool {
             a.cpus == b.cpus && a.policy == b.policy && a.gfp == b.gfp && a.allocatePages == b.allocatePages
                 && a.free == b.free && a.orders.map(\.order) == b.orders.map(\.order) && a.orders.map(\.weight) == b.orders.map(\.weight)
-                && a.vmaStart == b.vmaStart
+                && a.vmaStart == b.vmaStart && a.kind == b.kind && a.touches == b.touches && a.dirty == b.dirty
         }
     }
 
@@ -62,25 +100,71 @@ public struct Workload: Sendable, Equatable {
             throw InputError(file: file, "not valid YAML: \(error)")
         }
         let r = YAMLReader(file: file)
-        let top = try r.mapping(root, "", allowed: ["threads", "name", "description"])
-        guard let threadsNode = top["threads"] else { throw r.fail(root, "threads", "missing; expected a list of thread groups") }
-        let list = try r.sequence(threadsNode, "threads", "thread groups")
-        guard !list.isEmpty else { throw r.fail(threadsNode, "threads", "expected at least one thread group") }
+        let top = try r.mapping(root, "", allowed: ["threads", "phases", "swap", "swappiness", "name", "description"])
+        var phases: [Phase] = []
+        switch (top["threads"], top["phases"]) {
+        case (let t?, nil):
+            phases = [.run(try threadGroups(t, "threads", r, topology))]
+        case (nil, let p?):
+            let list = try r.sequence(p, "phases", "phases")
+            guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
+            for (i, n) in list.enumerated() {
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl"])
+                if let t = m["threads"], m["sysctl"] == nil {
+                    phases.append(.run(try threadGroups(t, "phases[\(i)].threads", r, topology)))
+                } else if let sc = m["sysctl"], m["threads"] == nil {
+                    let entries = try r.mapping(sc, "phases[\(i)].sysctl", allowed: Workload.sysctlNames)
+                    var assignments: [String] = []
+                    var probe = topology.sysctl
+                    for (k, v) in entries.sorted(by: { $0.key < $1.key }) {
+                        let a = "\(k)=\(try r.scalar(v, "phases[\(i)].sysctl.\(k)", "a value"))"
+                        do { try probe.apply(assignment: a, arch: topology.arch, source: file) } catch let e as InputError {
+                            throw r.fail(v, "phases[\(i)].sysctl.\(k)", e.message)
+                        }
+                        assignments.append(a)
+                    }
+                    phases.append(.sysctl(assignments))
+                } else {
+                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups) or 'sysctl:' (name: value)")
+                }
+            }
+            guard phases.contains(where: { if case .run = $0 { return true } else { return false } }) else {
+                throw r.fail(p, "phases", "expected at least one phase with threads")
+            }
+        case (nil, nil):
+            throw r.fail(root, "threads", "missing; expected 'threads:' (a list of thread groups) or 'phases:'")
+        case (_?, _?):
+            throw r.fail(root, "phases", "give either 'threads:' or 'phases:', not both")
+        }
+        var w = Workload(phases: phases)
+        if let s = top["swap"] { w.swapPages = Int(try r.bytes(s, "swap") >> 12) }
+        if let s = top["swappiness"] { w.swappiness = try r.int(s, "swappiness", range: 0...200) }
+        return w
+    }
+
+    /// The vm sysctls a phase may change (names as in /proc/sys/vm).
+    static let sysctlNames: Set<String> = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
+                                           "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
+                                           "min_unmapped_ratio", "min_slab_ratio"]
+
+    static func threadGroups(_ threadsNode: Yams.Node, _ path: String, _ r: YAMLReader, _ topology: Topology) throws -> [ThreadSpec] {
+        let list = try r.sequence(threadsNode, path, "thread groups")
+        guard !list.isEmpty else { throw r.fail(threadsNode, path, "expected at least one thread group") }
         var threads: [ThreadSpec] = []
         var owner: [Int: Int] = [:]
         for (i, n) in list.enumerated() {
-            let t = try thread(n, "threads[\(i)]", r, topology)
+            let t = try thread(n, "\(path)[\(i)]", r, topology)
             for c in t.cpus {
-                if let o = owner[c] { throw r.fail(n, "threads[\(i)].cpus", "CPU \(c) is already played by threads[\(o)]") }
+                if let o = owner[c] { throw r.fail(n, "\(path)[\(i)].cpus", "CPU \(c) is already played by \(path)[\(o)]") }
                 owner[c] = i
             }
             threads.append(t)
         }
-        return Workload(threads: threads)
+        return threads
     }
 
     static func thread(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ThreadSpec {
-        let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start"])
+        let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start", "kind", "touch", "dirty"])
         guard let cpusNode = m["cpus"] else { throw r.fail(n, "\(path).cpus", "missing; expected the simulated CPUs (cpulist)") }
         let cpuText = try r.scalar(cpusNode, "\(path).cpus", "a cpulist")
         let cpus: CPUList
@@ -145,8 +229,24 @@ public struct Workload: Sendable, Equatable {
         }
         var vmaStart: Int? = nil
         if let v = m["vma_start"] { vmaStart = Int(try r.bytes(v, "\(path).vma_start") >> 12) }
+        // Page kind: by default what the GFP mask says (movable user memory is anonymous).
+        var kind: PageKind = gfp.contains(.movable) ? .anon : .kernel
+        if let k = m["kind"] {
+            let text = try r.scalar(k, "\(path).kind", "anon, file or kernel")
+            guard let parsed = PageKind.allCases.first(where: { $0.description == text }) else {
+                throw r.fail(k, "\(path).kind", "expected anon, file or kernel, got '\(text)'")
+            }
+            kind = parsed
+        }
+        var touches = 0
+        if let tn = m["touch"] { touches = try r.int(tn, "\(path).touch", range: 0...1000) }
+        var dirty = false
+        if let d = m["dirty"] {
+            dirty = try r.bool(d, "\(path).dirty")
+            if dirty && kind != .file { throw r.fail(d, "\(path).dirty", "only page-cache pages (kind: file) are written back; this group is \(kind)") }
+        }
         return ThreadSpec(cpus: cpus.members, policy: policy, gfp: gfp, orders: orders.map { ($0.0, $0.1) },
-                          allocatePages: pages, free: free, vmaStart: vmaStart)
+                          allocatePages: pages, free: free, vmaStart: vmaStart, kind: kind, touches: touches, dirty: dirty)
     }
 }
 
