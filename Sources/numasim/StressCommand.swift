@@ -29,19 +29,25 @@ struct StressCommand: ParsableCommand {
     @Option(help: "Seed for order distributions and random frees.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Print JSON (numastat keyed by node id, pgalloc, failures, invariants).")
+    @Flag(help: "Print JSON (numastat keyed by node id, pgalloc, vmstat, failures, invariants).")
     var json = false
 
-    @Option(help: ArgumentHelp("Also print kernel files as they stand at the end: zoneinfo,buddyinfo.", valueName: "FILES"))
+    @Option(help: ArgumentHelp(
+        "Also print kernel files as they stand at the end, comma-separated: \(StressCommand.dumpFiles.joined(separator: ",")).",
+        discussion: "Each file follows a /proc/FILE: line, in the kernel's format; vmstat lists only the counters numasim models.",
+        valueName: "FILES"))
     var dump: String?
+
+    /// The files `--dump` knows, in the order the help lists them.
+    static let dumpFiles = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat"]
 
     @Flag(help: "No progress line.")
     var quiet = false
 
     func validate() throws {
         if let dump {
-            for f in dump.split(separator: ",") where !["zoneinfo", "buddyinfo"].contains(String(f)) {
-                throw ValidationError("--dump: unknown file '\(f)'; supported: zoneinfo, buddyinfo")
+            for f in dump.split(separator: ",") where !Self.dumpFiles.contains(String(f)) {
+                throw ValidationError("--dump: unknown file '\(f)'; supported: \(Self.dumpFiles.joined(separator: ", "))")
             }
         }
     }
@@ -74,6 +80,7 @@ struct StressCommand: ParsableCommand {
                 schema: "numasim.stress/1", topology: t.name, seed: seed, ops: r.ops, allocations: r.allocations,
                 frees: r.frees, numastat: Dictionary(uniqueKeysWithValues: stats.map { (String($0.key), $0.value) }),
                 pgalloc: pgalloc, pgfree: a.pgfree, failures: r.failures,
+                vmstat: Dictionary(uniqueKeysWithValues: VmstatFormat.counters(a)),
                 invariants: .init(ok: violations.isEmpty, checked: "every page of every zone in exactly one place (buddy list, pcp list, allocated, reserved); list links; nr_free per order; NR_FREE_PAGES; pcp counts; free + pcp + allocated = managed", violations: violations)))
         } else {
             var out = "numasim stress: \(t.name), \(w.threads.count) thread group(s), seed \(seed): \(r.allocations) allocations, \(r.frees) frees, \(r.failures.values.reduce(0, +)) failures\n\n"
@@ -97,8 +104,15 @@ struct StressCommand: ParsableCommand {
         }
         if let dump {
             for f in dump.split(separator: ",") {
-                if !json { emit("\n") }
-                emit(f == "zoneinfo" ? NumastatFormat.zoneinfo(a) : NumastatFormat.buddyinfo(a))
+                // A header names the file, so several dumps in one output can be told apart.
+                if !json { emit("\n/proc/\(f):\n") }
+                switch f {
+                case "zoneinfo": emit(NumastatFormat.zoneinfo(a))
+                case "buddyinfo": emit(NumastatFormat.buddyinfo(a))
+                case "pagetypeinfo": emit(PagetypeinfoFormat.render(a))
+                case "vmstat": emit(VmstatFormat.render(a))
+                default: break  // validate() rejected anything else
+                }
             }
         }
         if !violations.isEmpty { throw ExitCode(3) }
@@ -117,5 +131,7 @@ struct StressJSON: Encodable {
     var pgalloc: [String: Int]
     var pgfree: Int
     var failures: [String: Int]
+    /// /proc/vmstat's modeled counters (`VmstatFormat.counters`), name → value.
+    var vmstat: [String: Int]
     var invariants: Invariants
 }
