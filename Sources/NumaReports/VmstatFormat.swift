@@ -65,7 +65,7 @@ public enum VmstatFormat {
         out += [("numa_hit", numa.numaHit), ("numa_miss", numa.numaMiss), ("numa_foreign", numa.numaForeign),
                 ("numa_interleave", numa.interleaveHit), ("numa_local", numa.localNode), ("numa_other", numa.otherNode)]
 
-        out += nodeStats
+        out += nodeStats.isEmpty ? VmstatFormat.nodeStats(a) : nodeStats
 
         let pgalloc = a.pgalloc
         // All ALLOCSTALL slots, not only this arch's: i386 has no fifth zone, and its unused
@@ -73,7 +73,7 @@ public enum VmstatFormat {
         let allocstall = Set((VMEvent.allocstallDMA.rawValue...VMEvent.allocstallDevice.rawValue).map { VMEvent(rawValue: $0)! })
         // Matched by name, so a new VMEvent case lands at its kernel position with no edit here.
         var byName: [String: VMEvent] = [:]
-        for e in VMEvent.allCases where e != .allocFail && !allocstall.contains(e) { byName[e.kernelName] = e }
+        for e in VMEvent.allCases where e != .allocFail && !allocstall.contains(e) && !e.isNodeStat { byName[e.kernelName] = e }
         for name in eventOrder {
             switch name {
             case "pgalloc_*":
@@ -91,6 +91,26 @@ public enum VmstatFormat {
         // keeping it (before the numasim-only line) makes the omission visible instead.
         for e in VMEvent.allCases where byName[e.kernelName] == e { out.append((e.kernelName, a.vmEvents[e])) }
         out.append((VMEvent.allocFail.kernelName, a.vmEvents[.allocFail]))
+        return out
+    }
+
+    /// The node-stat items numasim models, machine-wide, in `enum node_stat_item` order: the LRU
+    /// sizes, the workingset refault/activation counts, page-cache and dirty pages, and pages
+    /// written back by reclaim.
+    public static func nodeStats(_ a: PageAllocator) -> [(String, Int)] {
+        var out: [(String, Int)] = []
+        for l in LRUVec.List.allCases {
+            out.append((l.statName, a.nodeIDs.indices.reduce(0) { $0 + a.lruSize(nodeIndex: $1, l) }))
+        }
+        for e in [VMEvent.workingsetRefaultAnon, .workingsetRefaultFile, .workingsetActivateAnon, .workingsetActivateFile] {
+            out.append((e.kernelName, a.vmEvents[e]))
+        }
+        let file = a.nodeIDs.indices.reduce(0) { $0 + a.lruSize(nodeIndex: $1, .inactiveFile) + a.lruSize(nodeIndex: $1, .activeFile) }
+        let anon = a.nodeIDs.indices.reduce(0) { $0 + a.lruSize(nodeIndex: $1, .inactiveAnon) + a.lruSize(nodeIndex: $1, .activeAnon) }
+        out.append(("nr_anon_pages", anon))
+        out.append(("nr_file_pages", file))
+        out.append(("nr_dirty", a.nodeReclaim.reduce(0) { $0 + $1.dirtyFilePages }))
+        out.append(("nr_written", a.vmEvents[.nrWritten]))
         return out
     }
 
