@@ -12,7 +12,7 @@ public actor NodeActor {
     public let nodeID: Int
     public let nodeIndex: Int
     let allocator: PageAllocator
-    public let kswapd: KswapdLoop
+    public nonisolated let kswapd: KswapdLoop
     private let executor: DispatchQueueExecutor
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }

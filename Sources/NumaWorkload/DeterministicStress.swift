@@ -1,103 +1,122 @@
 import NumaCore
+import NumaTopology
 
-/// The deterministic engine: runs a workload on the sequential `PageAllocator`, simulated
-/// threads interleaved in a fixed order (one operation per thread per round, each thread's CPUs
-/// taken in turn). Same topology, workload and seed → the same result, bit for bit.
+/// The deterministic engine: runs a workload on one `PageAllocator` from a single thread,
+/// simulated threads interleaved in a fixed order (one operation per thread per round, each
+/// thread's CPUs taken in turn), kswapd run inline between rounds when woken. Same topology,
+/// workload and seed → the same result, bit for bit.
 public struct DeterministicStress {
     public struct Result: Sendable {
         public var allocator: PageAllocator
-        public var allocations = 0
-        public var frees = 0
+        public var tasks: [SimulatedTask] = []
+        public var allocations: Int { tasks.reduce(0) { $0 + $1.stats.allocations } }
+        public var frees: Int { tasks.reduce(0) { $0 + $1.stats.frees } }
         /// Failed allocations by GFP mask name and reason.
-        public var failures: [String: Int] = [:]
-        public var ops: Int { allocations + frees + failures.values.reduce(0, +) }
+        public var failures: [String: Int] {
+            tasks.reduce(into: [:]) { acc, t in for (k, v) in t.stats.failures { acc[k, default: 0] += v } }
+        }
+        public var ops: Int { tasks.reduce(0) { $0 + $1.stats.ops } }
+        public var refaults: Int { tasks.reduce(0) { $0 + $1.stats.refaults } }
+        public var oomKilled: [String] { tasks.filter(\.stats.killed).map(\.name) }
+        /// balance_pgdat runs per node index.
+        public var kswapdRuns: [Int] = []
     }
 
-    struct ThreadState {
-        var spec: Workload.ThreadSpec
-        var remaining: Int
-        var live: [AllocatedBlock] = []
-        var livePages = 0
-        var cpuTurn = 0
-        var interleave: InterleaveState
-        var vmaOffset = 0
-        var rng: SplitMix64
-    }
+    /// kswapd runs per wake-up are capped so that a node that never balances (threads keep
+    /// allocating in the same round) cannot stall the round: the kernel's kswapd would be
+    /// preempted by those threads too.
+    static let maxKswapdRunsPerWake = 8
 
     public static func run(machine: BootedMachine, workload: Workload, seed: UInt64,
-                           progress: ((Int, Int) -> Void)? = nil) -> Result {
-        var result = Result(allocator: PageAllocator(machine: machine))
-        var threads = workload.threads.enumerated().map { i, spec in
-            ThreadState(spec: spec, remaining: spec.allocatePages,
-                        interleave: InterleaveState(maxNumNodes: machine.topology.kernel.maxNumNodes),
-                        vmaOffset: spec.vmaStart ?? 0, rng: SplitMix64(seed: seed &+ UInt64(i) &* 0x9E37_79B9))
-        }
-        let total = threads.reduce(0) { $0 + $1.remaining }
-        var done = 0
-        var active = true
-        while active {
-            active = false
-            for t in threads.indices where threads[t].remaining > 0 {
-                active = true
-                let before = threads[t].remaining
-                step(&threads[t], &result)
-                done += before - threads[t].remaining
+                           progress: ((Int, Int) -> Void)? = nil) throws -> Result {
+        let a = PageAllocator(machine: machine)
+        a.swap = SwapSpace(totalPages: workload.swapPages)
+        a.swappiness = workload.swappiness
+        var result = Result(allocator: a)
+        result.kswapdRuns = [Int](repeating: 0, count: a.nodeIDs.count)
+        let woken = WokenSet()
+        a.kswapdWaker = { n in woken.insert(n) }
+        var topology = machine.topology
+        var phaseSeed = seed
+        for phase in workload.phases {
+            switch phase {
+            case .sysctl(let assignments):
+                for s in assignments { try topology.sysctl.apply(assignment: s, arch: topology.arch, source: "workload") }
+                let m = try BootedMachine(topology: topology, file: "sysctl step")
+                for n in a.nodeIDs.indices { a.applyBootNumbers(of: m, nodeIndex: n) }
+                a.zoneReclaimMode = topology.sysctl.zoneReclaimMode
+            case .run(let specs):
+                let tasks = specs.enumerated().map { i, spec in
+                    SimulatedTask(spec: spec, cpus: spec.cpus, pages: spec.allocatePages, name: "threads[\(i)]",
+                                  seed: phaseSeed &+ UInt64(i) &* 0x9E37_79B9, maxNumNodes: machine.topology.kernel.maxNumNodes)
+                }
+                phaseSeed = phaseSeed &* 6364136223846793005 &+ 1442695040888963407
+                let current = CurrentTask()
+                a.oomKiller = { _ in
+                    guard let victim = tasks.filter({ !$0.isKilled && !$0.stats.killed }).max(by: { $0.livePages < $1.livePages }),
+                          victim.livePages > 0 else { return false }
+                    victim.kill()
+                    // The victim exits now unless it is the task asking (it dies after its step).
+                    if victim !== current.task { victim.die(a) }
+                    return true
+                }
+                let total = tasks.reduce(0) { $0 + $1.remaining }
+                var active = true
+                while active {
+                    active = false
+                    for t in tasks where !t.isDone {
+                        active = true
+                        current.task = t
+                        t.step(a)
+                        current.task = nil
+                        runWokenKswapds(a, woken, &result)
+                    }
+                    progress?(total - tasks.reduce(0) { $0 + max(0, $1.remaining) }, total)
+                }
+                a.oomKiller = nil
+                result.tasks += tasks
             }
-            progress?(done, total)
         }
         return result
     }
 
-    static func step(_ t: inout ThreadState, _ r: inout Result) {
-        let cpu = t.spec.cpus[t.cpuTurn % t.spec.cpus.count]
-        t.cpuTurn += 1
-        let order = pickOrder(t.spec.orders, &t.rng)
-        t.remaining -= 1 << order
-        let index: Int? = t.spec.vmaStart == nil ? nil : t.vmaOffset
-        t.vmaOffset += 1 << order
-        switch r.allocator.allocPages(gfp: t.spec.gfp, order: order, policy: t.spec.policy, cpu: cpu,
-                                      state: &t.interleave, interleaveIndex: index) {
-        case .failure(let f):
-            r.failures["\(t.spec.gfp) order \(order): \(reason(f))", default: 0] += 1
-        case .success(let b):
-            r.allocations += 1
-            switch t.spec.free {
-            case .never: break
-            case .immediately:
-                r.allocator.freePages(b, cpu: cpu)
-                r.frees += 1
-            case .random(let limit):
-                t.live.append(b)
-                t.livePages += 1 << b.order
-                while t.livePages > limit && !t.live.isEmpty {
-                    let i = Int(t.rng.next() % UInt64(t.live.count))
-                    let victim = t.live[i]
-                    t.live[i] = t.live[t.live.count - 1]
-                    t.live.removeLast()
-                    t.livePages -= 1 << victim.order
-                    r.allocator.freePages(victim, cpu: cpu)
-                    r.frees += 1
-                }
+    /// Runs every woken kswapd to completion of its wake-up (balance, then the sleep checks),
+    /// in node order.
+    static func runWokenKswapds(_ a: PageAllocator, _ woken: WokenSet, _ r: inout Result) {
+        while let n = woken.popFirst() {
+            let state = a.nodeReclaim[n]
+            state.setSleeping(false)
+            var hz = a.zones[n].count - 1
+            for _ in 0..<maxKswapdRunsPerWake {
+                let req = state.consumeRequest()
+                hz = req.highestZone ?? hz
+                var order = a.balancePgdat(nodeIndex: n, order: req.order, highestZone: hz)
+                r.kswapdRuns[n] += 1
+                if order < req.order { order = 0 }
+                // The nap is instantaneous here: nothing can wake kswapd during it.
+                if a.prepareKswapdSleep(nodeIndex: n, order: order, highestZone: hz) { break }
+                a.vmEvents.add(.kswapdHighWmarkHitQuickly, row: a.kswapdSlot(nodeIndex: n))
             }
+            state.setSleeping(true)
         }
     }
+}
 
-    static func reason(_ f: AllocFailure) -> String {
-        switch f {
-        case .noMemory(_, _, let reason): return reason.description
-        default: return f.description
-        }
-    }
+/// The task being stepped (the OOM killer must not free a task's pages in the middle of its step).
+final class CurrentTask: @unchecked Sendable {
+    var task: SimulatedTask?
+}
 
-    static func pickOrder(_ orders: [(order: Int, weight: Int)], _ rng: inout SplitMix64) -> Int {
-        if orders.count == 1 { return orders[0].order }
-        let total = orders.reduce(0) { $0 + $1.weight }
-        var x = Int(rng.next() % UInt64(total))
-        for o in orders {
-            if x < o.weight { return o.order }
-            x -= o.weight
-        }
-        return orders[orders.count - 1].order
+/// Node indexes whose kswapd was woken, in wake order without repeats (single-threaded use).
+final class WokenSet: @unchecked Sendable {
+    private var order: [Int] = []
+    private var members = Set<Int>()
+    func insert(_ n: Int) { if members.insert(n).inserted { order.append(n) } }
+    func popFirst() -> Int? {
+        guard !order.isEmpty else { return nil }
+        let n = order.removeFirst()
+        members.remove(n)
+        return n
     }
 }
 

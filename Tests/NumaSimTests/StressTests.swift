@@ -28,7 +28,7 @@ final class StressTests: XCTestCase {
               - {cpus: "2", policy: "preferred_many:2", allocate: 30MiB, free: immediately}
               - {cpus: "3", policy: "weighted_interleave:0=3,2=1", allocate: 20MiB, order: {0: 90, 10: 10}, free: random, live: 16MiB}
             """, file: "w.yaml", topology: m.topology)
-        let r = DeterministicStress.run(machine: m, workload: w, seed: 99)
+        let r = try DeterministicStress.run(machine: m, workload: w, seed: 99)
         for rep in r.allocator.checkInvariants() { XCTAssertTrue(rep.ok, "\(rep.violations)") }
         var served = 0, foreign = 0, miss = 0
         for id in r.allocator.nodeIDs {
@@ -49,9 +49,9 @@ final class StressTests: XCTestCase {
             threads:
               - {cpus: "0-1", allocate: 20MiB, order: {0: 50, 1: 25, 3: 25}, free: random, live: 1MiB}
             """, file: "w.yaml", topology: m.topology)
-        let a = DeterministicStress.run(machine: m, workload: w, seed: 5)
-        let b = DeterministicStress.run(machine: m, workload: w, seed: 5)
-        let c = DeterministicStress.run(machine: m, workload: w, seed: 6)
+        let a = try DeterministicStress.run(machine: m, workload: w, seed: 5)
+        let b = try DeterministicStress.run(machine: m, workload: w, seed: 5)
+        let c = try DeterministicStress.run(machine: m, workload: w, seed: 6)
         XCTAssertEqual(a.allocator.pgalloc, b.allocator.pgalloc)
         XCTAssertEqual(a.allocator.zones[0][2].buddyinfo, b.allocator.zones[0][2].buddyinfo)
         XCTAssertEqual(a.frees, b.frees)

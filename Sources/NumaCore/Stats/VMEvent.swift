@@ -121,3 +121,8 @@ public final class AtomicCounters: @unchecked Sendable {
     @inline(__always) public func add(_ i: Int, _ n: Int = 1) { storage[i].wrappingAdd(n, ordering: .relaxed) }
     public subscript(i: Int) -> Int { storage[i].load(ordering: .relaxed) }
 }
+
+extension PageAllocator {
+    /// `count_vm_event` on a CPU's row (events the model's callers observe: faults, refaults).
+    public func count(_ e: VMEvent, _ n: Int = 1, cpu: Int) { vmEvents.add(e, n, row: slot(ofCPU: cpu)) }
+}

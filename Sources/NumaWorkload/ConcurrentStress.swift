@@ -1,0 +1,155 @@
+import Dispatch
+import Foundation
+import NumaCore
+import NumaEngine
+import NumaTopology
+import Synchronization
+
+/// The concurrent engine: `threads` host threads play the workload's simulated CPUs on one
+/// shared `PageAllocator`, with a kswapd loop per node on its own Dispatch queue and node actors
+/// for sysctl steps and snapshots.
+///
+/// Each workload thread group is split into one task per CPU (its pages shared out evenly);
+/// every simulated CPU is owned by exactly one host thread (CPUs dealt round-robin), so a CPU's
+/// pagesets and counter rows are touched by nobody else. Host threads interleave their tasks one
+/// operation at a time. Results are not reproducible run to run (threads race, as on a real
+/// machine); invariants and conservation are checked after every phase.
+public struct ConcurrentStress {
+    public struct Result: Sendable {
+        public var allocator: PageAllocator
+        public var tasks: [SimulatedTask] = []
+        public var threads: Int
+        public var seconds: Double = 0
+        public var allocations: Int { tasks.reduce(0) { $0 + $1.stats.allocations } }
+        public var frees: Int { tasks.reduce(0) { $0 + $1.stats.frees } }
+        public var failures: [String: Int] {
+            tasks.reduce(into: [:]) { acc, t in for (k, v) in t.stats.failures { acc[k, default: 0] += v } }
+        }
+        public var ops: Int { tasks.reduce(0) { $0 + $1.stats.ops } }
+        public var refaults: Int { tasks.reduce(0) { $0 + $1.stats.refaults } }
+        public var oomKilled: [String] { tasks.filter(\.stats.killed).map(\.name) }
+        public var opsPerSecond: Double { seconds > 0 ? Double(ops) / seconds : 0 }
+        public var kswapdRuns: [Int] = []
+        /// Invariant reports taken at the end of each run phase.
+        public var phaseInvariants: [[Zone.InvariantReport]] = []
+    }
+
+    /// A host thread's share of the simulated CPUs and their tasks.
+    final class HostThread: @unchecked Sendable {
+        var tasks: [SimulatedTask] = []
+        var current: SimulatedTask?
+        let index: Int
+        init(index: Int) { self.index = index }
+    }
+
+    public static func run(machine: BootedMachine, workload: Workload, threads: Int, seed: UInt64,
+                           progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Result {
+        precondition(threads >= 1)
+        let a = PageAllocator(machine: machine)
+        a.swap = SwapSpace(totalPages: workload.swapPages)
+        a.swappiness = workload.swappiness
+        let sim = SimulatedMachine(allocator: a)
+        var result = Result(allocator: a, threads: threads)
+        var topology = machine.topology
+        var phaseSeed = seed
+        let clock = ContinuousClock()
+        let start = clock.now
+        for phase in workload.phases {
+            switch phase {
+            case .sysctl(let assignments):
+                for s in assignments { try topology.sysctl.apply(assignment: s, arch: topology.arch, source: "workload") }
+                try sim.applySysctls(topology)
+            case .run(let specs):
+                let tasks = makeTasks(specs, seed: phaseSeed, maxNumNodes: machine.topology.kernel.maxNumNodes)
+                phaseSeed = phaseSeed &* 6364136223846793005 &+ 1442695040888963407
+                runPhase(tasks, threads: threads, allocator: a, progress: progress)
+                sim.quiesce()
+                result.phaseInvariants.append(a.checkInvariants())
+                sim.resume()
+                result.tasks += tasks
+            }
+        }
+        sim.quiesce()
+        result.seconds = (clock.now - start) / .seconds(1)
+        result.kswapdRuns = sim.nodes.map { $0.kswapd.runs.load(ordering: .relaxed) }
+        return result
+    }
+
+    /// One task per CPU of each group; a group's pages are shared out evenly (the first CPUs
+    /// take the remainder).
+    static func makeTasks(_ specs: [Workload.ThreadSpec], seed: UInt64, maxNumNodes: Int) -> [SimulatedTask] {
+        var tasks: [SimulatedTask] = []
+        for (g, spec) in specs.enumerated() {
+            let n = spec.cpus.count
+            for (k, cpu) in spec.cpus.enumerated() {
+                let pages = spec.allocatePages / n + (k < spec.allocatePages % n ? 1 : 0)
+                var s = spec
+                if case .random(let live) = spec.free { s.free = .random(livePages: max(1, live / n)) }
+                s.vmaStart = spec.vmaStart.map { $0 + k * (spec.allocatePages / max(1, n)) }
+                tasks.append(SimulatedTask(spec: s, cpus: [cpu], pages: pages, name: "threads[\(g)] cpu \(cpu)",
+                                           seed: seed &+ UInt64(tasks.count) &* 0x9E37_79B9, maxNumNodes: maxNumNodes))
+            }
+        }
+        return tasks
+    }
+
+    static func runPhase(_ tasks: [SimulatedTask], threads: Int, allocator a: PageAllocator,
+                         progress: (@Sendable (Int, Int) -> Void)?) {
+        let cpus = Array(Set(tasks.flatMap(\.cpus))).sorted()
+        let hostCount = min(threads, max(1, cpus.count))
+        let hosts = (0..<hostCount).map { HostThread(index: $0) }
+        let owner = Dictionary(uniqueKeysWithValues: cpus.enumerated().map { ($0.element, $0.offset % hostCount) })
+        for t in tasks { hosts[owner[t.cpus[0]]!].tasks.append(t) }
+        let hostOf = Dictionary(uniqueKeysWithValues: tasks.map { (ObjectIdentifier($0), owner[$0.cpus[0]]!) })
+
+        // out_of_memory: the task holding the most pages. A victim on the asking thread dies at
+        // once (its CPU's pagesets are this thread's); one on another thread dies at its owner's
+        // next step, and the asker waits for that (bounded, as the kernel's OOM reaper is).
+        a.oomKiller = { cpu in
+            guard let victim = tasks.filter({ !$0.isKilled }).max(by: { $0.livePages < $1.livePages }), victim.livePages > 0 else {
+                return false
+            }
+            victim.kill()
+            let askingHost = owner[cpu].map { hosts[$0] }
+            if let askingHost, hostOf[ObjectIdentifier(victim)] == askingHost.index {
+                if victim !== askingHost.current { victim.die(a) }
+                return true
+            }
+            let deadline = DispatchTime.now() + .milliseconds(200)
+            while victim.livePages > 0 && DispatchTime.now() < deadline { sched_yield() }
+            return true
+        }
+        let total = tasks.reduce(0) { $0 + $1.remaining }
+        let done = Atomic<Int>(0)
+        let group = DispatchGroup()
+        for h in hosts {
+            group.enter()
+            let thread = Thread {
+                var active = true
+                while active {
+                    active = false
+                    for t in h.tasks where !t.isDone {
+                        active = true
+                        let before = t.remaining
+                        h.current = t
+                        t.step(a)
+                        h.current = nil
+                        done.wrappingAdd(before - t.remaining, ordering: .relaxed)
+                    }
+                    if t0Progress(h) { progress?(done.load(ordering: .relaxed), total) }
+                }
+                // Killed tasks that never stepped again still hold pages: free them here.
+                for t in h.tasks where t.isKilled { t.die(a) }
+                group.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        a.oomKiller = nil
+        progress?(total, total)
+    }
+
+    /// Host thread 0 reports progress (one reporter, no contention on the callback).
+    @inline(__always) static func t0Progress(_ h: HostThread) -> Bool { h.index == 0 }
+}

@@ -1,0 +1,161 @@
+import NumaCore
+import Synchronization
+
+/// One simulated thread of a workload: allocates with its policy on its CPUs, keeps a live set,
+/// frees, re-touches pages (a touch of a page reclaim took is a refault), and dies when the OOM
+/// killer picks it. Both engines drive tasks one `step` at a time; in the concurrent engine
+/// only the host thread that owns the task's CPUs calls `step`.
+public final class SimulatedTask: @unchecked Sendable {
+    public let spec: Workload.ThreadSpec
+    public let cpus: [Int]
+    public let name: String
+    var remaining: Int
+    var live: [AllocatedBlock] = []
+    var cpuTurn = 0
+    var interleave: InterleaveState
+    var vmaOffset: Int
+    var rng: SplitMix64
+    public internal(set) var stats = TaskStats()
+    /// Pages held, readable by the OOM killer from any thread.
+    let livePagesAtomic = Atomic<Int>(0)
+    /// Set by the OOM killer; the owner frees everything at its next step.
+    let killedAtomic = Atomic<Bool>(false)
+    /// The live set is needed to free, touch or give back pages; a group that only allocates
+    /// kernel memory and never frees does not keep one (so a 100 GiB first touch costs no memory).
+    let keepsLive: Bool
+
+    public var isDone: Bool { remaining <= 0 || stats.killed }
+    public var livePages: Int { livePagesAtomic.load(ordering: .relaxed) }
+
+    public init(spec: Workload.ThreadSpec, cpus: [Int], pages: Int, name: String, seed: UInt64, maxNumNodes: Int) {
+        self.spec = spec
+        self.cpus = cpus
+        self.name = name
+        remaining = pages
+        interleave = InterleaveState(maxNumNodes: maxNumNodes)
+        vmaOffset = spec.vmaStart ?? 0
+        rng = SplitMix64(seed: seed)
+        keepsLive = spec.touches > 0 || spec.kind != .kernel || { if case .random = spec.free { return true } else { return false } }()
+    }
+
+    public struct TaskStats: Sendable {
+        public var allocations = 0
+        public var frees = 0
+        /// Failed allocations by "GFP order N: reason".
+        public var failures: [String: Int] = [:]
+        public var touches = 0
+        public var refaults = 0
+        public var killed = false
+        public var ops: Int { allocations + frees + touches + failures.values.reduce(0, +) }
+    }
+
+    /// One operation: an allocation (with the frees and touches it implies).
+    public func step(_ a: PageAllocator) {
+        if killedAtomic.load(ordering: .acquiring) { die(a); return }
+        let cpu = cpus[cpuTurn % cpus.count]
+        cpuTurn += 1
+        let order = SimulatedTask.pickOrder(spec.orders, &rng)
+        remaining -= 1 << order
+        guard let b = allocate(a, order: order, cpu: cpu) else { return }
+        a.addToLRU(b, kind: spec.kind, dirty: spec.dirty)
+        stats.allocations += 1
+        switch spec.free {
+        case .immediately:
+            release(a, b, cpu: cpu)
+        case .never:
+            if keepsLive { keep(b) }
+        case .random(let limit):
+            keep(b)
+            while livePages > limit && !live.isEmpty {
+                let i = Int(rng.next() % UInt64(live.count))
+                let victim = live[i]
+                live.swapAt(i, live.count - 1)
+                live.removeLast()
+                livePagesAtomic.wrappingSubtract(1 << victim.order, ordering: .relaxed)
+                release(a, victim, cpu: cpu)
+            }
+        }
+        for _ in 0..<spec.touches where !live.isEmpty {
+            let i = Int(rng.next() % UInt64(live.count))
+            stats.touches += 1
+            if !a.touch(live[i], write: spec.dirty) { refault(a, at: i, cpu: cpu) }
+        }
+        if killedAtomic.load(ordering: .acquiring) { die(a) }
+    }
+
+    func allocate(_ a: PageAllocator, order: Int, cpu: Int) -> AllocatedBlock? {
+        let index: Int? = spec.vmaStart == nil ? nil : vmaOffset
+        vmaOffset += 1 << order
+        switch a.allocPages(gfp: spec.gfp, order: order, policy: spec.policy, cpu: cpu, state: &interleave, interleaveIndex: index) {
+        case .success(let b): return b
+        case .failure(let f):
+            let reason: String
+            if case .noMemory(_, _, let r) = f { reason = r.description } else { reason = f.description }
+            stats.failures["\(spec.gfp) order \(order): \(reason)", default: 0] += 1
+            return nil
+        }
+    }
+
+    func keep(_ b: AllocatedBlock) {
+        live.append(b)
+        livePagesAtomic.wrappingAdd(1 << b.order, ordering: .relaxed)
+    }
+
+    /// munmap/exit of one block: a page reclaim already took is gone (its swap slot is freed).
+    func release(_ a: PageAllocator, _ b: AllocatedBlock, cpu: Int) {
+        if !a.release(b, cpu: cpu) && spec.kind == .anon { a.releaseSwapSlot() }
+        stats.frees += 1
+    }
+
+    /// The page at `live[i]` was reclaimed: fault it back in (swap-in or a page-cache read) as a
+    /// working-set page, on the active list.
+    func refault(_ a: PageAllocator, at i: Int, cpu: Int) {
+        stats.refaults += 1
+        let old = live[i]
+        if spec.kind == .anon {
+            a.releaseSwapSlot()
+            a.count(.pswpin, cpu: cpu)
+            a.count(.workingsetRefaultAnon, cpu: cpu)
+            a.count(.workingsetActivateAnon, cpu: cpu)
+        } else {
+            a.count(.workingsetRefaultFile, cpu: cpu)
+            a.count(.workingsetActivateFile, cpu: cpu)
+        }
+        a.count(.pgmajfault, cpu: cpu)
+        livePagesAtomic.wrappingSubtract(1 << old.order, ordering: .relaxed)
+        guard let b = allocate(a, order: old.order, cpu: cpu) else {
+            live.swapAt(i, live.count - 1)
+            live.removeLast()
+            return
+        }
+        a.addToLRU(b, kind: spec.kind, active: true, dirty: spec.dirty)
+        stats.allocations += 1
+        live[i] = b
+        livePagesAtomic.wrappingAdd(1 << b.order, ordering: .relaxed)
+    }
+
+    /// Killed by the OOM killer: every page goes back, the task stops.
+    func die(_ a: PageAllocator) {
+        guard !stats.killed else { return }
+        let cpu = cpus[0]
+        for b in live { release(a, b, cpu: cpu) }
+        live.removeAll()
+        livePagesAtomic.store(0, ordering: .relaxed)
+        stats.killed = true
+    }
+
+    /// Marks the task for the OOM killer.
+    func kill() { killedAtomic.store(true, ordering: .releasing) }
+    var isKilled: Bool { killedAtomic.load(ordering: .acquiring) }
+
+    static func pickOrder(_ orders: [(order: Int, weight: Int)], _ rng: inout SplitMix64) -> Int {
+        if orders.count == 1 { return orders[0].order }
+        let total = orders.reduce(0) { $0 + $1.weight }
+        var x = Int(rng.next() % UInt64(total))
+        for o in orders {
+            if x < o.weight { return o.order }
+            x -= o.weight
+        }
+        return orders[orders.count - 1].order
+    }
+}
