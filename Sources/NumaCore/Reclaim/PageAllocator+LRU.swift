@@ -74,6 +74,10 @@ extension PageAllocator {
     public func release(_ b: AllocatedBlock, cpu: Int) -> Bool {
         let n = nodeIndex[b.node]!
         let z = zones[n][b.zone]
+        // A handle reclaim made stale names a page that is free or someone else's now (its
+        // LRU state reads as "kernel", so this check comes first). Kernel pages are never
+        // reclaimed, so for them the lock-free check is final.
+        guard z.memmap.generation(pfn: b.pfn) == b.generation else { return false }
         let kind = z.memmap.lruFlags(pfn: b.pfn).kind
         if kind != .kernel {
             enum Outcome { case stale, orphaned, free }
