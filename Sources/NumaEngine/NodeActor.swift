@@ -64,3 +64,11 @@ public actor NodeActor {
     public func startKswapd() { kswapd.resume() }
     public func stopKswapd() { kswapd.stop() }
 }
+
+extension NodeActor {
+    /// Whether the actor's code is running on its node's Dispatch queue (for tests).
+    public func isOnOwnQueue() -> Bool {
+        executor.checkIsolated()
+        return true
+    }
+}
