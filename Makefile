@@ -1,6 +1,7 @@
 # numasim — the two set-up commands of the README, and helpers.
 #   make run   installs what is missing (libnuma-dev), builds, boots a shipped topology
 #   make test  installs what is missing, builds, runs the whole test suite
+#   make tsan  the concurrent tests under ThreadSanitizer
 SWIFT ?= swift
 TOPOLOGY ?= topologies/nehalem-2s.yaml
 
@@ -25,5 +26,9 @@ test: deps
 	$(SWIFT) build
 	$(SWIFT) test
 
+# ThreadSanitizer over the concurrent engine's tests (scripts/tsan.sh; CI runs it after `test`).
+tsan: deps
+	./scripts/tsan.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-tsan
