@@ -144,8 +144,10 @@ extension PageAllocator {
         let hit = interleaveTarget == b.node
         var b = b
         withZone(servedIndex, b.zone) { z in
-            b.generation = z.memmap.bumpGeneration(b.pfn)
-            z.memmap.setLRUFlags(b.pfn, [])
+            // Only reclaim bumps generations: a handle must go stale when reclaim takes its
+            // page, and every other way out of an allocation (the owner's free) ends the handle.
+            // Every path that frees a page leaves its LRU byte clear.
+            b.generation = z.memmap.generation(pfn: b.pfn)
             let p = z.pcp.pointer(slot)
             p.pointee.pgalloc &+= 1 << b.order
             if b.node == pref.node { p.pointee.events.numaHit &+= 1 } else { p.pointee.events.numaMiss &+= 1 }

@@ -115,11 +115,11 @@ public final class MemMap: @unchecked Sendable {
     @discardableResult @inline(__always) func removeLRUFlags(_ pfn: Int, _ f: LRUFlags) -> LRUFlags {
         LRUFlags(rawValue: lruStorage[index(pfn)].bitwiseAnd(~f.rawValue, ordering: .relaxed).oldValue)
     }
-    /// The allocation generation of a block head: bumped when the block is handed out and when
-    /// reclaim frees it, so a stale handle no longer matches.
+    /// The generation of a block head: bumped when reclaim takes the page, so the handle of the
+    /// owner it was taken from no longer matches; read into every new handle at allocation.
     @inline(__always) public func generation(pfn: Int) -> UInt32 { generationStorage[index(pfn)].load(ordering: .relaxed) }
-    /// Only the block's exclusive holder calls this (the allocating CPU, or reclaim while the
-    /// page is isolated), so a load and a store suffice.
+    /// Only reclaim calls this, with the page isolated and the LRU lock held, so a load and a
+    /// store suffice.
     @inline(__always) func bumpGeneration(_ pfn: Int) -> UInt32 {
         let g = generationStorage[index(pfn)].load(ordering: .relaxed) &+ 1
         generationStorage[index(pfn)].store(g, ordering: .relaxed)
