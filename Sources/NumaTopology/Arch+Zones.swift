@@ -26,6 +26,13 @@ extension Arch {
     /// PAE, 22 on 2-level i386.
     public var pageblockOrder: Int { self == .i386 ? 10 : 9 }
 
-    /// Memory section size (SECTION_SIZE_BITS): 27 on x86_64, 26 on i386 (sparsemem).
-    public var sectionBytes: UInt64 { self == .x86_64 ? 1 << 27 : 1 << 26 }
+    /// Memory section size (SECTION_SIZE_BITS, arch/x86/include/asm/sparsemem.h): 27 on x86_64,
+    /// 29 on PAE, 26 on 2-level i386.
+    public var sectionBytes: UInt64 {
+        switch self {
+        case .x86_64: return 1 << 27
+        case .i386PAE: return 1 << 29
+        default: return 1 << 26
+        }
+    }
 }

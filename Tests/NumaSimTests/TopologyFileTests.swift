@@ -147,4 +147,12 @@ final class TopologyFileTests: XCTestCase {
         XCTAssertEqual(m.zones[0]!.reduce(0) { $0 + $1.managed }, 8_000_000 / 4)
         XCTAssertEqual(m.zones[0]!.reduce(0) { $0 + $1.free }, (7 << 30) >> 12)
     }
+
+    /// SECTION_SIZE_BITS of arch/x86/include/asm/sparsemem.h (6.1): 27 on x86_64, 29 with PAE,
+    /// 26 on 2-level i386 — a PAE section is 512 MiB, so sections of a PAE box are 8× an i386's.
+    func testMemorySectionSizesFollowSparsememH() {
+        XCTAssertEqual(Arch.x86_64.sectionBytes, 128 << 20)
+        XCTAssertEqual(Arch.i386PAE.sectionBytes, 512 << 20)
+        XCTAssertEqual(Arch.i386.sectionBytes, 64 << 20)
+    }
 }
