@@ -41,19 +41,19 @@ public final class KswapdLoop: @unchecked Sendable {
         if s == 0 {
             if state.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged {
                 allocator.nodeReclaim[nodeIndex].setSleeping(false)
-                queue.async { self.runOnce(afterNap: false) }
+                queue.async { self.runOnce() }
             }
         } else if s == 2 {
             if state.compareExchange(expected: 2, desired: 1, ordering: .acquiringAndReleasing).exchanged {
                 allocator.vmEvents.add(.kswapdLowWmarkHitQuickly, row: allocator.kswapdSlot(nodeIndex: nodeIndex))
                 allocator.nodeReclaim[nodeIndex].setSleeping(false)
-                queue.async { self.runOnce(afterNap: false) }
+                queue.async { self.runOnce() }
             }
         }
     }
 
     /// One iteration of the kswapd loop: take the request, balance, then try to sleep.
-    private func runOnce(afterNap: Bool) {
+    private func runOnce() {
         guard !stopped.load(ordering: .acquiring) else { state.store(0, ordering: .releasing); return }
         let req = allocator.nodeReclaim[nodeIndex].consumeRequest()
         let hz = req.highestZone ?? lastHighestZone
@@ -70,7 +70,7 @@ public final class KswapdLoop: @unchecked Sendable {
         let row = allocator.kswapdSlot(nodeIndex: nodeIndex)
         guard allocator.prepareKswapdSleep(nodeIndex: nodeIndex, order: reclaimOrder, highestZone: hz) else {
             allocator.vmEvents.add(.kswapdHighWmarkHitQuickly, row: row)
-            queue.async { self.runOnce(afterNap: false) }
+            queue.async { self.runOnce() }
             return
         }
         // The nap: asleep on kswapd_wait (wakeup_kswapd may wake it), for up to 100 ms.
@@ -89,7 +89,7 @@ public final class KswapdLoop: @unchecked Sendable {
             }
             self.allocator.vmEvents.add(.kswapdHighWmarkHitQuickly, row: row)
             self.allocator.nodeReclaim[self.nodeIndex].setSleeping(false)
-            self.runOnce(afterNap: true)
+            self.runOnce()
         }
     }
 
