@@ -49,15 +49,31 @@ public final class SimulatedMachine: @unchecked Sendable {
         SimulatedMachine.blocking { for n in nodes { await n.startKswapd() } }
     }
 
-    /// A sysctl step: recompute the boot numbers with the new sysctls and apply them node by
-    /// node on the node actors (kswapd stopped meanwhile).
-    public func applySysctls(_ topology: Topology) throws {
-        let m = try BootedMachine(topology: topology, file: "sysctl step")
+    /// A sysctl step: kswapd stopped, the handlers' recomputation done, and each node's new
+    /// numbers applied on its node actor.
+    public func writeSysctls(_ assignments: [String]) throws {
         quiesce()
+        defer { resume() }
+        var m = allocator.machine
+        for s in assignments { try m.topology.sysctl.apply(assignment: s, arch: m.topology.arch, source: "workload") }
+        m.applySysctlWrite()
         let nodes = self.nodes
-        SimulatedMachine.blocking { for n in nodes { await n.apply(m) } }
-        allocator.zoneReclaimMode = topology.sysctl.zoneReclaimMode
-        resume()
+        let machine = m
+        SimulatedMachine.blocking { for n in nodes { await n.apply(machine) } }
+        allocator.adopt(m)
+        allocator.zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
+    }
+
+    /// A memory hotplug step: kswapd stopped while `body` changes the machine (no CPU allocates
+    /// between phases), then each node actor applies the recomputed numbers.
+    public func hotplug<R>(_ body: () -> R) -> R {
+        quiesce()
+        defer { resume() }
+        let r = body()
+        let nodes = self.nodes
+        let machine = allocator.machine
+        SimulatedMachine.blocking { for n in nodes { await n.apply(machine) } }
+        return r
     }
 }
 

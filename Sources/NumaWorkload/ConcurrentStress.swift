@@ -30,6 +30,8 @@ public struct ConcurrentStress {
         public var oomKilled: [String] { tasks.filter(\.stats.killed).map(\.name) }
         public var opsPerSecond: Double { seconds > 0 ? Double(ops) / seconds : 0 }
         public var kswapdRuns: [Int] = []
+        /// What each memory hotplug step did.
+        public var hotplug: [MemoryHotplugReport] = []
         /// Invariant reports taken at the end of each run phase.
         public var phaseInvariants: [[Zone.InvariantReport]] = []
     }
@@ -50,15 +52,16 @@ public struct ConcurrentStress {
         a.swappiness = workload.swappiness
         let sim = SimulatedMachine(allocator: a)
         var result = Result(allocator: a, threads: threads)
-        var topology = machine.topology
         var phaseSeed = seed
         let clock = ContinuousClock()
         let start = clock.now
         for phase in workload.phases {
             switch phase {
             case .sysctl(let assignments):
-                for s in assignments { try topology.sysctl.apply(assignment: s, arch: topology.arch, source: "workload") }
-                try sim.applySysctls(topology)
+                try sim.writeSysctls(assignments)
+            case .hotplug(let step):
+                let tasks = result.tasks
+                result.hotplug.append(sim.hotplug { MemoryHotplug.run(step, allocator: a, tasks: tasks) })
             case .run(let specs):
                 let tasks = makeTasks(specs, seed: phaseSeed, maxNumNodes: machine.topology.kernel.maxNumNodes)
                 phaseSeed = phaseSeed &* 6364136223846793005 &+ 1442695040888963407

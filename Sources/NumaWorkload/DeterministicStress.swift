@@ -20,6 +20,8 @@ public struct DeterministicStress {
         public var oomKilled: [String] { tasks.filter(\.stats.killed).map(\.name) }
         /// balance_pgdat runs per node index.
         public var kswapdRuns: [Int] = []
+        /// What each memory hotplug step did.
+        public var hotplug: [MemoryHotplugReport] = []
     }
 
     /// kswapd runs per wake-up are capped so that a node that never balances (threads keep
@@ -36,15 +38,13 @@ public struct DeterministicStress {
         result.kswapdRuns = [Int](repeating: 0, count: a.nodeIDs.count)
         let woken = WokenSet()
         a.kswapdWaker = { n in woken.insert(n) }
-        var topology = machine.topology
         var phaseSeed = seed
         for phase in workload.phases {
             switch phase {
             case .sysctl(let assignments):
-                for s in assignments { try topology.sysctl.apply(assignment: s, arch: topology.arch, source: "workload") }
-                let m = try BootedMachine(topology: topology, file: "sysctl step")
-                for n in a.nodeIDs.indices { a.applyBootNumbers(of: m, nodeIndex: n) }
-                a.zoneReclaimMode = topology.sysctl.zoneReclaimMode
+                try a.writeSysctls(assignments)
+            case .hotplug(let step):
+                result.hotplug.append(MemoryHotplug.run(step, allocator: a, tasks: result.tasks))
             case .run(let specs):
                 let tasks = specs.enumerated().map { i, spec in
                     SimulatedTask(spec: spec, cpus: spec.cpus, pages: spec.allocatePages, name: "threads[\(i)]",

@@ -40,6 +40,22 @@ public struct Workload: Sendable, Equatable {
         case run([ThreadSpec])
         /// `sysctl -w vm.NAME=VALUE` assignments, applied between phases.
         case sysctl([String])
+        /// Memory hotplug: a node's memory blocks offlined or onlined between phases.
+        case hotplug(HotplugStep)
+    }
+
+    /// `hotplug: {offline: NODE}` / `hotplug: {online: NODE}`, optionally `blocks: K` (the first
+    /// K memory blocks, ascending).
+    public struct HotplugStep: Sendable, Equatable {
+        public enum Action: String, Sendable, Equatable { case offline, online }
+        public var action: Action
+        public var node: Int
+        public var blocks: Int?
+        public init(action: Action, node: Int, blocks: Int? = nil) {
+            self.action = action
+            self.node = node
+            self.blocks = blocks
+        }
     }
 
     public struct ThreadSpec: Sendable, Equatable {
@@ -109,8 +125,10 @@ public struct Workload: Sendable, Equatable {
             let list = try r.sequence(p, "phases", "phases")
             guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
             for (i, n) in list.enumerated() {
-                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl"])
-                if let t = m["threads"], m["sysctl"] == nil {
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug"])
+                if m.count == 1, let h = m["hotplug"] {
+                    phases.append(.hotplug(try hotplugStep(h, "phases[\(i)].hotplug", r, topology)))
+                } else if let t = m["threads"], m["sysctl"] == nil, m["hotplug"] == nil {
                     phases.append(.run(try threadGroups(t, "phases[\(i)].threads", r, topology)))
                 } else if let sc = m["sysctl"], m["threads"] == nil {
                     let entries = try r.mapping(sc, "phases[\(i)].sysctl", allowed: Workload.sysctlNames)
@@ -125,7 +143,7 @@ public struct Workload: Sendable, Equatable {
                     }
                     phases.append(.sysctl(assignments))
                 } else {
-                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups) or 'sysctl:' (name: value)")
+                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'sysctl:' (name: value) or 'hotplug:' ({offline: NODE} or {online: NODE})")
                 }
             }
             guard phases.contains(where: { if case .run = $0 { return true } else { return false } }) else {
@@ -140,6 +158,25 @@ public struct Workload: Sendable, Equatable {
         if let s = top["swap"] { w.swapPages = Int(try r.bytes(s, "swap") >> 12) }
         if let s = top["swappiness"] { w.swappiness = try r.int(s, "swappiness", range: 0...200) }
         return w
+    }
+
+    static func hotplugStep(_ node: Yams.Node, _ path: String, _ r: YAMLReader, _ topology: Topology) throws -> HotplugStep {
+        let m = try r.mapping(node, path, allowed: ["offline", "online", "blocks"])
+        let action: HotplugStep.Action
+        let target: Yams.Node
+        switch (m["offline"], m["online"]) {
+        case (let n?, nil): (action, target) = (.offline, n)
+        case (nil, let n?): (action, target) = (.online, n)
+        default: throw r.fail(node, path, "expected exactly one of 'offline: NODE' or 'online: NODE'")
+        }
+        let key = "\(path).\(action.rawValue)"
+        let id = try r.int(target, key, range: 0...Int.max)
+        guard topology.nodes.contains(where: { $0.id == id }) else {
+            throw r.fail(target, key, "node \(id) is not in the topology (nodes: \(topology.nodes.map { String($0.id) }.joined(separator: ", ")))")
+        }
+        var step = HotplugStep(action: action, node: id)
+        if let b = m["blocks"] { step.blocks = try r.int(b, "\(path).blocks", range: 1...Int.max) }
+        return step
     }
 
     /// The vm sysctls a phase may change (names as in /proc/sys/vm).

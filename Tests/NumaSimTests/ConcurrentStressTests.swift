@@ -164,6 +164,42 @@ final class ConcurrentStressTests: XCTestCase {
         XCTAssertNotEqual(expected.zones[0]![1].watermark.high, m.zones[0]![1].watermark.high, "the step changed something")
     }
 
+    /// Memory hotplug between concurrent phases: kswapd is stopped, the node's pages migrate,
+    /// the blocks go offline and come back; every phase ends with every page in one place, and
+    /// numastat counts the migration allocations besides the tasks' own.
+    func testHotplugBetweenConcurrentPhases() throws {
+        let m = try boot(MemoryHotplugTests.topologyYAML)
+        let w = try Workload.parse("""
+            phases:
+              - threads:
+                  - {cpus: "0", policy: "bind:2", kind: anon, allocate: 20000, free: random, live: 3000}
+                  - {cpus: "2", policy: "interleave:all", kind: file, allocate: 20000, free: random, live: 3000}
+              - hotplug: {offline: 2}
+              - threads:
+                  - {cpus: "1", policy: "interleave:all", kind: anon, allocate: 20000, free: random, live: 2000}
+                  - {cpus: "3", policy: "preferred:2", kind: file, allocate: 20000, free: random, live: 2000}
+              - hotplug: {online: 2}
+              - threads:
+                  - {cpus: "0-3", policy: "bind:2", allocate: 8000, free: immediately}
+            """, file: "w.yaml", topology: m.topology)
+        let r = try ConcurrentStress.run(machine: m, workload: w, threads: 2, seed: 5)
+        let a = r.allocator
+        XCTAssertEqual(r.phaseInvariants.count, 3)
+        for phase in r.phaseInvariants { for rep in phase { XCTAssertTrue(rep.ok, "\(rep.violations)") } }
+        for rep in a.checkInvariants() { XCTAssertTrue(rep.ok, "\(rep.violations)") }
+        XCTAssertEqual(r.hotplug.count, 2)
+        XCTAssertEqual(r.hotplug[0].blocksDone, 8)
+        XCTAssertGreaterThan(r.hotplug[0].pagesMigrated, 0)
+        XCTAssertEqual(r.hotplug[1].blocksDone, 8)
+        XCTAssertEqual(a.zones[2][2].managed, 262144)
+        var served = 0
+        for id in a.nodeIDs { let e = a.numastat(node: id); served += e.numaHit + e.numaMiss }
+        XCTAssertEqual(served, r.allocations + r.hotplug[0].pagesMigrated, "task allocations + migration targets")
+        XCTAssertEqual(a.vmEvents[.pgmigrateSuccess], r.hotplug[0].pagesMigrated)
+        // While node 2 was offline nothing landed there: its numa_hit comes from phases 1 and 3.
+        XCTAssertGreaterThan(a.numastat(node: 2).numaHit, 0)
+    }
+
     /// The node actor runs on its own Dispatch queue (the custom executor) and its snapshot
     /// agrees with the allocator.
     func testNodeActorRunsOnItsQueueAndSnapshots() throws {

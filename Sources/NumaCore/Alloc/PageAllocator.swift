@@ -9,7 +9,8 @@ import NumaTopology
 /// path touches only that CPU's pageset and counter rows, refills/drains and buddy operations
 /// take the zone lock, and the zonelists and watermarks change only between phases.
 public final class PageAllocator: @unchecked Sendable {
-    public let machine: BootedMachine
+    /// The boot numbers as they stand (memory hotplug and sysctl steps replace them between phases).
+    @exclusivity(unchecked) public internal(set) var machine: BootedMachine
     /// zones[nodeIndex][zoneIndex]
     public let zones: [[Zone]]
     public let nodeIDs: [Int]

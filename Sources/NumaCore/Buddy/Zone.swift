@@ -25,7 +25,10 @@ public final class Zone: @unchecked Sendable {
     /// The zone's LRU lists and their lock (see `LRUVec` for why per zone).
     public let lru = LRUVec()
     let nrFreeAtomic = Atomic<Int>(0)
-    public let managed: Int
+    /// `managed_pages`: changes only when memory goes on- or offline (between phases).
+    @exclusivity(unchecked) public internal(set) var managed: Int
+    /// Memory blocks taken offline (`offline_pages`): their pages are reserved until onlined.
+    @exclusivity(unchecked) public internal(set) var offlineRanges: [Range<Int>] = []
     /// min/low/high/promo without the boost (`_watermark[]`).
     @exclusivity(unchecked) public var baseWatermark: ZoneWatermarks
     let boostAtomic = Atomic<Int>(0)

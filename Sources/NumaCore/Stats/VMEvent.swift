@@ -12,6 +12,8 @@ public enum VMEvent: Int, CaseIterable, Sendable {
     case oomKill
     case allocstallDMA, allocstallDMA32, allocstallNormal, allocstallMovable, allocstallDevice
     case pgscanDirectThrottle, zoneReclaimFailed
+    /// Pages moved by migration (memory offline here), and pages that could not be.
+    case pgmigrateSuccess, pgmigrateFail
     /// Node statistics the kernel keeps per node (workingset.c); summed machine-wide here.
     case workingsetRefaultAnon, workingsetRefaultFile, workingsetActivateAnon, workingsetActivateFile
     /// Dirty page-cache pages written back by reclaim (`nr_written`).
@@ -49,6 +51,8 @@ public enum VMEvent: Int, CaseIterable, Sendable {
         case .allocstallDevice: return "allocstall_device"
         case .pgscanDirectThrottle: return "pgscan_direct_throttle"
         case .zoneReclaimFailed: return "zone_reclaim_failed"
+        case .pgmigrateSuccess: return "pgmigrate_success"
+        case .pgmigrateFail: return "pgmigrate_fail"
         case .workingsetRefaultAnon: return "workingset_refault_anon"
         case .workingsetRefaultFile: return "workingset_refault_file"
         case .workingsetActivateAnon: return "workingset_activate_anon"
