@@ -88,6 +88,8 @@ public struct ConcurrentStress {
                 let pages = spec.allocatePages / n + (k < spec.allocatePages % n ? 1 : 0)
                 var s = spec
                 if case .random(let live) = spec.free { s.free = .random(livePages: max(1, live / n)) }
+                if case .hold(let k) = spec.free { s.free = .hold(allocations: max(1, k / n)) }
+                s.opsLimit = spec.opsLimit.map { $0 / n + (k < $0 % n ? 1 : 0) }
                 s.vmaStart = spec.vmaStart.map { $0 + k * (spec.allocatePages / max(1, n)) }
                 tasks.append(SimulatedTask(spec: s, cpus: [cpu], pages: pages, name: "threads[\(g)] cpu \(cpu)",
                                            seed: seed &+ UInt64(tasks.count) &* 0x9E37_79B9, maxNumNodes: maxNumNodes))
@@ -122,7 +124,9 @@ public struct ConcurrentStress {
             while victim.livePages > 0 && DispatchTime.now() < deadline { sched_yield() }
             return true
         }
-        let total = tasks.reduce(0) { $0 + $1.remaining }
+        let total = tasks.reduce(0) { $0 + $1.workLeft }
+        let now = ContinuousClock.now
+        for t in tasks { t.startClock(now) }
         let done = Atomic<Int>(0)
         let group = DispatchGroup()
         for h in hosts {
@@ -133,11 +137,11 @@ public struct ConcurrentStress {
                     active = false
                     for t in h.tasks where !t.isDone {
                         active = true
-                        let before = t.remaining
+                        let before = t.workLeft
                         h.current = t
                         t.step(a)
                         h.current = nil
-                        done.wrappingAdd(before - t.remaining, ordering: .relaxed)
+                        done.wrappingAdd(before - t.workLeft, ordering: .relaxed)
                     }
                     if t0Progress(h) { progress?(done.load(ordering: .relaxed), total) }
                 }

@@ -46,6 +46,10 @@ public struct DeterministicStress {
             case .hotplug(let step):
                 result.hotplug.append(MemoryHotplug.run(step, allocator: a, tasks: result.tasks))
             case .run(let specs):
+                if let j = specs.firstIndex(where: { $0.duration != nil }) {
+                    throw InputError(file: "workload", key: "threads[\(j)].duration",
+                                     "a wall-clock duration needs the concurrent engine (--threads N); the deterministic engine is reproducible only by operation counts: use ops:")
+                }
                 let tasks = specs.enumerated().map { i, spec in
                     SimulatedTask(spec: spec, cpus: spec.cpus, pages: spec.allocatePages, name: "threads[\(i)]",
                                   seed: phaseSeed &+ UInt64(i) &* 0x9E37_79B9, maxNumNodes: machine.topology.kernel.maxNumNodes)
@@ -60,7 +64,7 @@ public struct DeterministicStress {
                     if victim !== current.task { victim.die(a) }
                     return true
                 }
-                let total = tasks.reduce(0) { $0 + $1.remaining }
+                let total = tasks.reduce(0) { $0 + $1.workLeft }
                 var active = true
                 while active {
                     active = false
@@ -71,7 +75,7 @@ public struct DeterministicStress {
                         current.task = nil
                         runWokenKswapds(a, woken, &result)
                     }
-                    progress?(total - tasks.reduce(0) { $0 + max(0, $1.remaining) }, total)
+                    progress?(total - tasks.reduce(0) { $0 + $1.workLeft }, total)
                 }
                 a.oomKiller = nil
                 result.tasks += tasks

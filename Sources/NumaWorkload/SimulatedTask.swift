@@ -10,6 +10,13 @@ public final class SimulatedTask: @unchecked Sendable {
     public let cpus: [Int]
     public let name: String
     var remaining: Int
+    /// Operations left before an `ops:` limit (Int.max without one).
+    var opsLeft: Int
+    /// The end of a `duration:` (set when the phase starts), checked every 256 steps.
+    var deadline: ContinuousClock.Instant?
+    var timedOut = false
+    /// Next victim of `free: hold` once the live ring is full.
+    var ringPos = 0
     var live: [AllocatedBlock] = []
     var cpuTurn = 0
     var interleave: InterleaveState
@@ -24,7 +31,14 @@ public final class SimulatedTask: @unchecked Sendable {
     /// kernel memory and never frees does not keep one (so a 100 GiB first touch costs no memory).
     let keepsLive: Bool
 
-    public var isDone: Bool { remaining <= 0 || stats.killed }
+    public var isDone: Bool { remaining <= 0 || opsLeft <= 0 || timedOut || stats.killed }
+    /// What is left for progress reports: operations under an `ops:` limit, else pages.
+    public var workLeft: Int { Swift.min(1 << 40, spec.opsLimit != nil ? Swift.max(0, opsLeft) : Swift.max(0, remaining)) }
+
+    /// Starts the clock of a `duration:` group (the engine calls this when the phase starts).
+    public func startClock(_ now: ContinuousClock.Instant) {
+        if let d = spec.duration { deadline = now + .nanoseconds(Int64(d * 1e9)) }
+    }
     public var livePages: Int { livePagesAtomic.load(ordering: .relaxed) }
 
     public init(spec: Workload.ThreadSpec, cpus: [Int], pages: Int, name: String, seed: UInt64, maxNumNodes: Int) {
@@ -32,10 +46,11 @@ public final class SimulatedTask: @unchecked Sendable {
         self.cpus = cpus
         self.name = name
         remaining = pages
+        opsLeft = spec.opsLimit ?? Int.max
         interleave = InterleaveState(maxNumNodes: maxNumNodes)
         vmaOffset = spec.vmaStart ?? 0
         rng = SplitMix64(seed: seed)
-        keepsLive = spec.touches > 0 || spec.kind != .kernel || { if case .random = spec.free { return true } else { return false } }()
+        keepsLive = spec.touches > 0 || spec.kind != .kernel || { if case .never = spec.free { return false } else { return true } }()
     }
 
     public struct TaskStats: Sendable {
@@ -52,6 +67,9 @@ public final class SimulatedTask: @unchecked Sendable {
     /// One operation: an allocation (with the frees and touches it implies).
     public func step(_ a: PageAllocator) {
         if killedAtomic.load(ordering: .acquiring) { die(a); return }
+        if let deadline, cpuTurn & 255 == 0, ContinuousClock.now >= deadline { timedOut = true; return }
+        let opsBefore = stats.ops
+        defer { opsLeft -= stats.ops - opsBefore }
         let cpu = cpus[cpuTurn % cpus.count]
         cpuTurn += 1
         let order = SimulatedTask.pickOrder(spec.orders, &rng)
@@ -73,6 +91,18 @@ public final class SimulatedTask: @unchecked Sendable {
                 live.removeLast()
                 livePagesAtomic.wrappingSubtract(1 << victim.order, ordering: .relaxed)
                 release(a, victim, cpu: cpu)
+            }
+        case .hold(let k):
+            // A ring of the last k blocks: the oldest goes when a new one comes.
+            if live.count < k {
+                keep(b)
+            } else {
+                ringPos %= live.count
+                let old = live[ringPos]
+                live[ringPos] = b
+                ringPos += 1
+                livePagesAtomic.wrappingAdd((1 << b.order) - (1 << old.order), ordering: .relaxed)
+                release(a, old, cpu: cpu)
             }
         }
         for _ in 0..<spec.touches where !live.isEmpty {

@@ -77,6 +77,10 @@ public struct Workload: Sendable, Equatable {
         public var touches: Int = 0
         /// Page-cache pages are written (dirty) when allocated.
         public var dirty = false
+        /// Operations (allocations, frees, touches, failures) after which the group stops.
+        public var opsLimit: Int?
+        /// Wall-clock seconds after which the group stops (concurrent engine only).
+        public var duration: Double?
 
         public init(cpus: [Int], policy: MemPolicy, gfp: GFP, orders: [(order: Int, weight: Int)], allocatePages: Int,
                     free: FreeMode, vmaStart: Int? = nil, kind: PageKind = .kernel, touches: Int = 0, dirty: Bool = false) {
@@ -88,6 +92,7 @@ public struct Workload: Sendable, Equatable {
             a.cpus == b.cpus && a.policy == b.policy && a.gfp == b.gfp && a.allocatePages == b.allocatePages
                 && a.free == b.free && a.orders.map(\.order) == b.orders.map(\.order) && a.orders.map(\.weight) == b.orders.map(\.weight)
                 && a.vmaStart == b.vmaStart && a.kind == b.kind && a.touches == b.touches && a.dirty == b.dirty
+                && a.opsLimit == b.opsLimit && a.duration == b.duration
         }
     }
 
@@ -96,7 +101,13 @@ public struct Workload: Sendable, Equatable {
         case immediately
         /// Keep a live set of this many pages; beyond it, free a random live block.
         case random(livePages: Int)
+        /// Hold each block for this many of the task's later allocations, then free it (oldest
+        /// first): a hold time counted in operations, so runs stay reproducible.
+        case hold(allocations: Int)
     }
+
+    /// Pages a group allocates when it gives `ops:` or `duration:` but no `allocate:`.
+    public static let unlimitedPages = Int.max / 4
 
     public static func load(path: String, topology: Topology) throws -> Workload {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -179,6 +190,15 @@ public struct Workload: Sendable, Equatable {
         return step
     }
 
+    /// `500ms`, `2s`, `1.5m` (or a bare number of seconds) → seconds.
+    public static func parseDuration(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0)] where t.hasSuffix(suffix) {
+            return Double(t.dropLast(suffix.count)).map { $0 * scale }
+        }
+        return Double(t)
+    }
+
     /// The vm sysctls a phase may change (names as in /proc/sys/vm).
     static let sysctlNames: Set<String> = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
                                            "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
@@ -201,7 +221,7 @@ public struct Workload: Sendable, Equatable {
     }
 
     static func thread(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ThreadSpec {
-        let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start", "kind", "touch", "dirty"])
+        let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start", "kind", "touch", "dirty", "ops", "duration", "hold"])
         guard let cpusNode = m["cpus"] else { throw r.fail(n, "\(path).cpus", "missing; expected the simulated CPUs (cpulist)") }
         let cpuText = try r.scalar(cpusNode, "\(path).cpus", "a cpulist")
         let cpus: CPUList
@@ -241,16 +261,31 @@ public struct Workload: Sendable, Equatable {
                 orders = [(try r.int(o, "\(path).order", range: 0...10), 1)]
             }
         }
-        guard let a = m["allocate"] else { throw r.fail(n, "\(path).allocate", "missing; expected pages (e.g. 301052) or a size (e.g. 1.2GiB)") }
-        let aText = try r.scalar(a, "\(path).allocate", "pages or a size")
-        let pages: Int
-        if let v = Int(aText) { pages = v } else if let b = ByteSize.parse(aText) { pages = Int(b >> 12) } else {
-            throw r.fail(a, "\(path).allocate", "expected a number of pages or a size such as 1.2GiB, got '\(aText)'")
+        var opsLimit: Int? = nil
+        if let o = m["ops"] { opsLimit = try r.int(o, "\(path).ops", range: 1...Int.max) }
+        var duration: Double? = nil
+        if let d = m["duration"] {
+            let text = try r.scalar(d, "\(path).duration", "a duration")
+            guard let secs = Workload.parseDuration(text), secs > 0 else {
+                throw r.fail(d, "\(path).duration", "expected a positive duration such as 500ms, 2s or 1.5m, got '\(text)'")
+            }
+            duration = secs
         }
-        guard pages >= 0 else { throw r.fail(a, "\(path).allocate", "expected a non-negative amount") }
+        let pages: Int
+        if let a = m["allocate"] {
+            let aText = try r.scalar(a, "\(path).allocate", "pages or a size")
+            if let v = Int(aText) { pages = v } else if let b = ByteSize.parse(aText) { pages = Int(b >> 12) } else {
+                throw r.fail(a, "\(path).allocate", "expected a number of pages or a size such as 1.2GiB, got '\(aText)'")
+            }
+            guard pages >= 0 else { throw r.fail(a, "\(path).allocate", "expected a non-negative amount") }
+        } else if opsLimit != nil || duration != nil {
+            pages = Workload.unlimitedPages
+        } else {
+            throw r.fail(n, "\(path).allocate", "missing; expected pages (e.g. 301052) or a size (e.g. 1.2GiB), or an 'ops:' count or a 'duration:'")
+        }
         var free = FreeMode.never
         if let f = m["free"] {
-            let text = try r.scalar(f, "\(path).free", "never, immediately or random")
+            let text = try r.scalar(f, "\(path).free", "never, immediately, random or hold")
             switch text {
             case "never": free = .never
             case "immediately": free = .immediately
@@ -261,7 +296,10 @@ public struct Workload: Sendable, Equatable {
                     throw r.fail(l, "\(path).live", "expected a positive number of pages or a size, got '\(lText)'")
                 }
                 free = .random(livePages: live)
-            default: throw r.fail(f, "\(path).free", "expected never, immediately or random, got '\(text)'")
+            case "hold":
+                guard let h = m["hold"] else { throw r.fail(f, "\(path).hold", "free: hold needs hold: (allocations each block is kept for)") }
+                free = .hold(allocations: try r.int(h, "\(path).hold", range: 1...100_000_000))
+            default: throw r.fail(f, "\(path).free", "expected never, immediately, random or hold, got '\(text)'")
             }
         }
         var vmaStart: Int? = nil
@@ -282,8 +320,14 @@ public struct Workload: Sendable, Equatable {
             dirty = try r.bool(d, "\(path).dirty")
             if dirty && kind != .file { throw r.fail(d, "\(path).dirty", "only page-cache pages (kind: file) are written back; this group is \(kind)") }
         }
-        return ThreadSpec(cpus: cpus.members, policy: policy, gfp: gfp, orders: orders.map { ($0.0, $0.1) },
-                          allocatePages: pages, free: free, vmaStart: vmaStart, kind: kind, touches: touches, dirty: dirty)
+        if m["hold"] != nil, case .hold = free {} else if let h = m["hold"] {
+            throw r.fail(h, "\(path).hold", "hold: goes with free: hold")
+        }
+        var spec = ThreadSpec(cpus: cpus.members, policy: policy, gfp: gfp, orders: orders.map { ($0.0, $0.1) },
+                              allocatePages: pages, free: free, vmaStart: vmaStart, kind: kind, touches: touches, dirty: dirty)
+        spec.opsLimit = opsLimit
+        spec.duration = duration
+        return spec
     }
 }
 
