@@ -26,6 +26,10 @@ extension PageAllocator {
 
     public func allocPages(gfp: GFP, order: Int, preferredNode: Int, nodemask: Set<Int>? = nil,
                            cpu: Int, interleaveTarget: Int? = nil) -> Result<AllocatedBlock, AllocFailure> {
+        if order == 0 && nodemask == nil,
+           let b = allocOrder0Fast(gfp: gfp, preferredNode: preferredNode, cpu: cpu, interleaveTarget: interleaveTarget) {
+            return .success(b)
+        }
         guard let nodemask else {
             return allocPages(gfp: gfp, order: order, preferredNode: preferredNode, mask: nil, cpu: cpu, interleaveTarget: interleaveTarget)
         }

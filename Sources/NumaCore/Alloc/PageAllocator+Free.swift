@@ -2,12 +2,14 @@
 /// straight to the buddy otherwise. `pgfree` counts pages at free time.
 extension PageAllocator {
     public func freePages(_ b: AllocatedBlock, cpu: Int) {
-        let n = nodeIndex[b.node]!
-        vmEvents.add(.pgfree, 1 << b.order, row: slot(ofCPU: cpu))
-        let slot = cpuSlot[cpu]
-        withZone(n, b.zone) { z in
-            if let slot { z.freePages(cpu: slot, pfn: b.pfn, order: b.order) } else { z.freeBlock(b.pfn, order: b.order) }
+        guard let n = nodeIndex[b.node] else { preconditionFailure("freeing a block of node \(b.node), which this machine does not have") }
+        guard let slot = cpuSlot[cpu] else {
+            vmEvents.add(.pgfree, 1 << b.order, row: systemSlot)
+            withZone(n, b.zone) { $0.freeBlock(b.pfn, order: b.order) }
+            return
         }
+        vmEvents.add(.pgfree, 1 << b.order, row: slot)
+        withZone(n, b.zone) { $0.freePages(cpu: slot, pfn: b.pfn, order: b.order) }
     }
 
     /// `drain_all_pages(NULL)` (only while no CPU allocates: it touches every CPU's pageset).

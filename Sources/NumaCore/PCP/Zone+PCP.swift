@@ -46,6 +46,7 @@ extension Zone {
     /// `free_unref_page` + `free_unref_page_commit`: push at the head of the CPU's list; drain
     /// when the count reaches `high`. Pages of isolated pageblocks go straight to the buddy.
     /// `reclaimActive` is ZONE_RECLAIM_ACTIVE (kswapd working on this zone).
+    @inline(__always)
     public func freeUnrefPage(cpu: Int, pfn: Int, order: Int, reclaimActive: Bool = false) {
         let mt = memmap.pageblockMigrateType(pfn: pfn)
         var pcpMT = mt
@@ -64,10 +65,14 @@ extension Zone {
         p.pointee.count += 1 << order
         let freeHigh = p.pointee.freeFactor > 0 && order >= 1 && order <= PerCPUPages.costlyOrder
         let high = nrPcpHigh(cpu: cpu, freeHigh: freeHigh, reclaimActive: reclaimActive || isReclaimActive)
-        if p.pointee.count >= high {
-            let n = nrPcpFree(cpu: cpu, high: high, freeHigh: freeHigh)
-            freePcppagesBulk(cpu: cpu, count: n, pindex: pindex)
-        }
+        if p.pointee.count >= high { drainAboveHigh(cpu: cpu, high: high, freeHigh: freeHigh, pindex: pindex) }
+    }
+
+    /// The rare part of `free_unref_page_commit`, out of line so the common free stays small.
+    @inline(never)
+    func drainAboveHigh(cpu: Int, high: Int, freeHigh: Bool, pindex: Int) {
+        let n = nrPcpFree(cpu: cpu, high: high, freeHigh: freeHigh)
+        freePcppagesBulk(cpu: cpu, count: n, pindex: pindex)
     }
 
     @inline(__always) func nrPcpHigh(cpu: Int, freeHigh: Bool, reclaimActive: Bool) -> Int {
@@ -128,6 +133,7 @@ extension Zone {
     }
 
     /// `free_the_page`: pcp orders through the CPU's list, others straight to the buddy.
+    @inline(__always)
     public func freePages(cpu: Int, pfn: Int, order: Int) {
         precondition(memmap.flags(pfn: pfn) == .allocated && memmap.order(pfn: pfn) == order,
                      "freeing pfn \(pfn) order \(order) which is not an allocated block of that order")

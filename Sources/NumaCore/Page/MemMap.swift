@@ -91,7 +91,7 @@ public final class MemMap: @unchecked Sendable {
 
     /// `get_pageblock_migratetype`.
     @inline(__always) public func pageblockMigrateType(pfn: Int) -> MigrateType {
-        MigrateType(rawValue: pageblockStorage[(pfn >> pageblockOrder) - firstPageblock].load(ordering: .relaxed))!
+        MigrateType(stored: pageblockStorage[(pfn >> pageblockOrder) - firstPageblock].load(ordering: .relaxed))
     }
 
     /// `set_pageblock_migratetype` (under the zone lock).
@@ -102,7 +102,7 @@ public final class MemMap: @unchecked Sendable {
     @inline(__always) func setFlags(_ pfn: Int, _ f: PageFlags) { flagsStorage[index(pfn)].store(f.rawValue, ordering: .relaxed) }
     @inline(__always) func setOrder(_ pfn: Int, _ o: Int) { orderStorage[index(pfn)].store(UInt8(truncatingIfNeeded: o), ordering: .relaxed) }
     @inline(__always) func setStoredMT(_ pfn: Int, _ mt: MigrateType) { storedMT[index(pfn)] = mt.rawValue }
-    @inline(__always) func storedMigrateType(_ pfn: Int) -> MigrateType { MigrateType(rawValue: storedMT[index(pfn)])! }
+    @inline(__always) func storedMigrateType(_ pfn: Int) -> MigrateType { MigrateType(stored: storedMT[index(pfn)]) }
     /// The LRU state byte (`LRUFlags`); bits change by atomic read-modify-write because the
     /// owner sets PTE-young/dirty lock-free while reclaim changes the rest under the LRU lock.
     @inline(__always) public func lruFlags(pfn: Int) -> LRUFlags { LRUFlags(rawValue: lruStorage[index(pfn)].load(ordering: .relaxed)) }

@@ -2,6 +2,12 @@
 public enum MigrateType: UInt8, CaseIterable, Sendable, Codable, CustomStringConvertible {
     case unmovable = 0, movable = 1, reclaimable = 2, highAtomic = 3, isolate = 4
 
+    /// A raw value that only this model wrote (mem_map bytes): no validation on the hot paths.
+    @inline(__always) init(stored raw: UInt8) {
+        assert(raw < UInt8(MigrateType.count), "corrupt migratetype byte \(raw)")
+        self = unsafeBitCast(raw, to: MigrateType.self)
+    }
+
     /// MIGRATE_PCPTYPES: the types that have per-CPU lists.
     public static let pcpTypes = 3
     /// MIGRATE_TYPES
