@@ -26,7 +26,7 @@ extension PageAllocator {
 
     public func allocPages(gfp: GFP, order: Int, preferredNode: Int, nodemask: Set<Int>? = nil,
                            cpu: Int, interleaveTarget: Int? = nil) -> Result<AllocatedBlock, AllocFailure> {
-        if order == 0 && nodemask == nil,
+        if order == 0 && nodemask == nil && fastPathEnabled,
            let b = allocOrder0Fast(gfp: gfp, preferredNode: preferredNode, cpu: cpu, interleaveTarget: interleaveTarget) {
             return .success(b)
         }

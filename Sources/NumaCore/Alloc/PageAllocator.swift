@@ -59,6 +59,8 @@ public final class PageAllocator: @unchecked Sendable {
     /// Called when `wakeup_kswapd` decides to wake a sleeping kswapd (node index). The engine
     /// runs kswapd; without one the wake-up is only counted.
     @exclusivity(unchecked) public var kswapdWaker: (@Sendable (Int) -> Void)?
+    /// Tests turn the order-0 fast path off to check it against the generic path.
+    @exclusivity(unchecked) var fastPathEnabled = true
     /// `out_of_memory`: asked to free memory for a failing allocation (the CPU that asks);
     /// returns true if it killed something (the allocation then retries).
     @exclusivity(unchecked) public var oomKiller: (@Sendable (Int) -> Bool)?
