@@ -133,6 +133,10 @@ public struct ConcurrentStress {
             group.enter()
             let thread = Thread {
                 var active = true
+                // Progress is published every 256 rounds: one shared counter bumped per step
+                // would bounce its cache line between the host threads on every allocation.
+                var unpublished = 0
+                var rounds = 0
                 while active {
                     active = false
                     for t in h.tasks where !t.isDone {
@@ -141,9 +145,14 @@ public struct ConcurrentStress {
                         h.current = t
                         t.step(a)
                         h.current = nil
-                        done.wrappingAdd(before - t.workLeft, ordering: .relaxed)
+                        unpublished &+= before - t.workLeft
                     }
-                    if t0Progress(h) { progress?(done.load(ordering: .relaxed), total) }
+                    rounds &+= 1
+                    if rounds & 255 == 0 || !active {
+                        done.wrappingAdd(unpublished, ordering: .relaxed)
+                        unpublished = 0
+                        if t0Progress(h) { progress?(done.load(ordering: .relaxed), total) }
+                    }
                 }
                 // Killed tasks that never stepped again still hold pages: free them here.
                 for t in h.tasks where t.isKilled { t.die(a) }
