@@ -26,7 +26,7 @@ extension SimulatedTask {
                                 nodemask: targets.isEmpty ? [node] : targets, cpu: cpu) {
             case .success(let nb):
                 a.addToLRU(nb, kind: spec.kind, dirty: spec.dirty)
-                _ = a.release(b, cpu: cpu)
+                _ = a.release(b, cpu: cpu, kind: spec.kind)
                 live[i] = nb
                 count.moved += 1 << b.order
             case .failure:

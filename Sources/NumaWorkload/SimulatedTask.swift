@@ -133,7 +133,7 @@ public final class SimulatedTask: @unchecked Sendable {
 
     /// munmap/exit of one block: a page reclaim already took is gone (its swap slot is freed).
     func release(_ a: PageAllocator, _ b: AllocatedBlock, cpu: Int) {
-        if !a.release(b, cpu: cpu) && spec.kind == .anon { a.releaseSwapSlot() }
+        if !a.release(b, cpu: cpu, kind: spec.kind) && spec.kind == .anon { a.releaseSwapSlot() }
         stats.frees += 1
     }
 

@@ -71,14 +71,20 @@ extension PageAllocator {
     /// The owner frees its block (munmap, exit, truncate): off the LRU, then `__free_pages`.
     /// Returns false when reclaim had already taken it (nothing to free).
     @discardableResult
-    public func release(_ b: AllocatedBlock, cpu: Int) -> Bool {
+    /// `kind` is what the owner put in the block; without it the page's LRU byte is read.
+    public func release(_ b: AllocatedBlock, cpu: Int, kind ownerKind: PageKind? = nil) -> Bool {
         let n = nodeIndex[b.node]!
         let z = zones[n][b.zone]
         // A handle reclaim made stale names a page that is free or someone else's now (its
-        // LRU state reads as "kernel", so this check comes first). Kernel pages are never
-        // reclaimed, so for them the lock-free check is final.
+        // LRU state reads as "kernel", so this check comes first).
         guard z.memmap.generation(pfn: b.pfn) == b.generation else { return false }
-        let kind = z.memmap.lruFlags(pfn: b.pfn).kind
+        // Only order-0 anon and file pages go on the LRU; everything else is never reclaimed,
+        // so for it the lock-free check is final. Reclaim may clear the LRU byte between the
+        // check above and this read (it bumps the generation first, under the LRU lock), so a
+        // byte that reads "kernel" is believed only after the generation is read again.
+        var kind = ownerKind ?? z.memmap.lruFlags(pfn: b.pfn).kind
+        if b.order != 0 { kind = .kernel }
+        if ownerKind == nil && kind == .kernel && z.memmap.generation(pfn: b.pfn) != b.generation { return false }
         if kind != .kernel {
             enum Outcome { case stale, orphaned, free }
             let outcome: Outcome = z.lru.lock.withLock {
