@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // Latency percentiles per operation class (stress --latency).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // <numa.h> from Debian's libnuma-dev (libnuma 2.0.16): the host topology source.
@@ -39,13 +41,15 @@ let package = Package(
         // Layer 3: the concurrent engine — node actors on Dispatch queues, kswapd loops.
         .target(name: "NumaEngine", dependencies: ["NumaCore", "NumaTopology"]),
         // Layer 4: workloads (what simulated threads do), the deterministic and concurrent stress drivers.
-        .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaEngine", "NumaTopology", .product(name: "Yams", package: "Yams")]),
+        .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaEngine", "NumaTopology", .product(name: "Yams", package: "Yams"),
+                                                    .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // Layer 5: the kernel's text formats and JSON views of the model.
-        .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology"]),
+        .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload"]),
         .executableTarget(
             name: "numasim",
             dependencies: [
                 "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

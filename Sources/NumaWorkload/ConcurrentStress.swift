@@ -45,7 +45,7 @@ public struct ConcurrentStress {
     }
 
     public static func run(machine: BootedMachine, workload: Workload, threads: Int, seed: UInt64,
-                           progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Result {
+                           progress: (@Sendable (Int, Int) -> Void)? = nil, observer: StressObserver? = nil) throws -> Result {
         precondition(threads >= 1)
         let a = PageAllocator(machine: machine)
         a.swap = SwapSpace(totalPages: workload.swapPages)
@@ -65,7 +65,9 @@ public struct ConcurrentStress {
             case .run(let specs):
                 let tasks = makeTasks(specs, seed: phaseSeed, maxNumNodes: machine.topology.kernel.maxNumNodes)
                 phaseSeed = phaseSeed &* 6364136223846793005 &+ 1442695040888963407
-                runPhase(tasks, threads: threads, allocator: a, progress: progress)
+                observer?.beginPhase(a, tasks: tasks, concurrent: true) { sim.nodes.map { $0.kswapd.runs.load(ordering: .relaxed) } }
+                runPhase(tasks, threads: threads, allocator: a, progress: progress, observer: observer)
+                observer?.endPhase()
                 sim.quiesce()
                 result.phaseInvariants.append(a.checkInvariants())
                 sim.resume()
@@ -99,7 +101,7 @@ public struct ConcurrentStress {
     }
 
     static func runPhase(_ tasks: [SimulatedTask], threads: Int, allocator a: PageAllocator,
-                         progress: (@Sendable (Int, Int) -> Void)?) {
+                         progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver? = nil) {
         let cpus = Array(Set(tasks.flatMap(\.cpus))).sorted()
         let hostCount = min(threads, max(1, cpus.count))
         let hosts = (0..<hostCount).map { HostThread(index: $0) }
@@ -129,6 +131,7 @@ public struct ConcurrentStress {
         for t in tasks { t.startClock(now) }
         let done = Atomic<Int>(0)
         let group = DispatchGroup()
+        let reporter = observer.map { PhaseReporter($0) }
         for h in hosts {
             group.enter()
             let thread = Thread {
@@ -162,6 +165,7 @@ public struct ConcurrentStress {
             thread.start()
         }
         group.wait()
+        reporter?.stop()
         a.oomKiller = nil
         progress?(total, total)
     }

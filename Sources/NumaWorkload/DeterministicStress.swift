@@ -30,7 +30,7 @@ public struct DeterministicStress {
     static let maxKswapdRunsPerWake = 8
 
     public static func run(machine: BootedMachine, workload: Workload, seed: UInt64,
-                           progress: ((Int, Int) -> Void)? = nil) throws -> Result {
+                           progress: ((Int, Int) -> Void)? = nil, observer: StressObserver? = nil) throws -> Result {
         let a = PageAllocator(machine: machine)
         a.swap = SwapSpace(totalPages: workload.swapPages)
         a.swappiness = workload.swappiness
@@ -55,6 +55,7 @@ public struct DeterministicStress {
                                   seed: phaseSeed &+ UInt64(i) &* 0x9E37_79B9, maxNumNodes: machine.topology.kernel.maxNumNodes)
                 }
                 phaseSeed = phaseSeed &* 6364136223846793005 &+ 1442695040888963407
+                observer?.beginPhase(a, tasks: tasks) { result.kswapdRuns }
                 let current = CurrentTask()
                 a.oomKiller = { _ in
                     guard let victim = tasks.filter({ !$0.isKilled && !$0.stats.killed }).max(by: { $0.livePages < $1.livePages }),
@@ -76,7 +77,9 @@ public struct DeterministicStress {
                         runWokenKswapds(a, woken, &result)
                     }
                     progress?(total - tasks.reduce(0) { $0 + $1.workLeft }, total)
+                    observer?.tick()
                 }
+                observer?.endPhase()
                 a.oomKiller = nil
                 result.tasks += tasks
             }

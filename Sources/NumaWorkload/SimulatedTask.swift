@@ -1,3 +1,4 @@
+import Dispatch
 import NumaCore
 import Synchronization
 
@@ -30,6 +31,14 @@ public final class SimulatedTask: @unchecked Sendable {
     /// The live set is needed to free, touch or give back pages; a group that only allocates
     /// kernel memory and never frees does not keep one (so a 100 GiB first touch costs no memory).
     let keepsLive: Bool
+
+    /// Fallback and locality matrices (created at the first allocation: tasks do not know the machine).
+    public internal(set) var placement: TaskPlacement?
+    /// Allocator call latencies, recorded only when the engine's observer asks for them.
+    public internal(set) var latency: OpLatency?
+    /// Operation count and placement sums for a reporter on another thread.
+    let published = PublishedCounters()
+    var failureCount = 0
 
     public var isDone: Bool { remaining <= 0 || opsLeft <= 0 || timedOut || stats.killed }
     /// What is left for progress reports: operations under an `ops:` limit, else pages.
@@ -66,6 +75,11 @@ public final class SimulatedTask: @unchecked Sendable {
 
     /// One operation: an allocation (with the frees and touches it implies).
     public func step(_ a: PageAllocator) {
+        stepBody(a)
+        publish()
+    }
+
+    func stepBody(_ a: PageAllocator) {
         if killedAtomic.load(ordering: .acquiring) { die(a); return }
         if let deadline, cpuTurn & 255 == 0, ContinuousClock.now >= deadline { timedOut = true; return }
         let opsBefore = stats.ops
@@ -113,12 +127,33 @@ public final class SimulatedTask: @unchecked Sendable {
         if killedAtomic.load(ordering: .acquiring) { die(a) }
     }
 
+    /// Owner-only stores (single writer): relaxed atomics so a reporter may read them.
+    @inline(__always) func publish() {
+        published.ops.store(stats.allocations &+ stats.frees &+ stats.touches &+ failureCount, ordering: .relaxed)
+        guard let p = placement else { return }
+        published.pages.store(p.pages, ordering: .relaxed)
+        published.missPages.store(p.missPages, ordering: .relaxed)
+        published.localPages.store(p.localPages, ordering: .relaxed)
+        published.distancePages.store(p.distancePages, ordering: .relaxed)
+    }
+
     func allocate(_ a: PageAllocator, order: Int, cpu: Int) -> AllocatedBlock? {
         let index: Int? = spec.vmaStart == nil ? nil : vmaOffset
         vmaOffset += 1 << order
-        switch a.allocPages(gfp: spec.gfp, order: order, policy: spec.policy, cpu: cpu, state: &interleave, interleaveIndex: index) {
-        case .success(let b): return b
+        let start = latency == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        let r = a.allocPages(gfp: spec.gfp, order: order, policy: spec.policy, cpu: cpu, state: &interleave, interleaveIndex: index)
+        if latency != nil {
+            latency!.record(OpLatency.OpClass.alloc(order: order), nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
+        }
+        switch r {
+        case .success(let b):
+            if placement == nil { placement = TaskPlacement(a) }
+            let local = a.node(ofCPU: cpu) ?? a.nodeIDs[0]
+            let asking = spec.policy.askingNode(local: local, state: interleave, interleaveIndex: index, order: order)
+            placement!.record(asking: asking, local: local, serving: b.node, order: order)
+            return b
         case .failure(let f):
+            failureCount += 1
             let reason: String
             if case .noMemory(_, _, let r) = f { reason = r.description } else { reason = f.description }
             stats.failures["\(spec.gfp) order \(order): \(reason)", default: 0] += 1
@@ -133,7 +168,10 @@ public final class SimulatedTask: @unchecked Sendable {
 
     /// munmap/exit of one block: a page reclaim already took is gone (its swap slot is freed).
     func release(_ a: PageAllocator, _ b: AllocatedBlock, cpu: Int) {
-        if !a.release(b, cpu: cpu, kind: spec.kind) && spec.kind == .anon { a.releaseSwapSlot() }
+        let start = latency == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        let released = a.release(b, cpu: cpu, kind: spec.kind)
+        if latency != nil { latency!.record(OpLatency.OpClass.free, nanoseconds: DispatchTime.now().uptimeNanoseconds &- start) }
+        if !released && spec.kind == .anon { a.releaseSwapSlot() }
         stats.frees += 1
     }
 

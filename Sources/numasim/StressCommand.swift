@@ -29,7 +29,7 @@ struct StressCommand: ParsableCommand {
     @Option(help: "Seed for order distributions and random frees.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Print JSON (numastat keyed by node id, pgalloc, vmstat, failures, invariants).")
+    @Flag(help: "Print JSON (schema numasim.stress/3, docs/json.md): numastat, fallback matrix, locality, zones, reclaim, latency, timeline.")
     var json = false
 
     @Option(help: ArgumentHelp(
@@ -41,8 +41,23 @@ struct StressCommand: ParsableCommand {
     /// The files `--dump` knows, in the order the help lists them.
     static let dumpFiles = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat"]
 
-    @Flag(help: "No progress line.")
+    @Flag(help: "No live status line.")
     var quiet = false
+
+    @Flag(help: "Time every allocator call and report latency percentiles per operation class (HdrHistogram).")
+    var latency = false
+
+    @Option(help: ArgumentHelp("Timeline: sample every N operations (deterministic engine). Default: the workload's pages / 256, at least 64.", valueName: "N"))
+    var sampleEvery: Int?
+
+    @Option(help: ArgumentHelp("Timeline: sample every T milliseconds (concurrent engine).", valueName: "T"))
+    var sampleMs: Double?
+
+    @Option(help: ArgumentHelp("Write the timeline as CSV to FILE.", valueName: "FILE"))
+    var csv: String?
+
+    @Option(help: ArgumentHelp("Write a self-contained HTML report (topology, fallback heatmap, timelines, tables) to FILE.", valueName: "FILE"))
+    var report: String?
 
     func validate() throws {
         if let dump {
@@ -50,6 +65,10 @@ struct StressCommand: ParsableCommand {
                 throw ValidationError("--dump: unknown file '\(f)'; supported: \(Self.dumpFiles.joined(separator: ", "))")
             }
         }
+        if let sampleEvery, sampleEvery < 1 { throw ValidationError("--sample-every: expected a positive number of operations, got \(sampleEvery)") }
+        if let sampleMs, !(sampleMs >= 1) { throw ValidationError("--sample-ms: expected at least 1 millisecond, got \(sampleMs)") }
+        if sampleEvery != nil && threads != nil { throw ValidationError("--sample-every is for the deterministic engine; with --threads use --sample-ms") }
+        if sampleMs != nil && threads == nil { throw ValidationError("--sample-ms is for the concurrent engine (--threads N); without it use --sample-every") }
     }
 
     @Option(help: ArgumentHelp("Host threads for the concurrent engine (each simulated CPU owned by one). Without it, the deterministic engine runs.", valueName: "N"))
@@ -59,31 +78,36 @@ struct StressCommand: ParsableCommand {
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads: expected 1…256, got \(threads)") }
         let (t, machine) = try options.load()
         let w = try Workload.load(path: workload, topology: t)
-        let showProgress = !quiet && !json && isatty(STDERR_FILENO) != 0
-        let progress = ProgressLine(enabled: showProgress)
-        let a: PageAllocator
-        var summary: RunSummary
+        // Output files are checked before the run, not after minutes of it.
+        for path in [csv, report].compactMap({ $0 }) { try StressCommand.checkWritable(path) }
+        let status = StatusLine(enabled: !quiet && !json && isatty(STDERR_FILENO) != 0)
+        let plannedPages = w.phases.reduce(0) { acc, p in
+            if case .run(let specs) = p { return acc + specs.reduce(0) { $0 + $1.allocatePages } } else { return acc }
+        }
+        var show: (@Sendable (TimelineSample, Timeline) -> Void)?
+        if status.enabled { show = { @Sendable s, tl in status.show(s, tl) } }
+        let observer = StressObserver(everyOps: sampleEvery ?? max(64, plannedPages / 256), everyMs: sampleMs ?? 20,
+                                      recordLatency: latency, status: show)
+        let run: StressRun
         if let threads {
-            let r = try ConcurrentStress.run(machine: machine, workload: w, threads: threads, seed: seed) { done, total in
-                progress.show(done, total)
-            }
-            a = r.allocator
-            summary = RunSummary(engine: "concurrent", threads: r.threads, ops: r.ops, allocations: r.allocations, frees: r.frees,
-                                 refaults: r.refaults, oomKilled: r.oomKilled, failures: r.failures, seconds: r.seconds,
-                                 kswapdRuns: r.kswapdRuns, phaseViolations: r.phaseInvariants.flatMap { $0.flatMap(\.violations) })
+            let r = try ConcurrentStress.run(machine: machine, workload: w, threads: threads, seed: seed,
+                                             progress: { done, total in status.progress(done, total) }, observer: observer)
+            let violations = r.phaseInvariants.flatMap { $0.flatMap { $0.violations } } + r.allocator.checkInvariants().flatMap { $0.violations }
+            run = StressRun(engine: "concurrent", threads: r.threads, seed: seed, allocator: r.allocator, tasks: r.tasks,
+                            seconds: r.seconds, kswapdRuns: r.kswapdRuns, failures: r.failures, oomKilled: r.oomKilled,
+                            violations: violations, timeline: observer.timeline, checked: StressCommand.checked)
         } else {
             let clock = ContinuousClock()
             let start = clock.now
-            let r = try DeterministicStress.run(machine: machine, workload: w, seed: seed) { done, total in progress.show(done, total) }
-            a = r.allocator
-            summary = RunSummary(engine: "deterministic", threads: 1, ops: r.ops, allocations: r.allocations, frees: r.frees,
-                                 refaults: r.refaults, oomKilled: r.oomKilled, failures: r.failures,
-                                 seconds: (clock.now - start) / .seconds(1), kswapdRuns: r.kswapdRuns, phaseViolations: [])
+            let r = try DeterministicStress.run(machine: machine, workload: w, seed: seed,
+                                                progress: { done, total in status.progress(done, total) }, observer: observer)
+            run = StressRun(engine: "deterministic", threads: 1, seed: seed, allocator: r.allocator, tasks: r.tasks,
+                            seconds: (clock.now - start) / .seconds(1), kswapdRuns: r.kswapdRuns, failures: r.failures,
+                            oomKilled: r.oomKilled, violations: r.allocator.checkInvariants().flatMap { $0.violations },
+                            timeline: observer.timeline, checked: StressCommand.checked)
         }
-        progress.clear()
-        let violations = summary.phaseViolations + a.checkInvariants().flatMap(\.violations)
-        var stats: [Int: NumaEvents] = [:]
-        for id in a.nodeIDs { stats[id] = a.numastat(node: id) }
+        status.clear()
+        let a = run.allocator
         let dumps = (dump ?? "").split(separator: ",").map(String.init)
         func render(_ f: String) -> String {
             switch f {
@@ -94,54 +118,30 @@ struct StressCommand: ParsableCommand {
             default: return ""  // validate() rejected anything else
             }
         }
+        let rep = StressReport(run, dumps: dumps.isEmpty ? nil : Dictionary(uniqueKeysWithValues: dumps.map { ($0, render($0)) }))
+        if let csv { try StressCommand.write(TimelineCSV.render(rep.timeline), to: csv) }
+        if let report { try StressCommand.write(HTMLReport.render(rep, topology: t), to: report) }
         if json {
-            var pgalloc: [String: Int] = [:]
-            for (n, id) in a.nodeIDs.enumerated() {
-                for z in machine.zones[id]! where z.isPopulated { pgalloc["\(id):\(z.name)"] = a.pgalloc[n][z.index] }
-            }
-            try printJSON(StressJSON(
-                schema: "numasim.stress/2", engine: summary.engine, topology: t.name, seed: seed, threads: summary.threads,
-                ops: summary.ops, ops_per_second: summary.seconds > 0 ? Double(summary.ops) / summary.seconds : 0,
-                seconds: summary.seconds, allocations: summary.allocations, frees: summary.frees, refaults: summary.refaults,
-                oom_killed: summary.oomKilled,
-                numastat: Dictionary(uniqueKeysWithValues: stats.map { (String($0.key), $0.value) }),
-                pgalloc: pgalloc, pgfree: a.pgfree, failures: summary.failures,
-                vmstat: Dictionary(VmstatFormat.counters(a), uniquingKeysWith: { x, _ in x }),
-                kswapd: Dictionary(uniqueKeysWithValues: a.nodeIDs.enumerated().map { n, id in
-                    (String(id), StressJSON.Kswapd(wakeups: a.kswapdWakeups[id] ?? 0, runs: summary.kswapdRuns[n],
-                                                   failures: a.nodeReclaim[n].kswapdFailures))
-                }),
-                invariants: .init(ok: violations.isEmpty, checked: StressCommand.checked, violations: violations),
-                dumps: dumps.isEmpty ? nil : Dictionary(uniqueKeysWithValues: dumps.map { ($0, render($0)) })))
+            try printJSON(rep)
         } else {
-            var out = "numasim stress: \(t.name), \(summary.engine) engine"
-            out += summary.engine == "concurrent" ? " on \(summary.threads) host thread(s)" : ""
-            out += ", seed \(seed): \(summary.allocations) allocations, \(summary.frees) frees, \(summary.failures.values.reduce(0, +)) failures"
-            out += String(format: "; %d ops in %.2f s (%.0f ops/s)\n\n", summary.ops, summary.seconds,
-                          summary.seconds > 0 ? Double(summary.ops) / summary.seconds : 0)
-            out += "Per-node numastat (numastat):\n" + NumastatFormat.table(nodes: a.nodeIDs, stats: stats) + "\n"
+            var out = "numasim stress: \(t.name), \(rep.engine) engine"
+            out += rep.engine == "concurrent" ? " on \(rep.threads) host thread(s)" : ""
+            out += ", seed \(seed): \(rep.allocations) allocations, \(rep.frees) frees, \(rep.failures.values.reduce(0, +)) failures"
+            out += String(format: "; %d ops in %.2f s (%.0f ops/s)\n\n", rep.ops, rep.seconds, rep.ops_per_second)
+            out += "Per-node numastat (numastat):\n" + NumastatFormat.table(nodes: a.nodeIDs, stats: Dictionary(uniqueKeysWithValues: rep.numastat.map { (Int($0.key)!, $0.value) })) + "\n"
             for id in a.nodeIDs {
-                out += "/sys/devices/system/node/node\(id)/numastat:\n" + NumastatFormat.nodeFile(stats[id]!)
+                out += "/sys/devices/system/node/node\(id)/numastat:\n" + NumastatFormat.nodeFile(rep.numastat[String(id)]!)
             }
-            out += "\npgalloc per zone (pages):\n"
-            for (n, id) in a.nodeIDs.enumerated() {
-                for z in machine.zones[id]! where z.isPopulated {
-                    out += "  node \(id) \(z.name): \(a.pgalloc[n][z.index]) (free now \(a.zones[n][z.index].nrFreePages), low \(a.zones[n][z.index].watermark.lowPages))\n"
-                }
-            }
-            out += "pgfree \(a.pgfree)\n"
-            let v = Dictionary(VmstatFormat.counters(a), uniquingKeysWith: { x, _ in x })
-            out += "\nreclaim: kswapd wakeups " + a.nodeIDs.map { "node\($0)=\(a.kswapdWakeups[$0] ?? 0)" }.joined(separator: " ")
-            out += ", pgscan_kswapd \(v["pgscan_kswapd"] ?? 0), pgsteal_kswapd \(v["pgsteal_kswapd"] ?? 0)"
-            out += ", pgscan_direct \(v["pgscan_direct"] ?? 0), pgsteal_direct \(v["pgsteal_direct"] ?? 0)"
-            out += ", allocstall \(v.filter { $0.key.hasPrefix("allocstall_") }.values.reduce(0, +))"
-            out += ", refaults \(summary.refaults), oom_kill \(v["oom_kill"] ?? 0)\n"
-            if !summary.oomKilled.isEmpty { out += "OOM-killed: " + summary.oomKilled.joined(separator: ", ") + "\n" }
-            if !summary.failures.isEmpty {
+            out += "\n" + rep.inspectText
+            if !rep.oom_killed.isEmpty { out += "OOM-killed: " + rep.oom_killed.joined(separator: ", ") + "\n" }
+            if !rep.failures.isEmpty {
                 out += "\nallocation failures:\n"
-                for (k, v) in summary.failures.sorted(by: { $0.key < $1.key }) { out += "  \(v) × \(k)\n" }
+                for (k, v) in rep.failures.sorted(by: { $0.key < $1.key }) { out += "  \(v) × \(k)\n" }
             }
-            out += "\ninvariants: " + (violations.isEmpty ? "ok" : "VIOLATED\n  " + violations.joined(separator: "\n  ")) + "\n"
+            out += "\ntimeline: \(rep.timeline.samples.count) samples"
+            out += rep.engine == "concurrent" ? " every \(Int(observer.everyMs)) ms" : " every \(observer.everyOps) ops"
+            out += (csv.map { ", CSV in \($0)" } ?? "") + (report.map { ", HTML report in \($0)" } ?? "") + "\n"
+            out += "\ninvariants: " + (run.violations.isEmpty ? "ok" : "VIOLATED\n  " + run.violations.joined(separator: "\n  ")) + "\n"
             emit(out)
             for f in dumps {
                 // A header names the file, so several dumps in one output can be told apart.
@@ -149,68 +149,24 @@ struct StressCommand: ParsableCommand {
                 emit(render(f))
             }
         }
-        if !violations.isEmpty { throw ExitCode(3) }
+        if !run.violations.isEmpty { throw ExitCode(3) }
+    }
+
+    /// Fails early, naming the path, when an output file cannot be created.
+    static func checkWritable(_ path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        var isDir: ObjCBool = false
+        if !dir.isEmpty, !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
+            throw ValidationError("\(path): directory \(dir) does not exist")
+        }
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw ValidationError("\(path): cannot write: \(error.localizedDescription)")
+        }
     }
 
     static let checked = "after every phase and at the end: every page of every zone in exactly one place (buddy list, pcp list, allocated, reserved); list links; nr_free per order and the non-empty masks; NR_FREE_PAGES; pcp counts; LRU members allocated with matching state; free + pcp + allocated = managed"
 }
 
-/// What both engines report.
-struct RunSummary {
-    var engine: String
-    var threads: Int
-    var ops: Int
-    var allocations: Int
-    var frees: Int
-    var refaults: Int
-    var oomKilled: [String]
-    var failures: [String: Int]
-    var seconds: Double
-    var kswapdRuns: [Int]
-    var phaseViolations: [String]
-}
-
-/// The progress line on stderr (only on a terminal).
-final class ProgressLine: @unchecked Sendable {
-    let enabled: Bool
-    private var last = 0.0
-    private let lock = NSLock()
-    init(enabled: Bool) { self.enabled = enabled }
-    func show(_ done: Int, _ total: Int) {
-        guard enabled, total > 0 else { return }
-        lock.lock(); defer { lock.unlock() }
-        let now = Date().timeIntervalSince1970
-        if now - last > 0.2 {
-            last = now
-            FileHandle.standardError.write(Data("\r\(done)/\(total) pages (\(done * 100 / total)%)   ".utf8))
-        }
-    }
-    func clear() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
-}
-
-struct StressJSON: Encodable {
-    struct Invariants: Encodable { var ok: Bool; var checked: String; var violations: [String] }
-    struct Kswapd: Encodable { var wakeups: Int; var runs: Int; var failures: Int }
-    var schema: String
-    var engine: String
-    var topology: String
-    var seed: UInt64
-    var threads: Int
-    var ops: Int
-    var ops_per_second: Double
-    var seconds: Double
-    var allocations: Int
-    var frees: Int
-    var refaults: Int
-    var oom_killed: [String]
-    var numastat: [String: NumaEvents]
-    var pgalloc: [String: Int]
-    var pgfree: Int
-    var failures: [String: Int]
-    /// /proc/vmstat's modeled counters (`VmstatFormat.counters`), name → value.
-    var vmstat: [String: Int]
-    var kswapd: [String: Kswapd]
-    var invariants: Invariants
-    /// Kernel files requested with --dump, by name (inside the JSON, so the output stays JSON).
-    var dumps: [String: String]?
-}

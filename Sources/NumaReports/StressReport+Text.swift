@@ -1,0 +1,74 @@
+import Foundation
+import NumaWorkload
+
+/// The human tables of a stress report, printed after numastat (each section names its source).
+extension StressReport {
+    public var fallbackTable: String {
+        let w = Swift.max(14, fallback.nodes.map { "node\($0)".count + 12 }.max() ?? 0)
+        var out = "Fallback matrix (pages; row = node asked for, column = node that served; % of the row):\n"
+        out += pad("asked \\ served", 16) + fallback.nodes.map { rpad("node\($0)", w) }.joined() + rpad("total", 12) + "\n"
+        for (i, id) in fallback.nodes.enumerated() {
+            let row = fallback.pages[i]
+            out += pad("node\(id)", 16)
+            out += row.enumerated().map { j, p in rpad("\(p) (\(String(format: "%.1f", fallback.row_percent[i][j]))%)", w) }.joined()
+            out += rpad("\(row.reduce(0, +))", 12) + "\n"
+        }
+        out += String(format: "served by another node than asked: %.2f%% of %d pages\n", fallback.fallback_percent, locality.pages)
+        return out
+    }
+
+    public var localityText: String {
+        var out = String(format: "Locality: %.2f%% of pages served by the allocating CPU's node; mean SLIT distance %.2f", locality.local_share * 100, locality.mean_distance)
+        out += String(format: " (access cost ×%.2f of local; the topology gives no latencies in ns)\n", locality.relative_access_cost)
+        return out
+    }
+
+    public var zonesTable: String {
+        var out = "Zones at the end (pages; below = sampled time under the watermark):\n"
+        out += pad("zone", 14) + ["managed", "free", "min", "low", "high", "pgalloc", "<low ops", "<low ms", "<min ops", "<min ms"].map { rpad($0, 11) }.joined() + "\n"
+        for z in zones {
+            out += pad(z.zone, 14) + [z.managed, z.free, z.min, z.low, z.high, z.pgalloc, z.below_low.ops].map { rpad("\($0)", 11) }.joined()
+            out += rpad(String(format: "%.0f", z.below_low.ms), 11) + rpad("\(z.below_min.ops)", 11) + rpad(String(format: "%.0f", z.below_min.ms), 11) + "\n"
+        }
+        return out
+    }
+
+    public var reclaimText: String {
+        let r = reclaim
+        var out = "Reclaim: kswapd wakeups \(r.kswapd_wakeups) (" + kswapd.keys.sorted { Int($0)! < Int($1)! }.map { "node\($0)=\(kswapd[$0]!.wakeups)" }.joined(separator: " ")
+        out += "), balance_pgdat runs \(r.kswapd_runs); pages scanned \(r.pgscan_kswapd) / reclaimed \(r.pgsteal_kswapd) by kswapd"
+        out += ", \(r.pgscan_direct) / \(r.pgsteal_direct) direct; direct reclaim stalls \(r.direct_reclaim_stalls); oom_kill \(r.oom_kill)\n"
+        return out
+    }
+
+    public var failuresText: String {
+        guard !failures_by_gfp.isEmpty else { return "Allocation failures by GFP: none\n" }
+        return "Allocation failures by GFP: " + failures_by_gfp.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+    }
+
+    public var latencyText: String {
+        guard let latency else { return "" }
+        var out = "Latency per allocator call (ns, HdrHistogram, 2 significant digits):\n"
+        out += pad("operation", 18) + ["count", "p50", "p90", "p99", "p99.9", "max", "mean"].map { rpad($0, 11) }.joined() + "\n"
+        for c in OpLatency.OpClass.allCases {
+            guard let s = latency[c.key] else { continue }
+            out += pad(c.name, 18) + [s.count, Int(s.p50), Int(s.p90), Int(s.p99), Int(s.p999), Int(s.max)].map { rpad("\($0)", 11) }.joined()
+            out += rpad(String(format: "%.0f", s.mean), 11) + "\n"
+        }
+        return out
+    }
+
+    public var throughputText: String {
+        String(format: "Throughput: %.0f ops/s, %.0f allocations/s, %.0f pages/s over %.2f s\n",
+               throughput.ops_per_second, throughput.allocations_per_second, throughput.pages_per_second, seconds)
+    }
+
+    /// Every schema-3 section, in the order the text output prints them.
+    public var inspectText: String {
+        [fallbackTable, localityText, zonesTable, reclaimText, failuresText, latencyText, throughputText]
+            .filter { !$0.isEmpty }.joined(separator: "\n")
+    }
+}
+
+func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
+func rpad(_ s: String, _ w: Int) -> String { s.count >= w ? " " + s : String(repeating: " ", count: w - s.count) + s }

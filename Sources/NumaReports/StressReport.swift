@@ -1,0 +1,246 @@
+import NumaCore
+import NumaTopology
+import NumaWorkload
+
+/// One stress run as `numasim stress --json` prints it (schema `numasim.stress/3`, docs/json.md),
+/// and what the text tables, `--report FILE.html`, `--csv` and `numasim compare` read. Key names
+/// are the JSON's (snake_case). Schema 3 keeps every key of schema 2 and adds `fallback`,
+/// `locality`, `zones`, `reclaim`, `failures_by_gfp`, `latency`, `throughput`, `timeline` and
+/// `distances`.
+public struct StressReport: Codable, Sendable {
+    public static let schemaID = "numasim.stress/3"
+
+    public struct Invariants: Codable, Sendable { public var ok: Bool; public var checked: String; public var violations: [String] }
+    public struct Kswapd: Codable, Sendable { public var wakeups: Int; public var runs: Int; public var failures: Int }
+
+    /// Asking node (the `preferred_nid` the task's policy passed to `__alloc_pages`) × serving node.
+    public struct Fallback: Codable, Sendable {
+        public var nodes: [Int]
+        /// pages[i][j]: pages asked of nodes[i], served by nodes[j].
+        public var pages: [[Int]]
+        public var allocations: [[Int]]
+        /// Share of each asking node's pages served by each node, in percent (rows add up to 100).
+        public var row_percent: [[Double]]
+        /// Pages served by another node than the one asked for, in percent of all pages.
+        public var fallback_percent: Double
+    }
+
+    /// Where pages landed relative to the CPU that allocated them.
+    public struct Locality: Codable, Sendable {
+        public var pages: Int
+        public var local_pages: Int
+        /// local_pages / pages.
+        public var local_share: Double
+        /// Page-weighted mean SLIT distance from the allocating CPU's node to the serving node.
+        public var mean_distance: Double
+        /// mean_distance / 10: the SLIT is a latency relative to local (10); the topology format
+        /// carries no absolute latencies, so no cost in nanoseconds is estimated.
+        public var relative_access_cost: Double
+        /// by_cpu_node[i][j]: pages allocated on a CPU of nodes[i], served by nodes[j].
+        public var by_cpu_node: [[Int]]
+    }
+
+    /// A zone at the end of the run, and how long it spent below its watermarks (from the
+    /// timeline: an interval counts as below when the sample closing it was).
+    public struct ZoneReport: Codable, Sendable {
+        public var zone: String
+        public var managed: Int
+        public var free: Int
+        public var min: Int
+        public var low: Int
+        public var high: Int
+        public var pgalloc: Int
+        public var below_low: Below
+        public var below_min: Below
+    }
+
+    public struct Below: Codable, Sendable, Equatable {
+        public var samples: Int
+        public var ops: Int
+        public var ms: Double
+    }
+
+    public struct Reclaim: Codable, Sendable {
+        public var kswapd_wakeups: Int
+        public var kswapd_runs: Int
+        public var pgscan_kswapd: Int
+        public var pgsteal_kswapd: Int
+        public var pgscan_direct: Int
+        public var pgsteal_direct: Int
+        /// allocstall_* summed: direct reclaim entries (`__perform_reclaim`).
+        public var direct_reclaim_stalls: Int
+        public var oom_kill: Int
+    }
+
+    public struct Throughput: Codable, Sendable {
+        public var ops_per_second: Double
+        public var allocations_per_second: Double
+        public var pages_per_second: Double
+    }
+
+    public var schema: String
+    public var engine: String
+    public var topology: String
+    public var seed: UInt64
+    public var threads: Int
+    public var ops: Int
+    public var ops_per_second: Double
+    public var seconds: Double
+    public var allocations: Int
+    public var frees: Int
+    public var refaults: Int
+    public var oom_killed: [String]
+    public var numastat: [String: NumaEvents]
+    public var pgalloc: [String: Int]
+    public var pgfree: Int
+    public var failures: [String: Int]
+    public var vmstat: [String: Int]
+    public var kswapd: [String: Kswapd]
+    public var invariants: Invariants
+    public var dumps: [String: String]?
+    // Schema 3.
+    public var distances: [[Int]]
+    public var fallback: Fallback
+    public var locality: Locality
+    public var zones: [ZoneReport]
+    public var reclaim: Reclaim
+    public var failures_by_gfp: [String: Int]
+    /// Percentiles in nanoseconds by operation class; absent unless `--latency`.
+    public var latency: [String: OpLatency.Summary]?
+    public var throughput: Throughput
+    public var timeline: Timeline
+}
+
+/// What an engine run leaves for the report (both engines).
+public struct StressRun {
+    public var engine: String
+    public var threads: Int
+    public var seed: UInt64
+    public var allocator: PageAllocator
+    public var tasks: [SimulatedTask]
+    public var seconds: Double
+    public var kswapdRuns: [Int]
+    public var failures: [String: Int]
+    public var oomKilled: [String]
+    public var violations: [String]
+    public var timeline: Timeline
+    public var checked: String
+
+    public init(engine: String, threads: Int, seed: UInt64, allocator: PageAllocator, tasks: [SimulatedTask], seconds: Double,
+                kswapdRuns: [Int], failures: [String: Int], oomKilled: [String], violations: [String], timeline: Timeline, checked: String) {
+        self.engine = engine; self.threads = threads; self.seed = seed; self.allocator = allocator; self.tasks = tasks
+        self.seconds = seconds; self.kswapdRuns = kswapdRuns; self.failures = failures; self.oomKilled = oomKilled
+        self.violations = violations; self.timeline = timeline; self.checked = checked
+    }
+}
+
+extension StressReport {
+    /// Builds the report from a finished run (the allocator quiescent: per-CPU rows are folded here).
+    public init(_ r: StressRun, dumps: [String: String]? = nil) {
+        let a = r.allocator
+        let ids = a.nodeIDs
+        let t = a.machine.topology
+        let ops = r.tasks.reduce(0) { $0 + $1.stats.ops }
+        let allocations = r.tasks.reduce(0) { $0 + $1.stats.allocations }
+        var numastat: [String: NumaEvents] = [:]
+        for id in ids { numastat[String(id)] = a.numastat(node: id) }
+        let pgallocTable = a.pgalloc
+        var pgalloc: [String: Int] = [:]
+        for (n, id) in ids.enumerated() {
+            for z in a.machine.zones[id]! where z.isPopulated { pgalloc["\(id):\(z.name)"] = pgallocTable[n][z.index] }
+        }
+        let vm = Dictionary(VmstatFormat.counters(a), uniquingKeysWith: { x, _ in x })
+
+        var fb = FallbackMatrix(nodeIDs: ids), loc = FallbackMatrix(nodeIDs: ids)
+        for task in r.tasks {
+            if let p = task.placement { fb = fb + p.fallback; loc = loc + p.locality }
+        }
+        let pagesM = ids.map { i in ids.map { j in fb.pages(asking: i, serving: j) } }
+        let allocM = ids.map { i in ids.map { j in fb.allocations(asking: i, serving: j) } }
+        let rowPct = pagesM.map { row -> [Double] in
+            let s = row.reduce(0, +)
+            return row.map { s > 0 ? Double($0) * 100 / Double(s) : 0 }
+        }
+        let total = fb.totalPages
+        let distances = ids.map { i in ids.map { j in t.distance(from: i, to: j) } }
+        let locM = ids.map { i in ids.map { j in loc.pages(asking: i, serving: j) } }
+        var localPages = 0, distancePages = 0
+        for (i, _) in ids.enumerated() {
+            for (j, _) in ids.enumerated() {
+                if i == j { localPages += locM[i][j] }
+                distancePages += locM[i][j] * distances[i][j]
+            }
+        }
+        let meanDistance = total > 0 ? Double(distancePages) / Double(total) : 0
+
+        var zones: [ZoneReport] = []
+        let tl = r.timeline
+        for (n, id) in ids.enumerated() {
+            for b in a.machine.zones[id]! where b.isPopulated {
+                let z = a.zones[n][b.index]
+                let key = "\(id):\(b.name)"
+                let col = tl.zones.firstIndex(of: key)
+                zones.append(ZoneReport(
+                    zone: key, managed: z.managed, free: z.nrFreePages, min: z.watermarkPages(0), low: z.watermarkPages(1),
+                    high: z.watermarkPages(2), pgalloc: pgallocTable[n][b.index],
+                    below_low: col.map { StressReport.below(tl, zone: $0, mark: \.low) } ?? Below(samples: 0, ops: 0, ms: 0),
+                    below_min: col.map { StressReport.below(tl, zone: $0, mark: \.min) } ?? Below(samples: 0, ops: 0, ms: 0)))
+            }
+        }
+        var byGFP: [String: Int] = [:]
+        for (k, v) in r.failures {
+            let gfp = k.range(of: " order ").map { String(k[..<$0.lowerBound]) } ?? k
+            byGFP[gfp, default: 0] += v
+        }
+        var latency: [String: OpLatency.Summary]?
+        let recorded = r.tasks.compactMap(\.latency)
+        if let first = recorded.first {
+            let merged = recorded.dropFirst().reduce(first, +)
+            var l: [String: OpLatency.Summary] = [:]
+            for c in OpLatency.OpClass.allCases { if let s = merged.summary(c) { l[c.key] = s } }
+            latency = l
+        }
+        let perSecond = { (x: Int) in r.seconds > 0 ? Double(x) / r.seconds : 0 }
+        let wake = a.kswapdWakeups
+
+        self.init(
+            schema: StressReport.schemaID, engine: r.engine, topology: t.name, seed: r.seed, threads: r.threads,
+            ops: ops, ops_per_second: perSecond(ops), seconds: r.seconds, allocations: allocations,
+            frees: r.tasks.reduce(0) { $0 + $1.stats.frees }, refaults: r.tasks.reduce(0) { $0 + $1.stats.refaults },
+            oom_killed: r.oomKilled, numastat: numastat, pgalloc: pgalloc, pgfree: a.pgfree, failures: r.failures, vmstat: vm,
+            kswapd: Dictionary(uniqueKeysWithValues: ids.enumerated().map { n, id in
+                (String(id), Kswapd(wakeups: wake[id] ?? 0, runs: n < r.kswapdRuns.count ? r.kswapdRuns[n] : 0,
+                                    failures: a.nodeReclaim[n].kswapdFailures))
+            }),
+            invariants: Invariants(ok: r.violations.isEmpty, checked: r.checked, violations: r.violations), dumps: dumps,
+            distances: distances,
+            fallback: Fallback(nodes: ids, pages: pagesM, allocations: allocM, row_percent: rowPct,
+                               fallback_percent: total > 0 ? Double(total - fb.localPages) * 100 / Double(total) : 0),
+            locality: Locality(pages: total, local_pages: localPages, local_share: total > 0 ? Double(localPages) / Double(total) : 0,
+                               mean_distance: meanDistance, relative_access_cost: meanDistance / 10, by_cpu_node: locM),
+            zones: zones,
+            reclaim: Reclaim(kswapd_wakeups: wake.values.reduce(0, +), kswapd_runs: r.kswapdRuns.reduce(0, +),
+                             pgscan_kswapd: vm["pgscan_kswapd"] ?? 0, pgsteal_kswapd: vm["pgsteal_kswapd"] ?? 0,
+                             pgscan_direct: vm["pgscan_direct"] ?? 0, pgsteal_direct: vm["pgsteal_direct"] ?? 0,
+                             direct_reclaim_stalls: vm.filter { $0.key.hasPrefix("allocstall_") }.values.reduce(0, +),
+                             oom_kill: vm["oom_kill"] ?? 0),
+            failures_by_gfp: byGFP, latency: latency,
+            throughput: Throughput(ops_per_second: perSecond(ops), allocations_per_second: perSecond(allocations),
+                                   pages_per_second: perSecond(total)),
+            timeline: tl)
+    }
+
+    /// Samples, operations and milliseconds during which zone column `z` was below a watermark:
+    /// each interval between two samples counts when the sample closing it was below.
+    static func below(_ tl: Timeline, zone z: Int, mark: KeyPath<TimelineSample, [Int]>) -> Below {
+        var b = Below(samples: 0, ops: 0, ms: 0)
+        for (k, s) in tl.samples.enumerated() where s.free[z] < s[keyPath: mark][z] {
+            b.samples += 1
+            if k > 0 {
+                b.ops += s.ops - tl.samples[k - 1].ops
+                b.ms += s.ms - tl.samples[k - 1].ms
+            }
+        }
+        return b
+    }
+}

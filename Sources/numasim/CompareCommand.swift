@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import NumaReports
+
+/// `numasim compare A.json B.json`: two `stress --json` results side by side.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare two stress results (from `numasim stress --json`) side by side.",
+        discussion: """
+            Rows: run totals and throughput, numastat per node, the fallback matrix (pages asked of \
+            one node and served by another), locality, reclaim counters. Rows that differ are \
+            highlighted in colour on a terminal and marked with * otherwise (wall time and ops/s \
+            only beyond 10 %). Nodes are matched by id, so runs on two topologies compare too.
+
+            Example:
+              numasim stress -t topologies/nehalem-2s-qemu.yaml -w workloads/zone-reclaim.yaml --json > a.json
+              numasim stress -t topologies/nehalem-2s-qemu.yaml -w workloads/zone-reclaim.yaml --json \\
+                  --sysctl vm.zone_reclaim_mode=1 > b.json
+              numasim compare a.json b.json
+            """
+    )
+
+    @Argument(help: "The first result (A).") var a: String
+    @Argument(help: "The second result (B).") var b: String
+    @Flag(help: "Print JSON (schema numasim.compare/1, docs/json.md).") var json = false
+    @Flag(help: "Mark differences with * even on a terminal (no colour).") var noColor = false
+
+    func run() throws {
+        let x: StressReport, y: StressReport
+        do {
+            x = try StressCompare.load(a)
+            y = try StressCompare.load(b)
+        } catch let e as StressCompare.LoadError {
+            throw ValidationError(e.description)
+        }
+        let c = StressCompare(x, y, a: a, b: b)
+        if json {
+            try printJSON(c)
+        } else {
+            emit(c.render(color: !noColor && isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil))
+        }
+    }
+}
