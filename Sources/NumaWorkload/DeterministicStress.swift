@@ -20,6 +20,8 @@ public struct DeterministicStress {
         public var oomKilled: [String] { tasks.filter(\.stats.killed).map(\.name) }
         /// balance_pgdat runs per node index.
         public var kswapdRuns: [Int] = []
+        /// Processes of `processes:` phases, faults, TLB numbers.
+        public var addressSpaces = AddressSpaceReport()
     }
 
     /// kswapd runs per wake-up are capped so that a node that never balances (threads keep
@@ -45,6 +47,12 @@ public struct DeterministicStress {
                 let m = try BootedMachine(topology: topology, file: "sysctl step")
                 for n in a.nodeIDs.indices { a.applyBootNumbers(of: m, nodeIndex: n) }
                 a.zoneReclaimMode = topology.sysctl.zoneReclaimMode
+            case .processes(let p):
+                var report = result.addressSpaces
+                try ProcessPhaseRunner.run(p, allocator: a, seed: phaseSeed, afterEachOperation: { runWokenKswapds(a, woken, &result) },
+                                           report: &report)
+                result.addressSpaces = report
+                phaseSeed = phaseSeed &* 6364136223846793005 &+ 1442695040888963407
             case .run(let specs):
                 let tasks = specs.enumerated().map { i, spec in
                     SimulatedTask(spec: spec, cpus: spec.cpus, pages: spec.allocatePages, name: "threads[\(i)]",

@@ -40,6 +40,8 @@ public struct Workload: Sendable, Equatable {
         case run([ThreadSpec])
         /// `sysctl -w vm.NAME=VALUE` assignments, applied between phases.
         case sysctl([String])
+        /// Simulated processes with address spaces (Workload+Process.swift).
+        case processes(ProcessPhase)
     }
 
     public struct ThreadSpec: Sendable, Equatable {
@@ -109,8 +111,15 @@ public struct Workload: Sendable, Equatable {
             let list = try r.sequence(p, "phases", "phases")
             guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
             for (i, n) in list.enumerated() {
-                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl"])
-                if let t = m["threads"], m["sysctl"] == nil {
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "processes", "tlb"])
+                if m["processes"] != nil {
+                    guard m["threads"] == nil, m["sysctl"] == nil else {
+                        throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:', 'processes:' or 'sysctl:' in a phase")
+                    }
+                    phases.append(.processes(try processPhase(m, "phases[\(i)]", r, topology)))
+                } else if m["tlb"] != nil {
+                    throw r.fail(n, "phases[\(i)].tlb", "tlb: belongs to a phase with processes:")
+                } else if let t = m["threads"], m["sysctl"] == nil {
                     phases.append(.run(try threadGroups(t, "phases[\(i)].threads", r, topology)))
                 } else if let sc = m["sysctl"], m["threads"] == nil {
                     let entries = try r.mapping(sc, "phases[\(i)].sysctl", allowed: Workload.sysctlNames)
@@ -125,11 +134,11 @@ public struct Workload: Sendable, Equatable {
                     }
                     phases.append(.sysctl(assignments))
                 } else {
-                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups) or 'sysctl:' (name: value)")
+                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md) or 'sysctl:' (name: value)")
                 }
             }
-            guard phases.contains(where: { if case .run = $0 { return true } else { return false } }) else {
-                throw r.fail(p, "phases", "expected at least one phase with threads")
+            guard phases.contains(where: { if case .sysctl = $0 { return false } else { return true } }) else {
+                throw r.fail(p, "phases", "expected at least one phase with threads or processes")
             }
         case (nil, nil):
             throw r.fail(root, "threads", "missing; expected 'threads:' (a list of thread groups) or 'phases:'")

@@ -63,6 +63,7 @@ struct StressCommand: ParsableCommand {
         let progress = ProgressLine(enabled: showProgress)
         let a: PageAllocator
         var summary: RunSummary
+        var addressSpaces = AddressSpaceReport()
         if let threads {
             let r = try ConcurrentStress.run(machine: machine, workload: w, threads: threads, seed: seed) { done, total in
                 progress.show(done, total)
@@ -76,8 +77,11 @@ struct StressCommand: ParsableCommand {
             let start = clock.now
             let r = try DeterministicStress.run(machine: machine, workload: w, seed: seed) { done, total in progress.show(done, total) }
             a = r.allocator
-            summary = RunSummary(engine: "deterministic", threads: 1, ops: r.ops, allocations: r.allocations, frees: r.frees,
-                                 refaults: r.refaults, oomKilled: r.oomKilled, failures: r.failures,
+            addressSpaces = r.addressSpaces
+            let p = r.addressSpaces
+            summary = RunSummary(engine: "deterministic", threads: 1, ops: r.ops + p.ops, allocations: r.allocations + p.allocations,
+                                 frees: r.frees + p.frees, refaults: r.refaults, oomKilled: r.oomKilled + p.killed,
+                                 failures: r.failures.merging(p.failures, uniquingKeysWith: +),
                                  seconds: (clock.now - start) / .seconds(1), kswapdRuns: r.kswapdRuns, phaseViolations: [])
         }
         progress.clear()
@@ -112,7 +116,8 @@ struct StressCommand: ParsableCommand {
                                                    failures: a.nodeReclaim[n].kswapdFailures))
                 }),
                 invariants: .init(ok: violations.isEmpty, checked: StressCommand.checked, violations: violations),
-                dumps: dumps.isEmpty ? nil : Dictionary(uniqueKeysWithValues: dumps.map { ($0, render($0)) })))
+                dumps: dumps.isEmpty ? nil : Dictionary(uniqueKeysWithValues: dumps.map { ($0, render($0)) }),
+                address_spaces: addressSpaces.processes.isEmpty ? nil : addressSpaces.json))
         } else {
             var out = "numasim stress: \(t.name), \(summary.engine) engine"
             out += summary.engine == "concurrent" ? " on \(summary.threads) host thread(s)" : ""
@@ -141,6 +146,7 @@ struct StressCommand: ParsableCommand {
                 out += "\nallocation failures:\n"
                 for (k, v) in summary.failures.sorted(by: { $0.key < $1.key }) { out += "  \(v) × \(k)\n" }
             }
+            out += addressSpaces.summaryText
             out += "\ninvariants: " + (violations.isEmpty ? "ok" : "VIOLATED\n  " + violations.joined(separator: "\n  ")) + "\n"
             emit(out)
             for f in dumps {
@@ -213,4 +219,6 @@ struct StressJSON: Encodable {
     var invariants: Invariants
     /// Kernel files requested with --dump, by name (inside the JSON, so the output stays JSON).
     var dumps: [String: String]?
+    /// Process phases: faults, TLB numbers, per-process pages (docs/address-spaces.md).
+    var address_spaces: AddressSpaceReport.JSON? = nil
 }

@@ -18,6 +18,8 @@ public enum VMEvent: Int, CaseIterable, Sendable {
     case nrWritten
     /// Not a kernel counter: allocations that returned failure (the kernel prints a warning).
     case allocFail
+    /// Page migration (mm/migrate.c `migrate_pages`; move_pages-like workload steps).
+    case pgmigrateSuccess, pgmigrateFail
 
     /// The name /proc/vmstat prints.
     public var kernelName: String {
@@ -55,6 +57,8 @@ public enum VMEvent: Int, CaseIterable, Sendable {
         case .workingsetActivateFile: return "workingset_activate_file"
         case .nrWritten: return "nr_written"
         case .allocFail: return "numasim_alloc_fail"
+        case .pgmigrateSuccess: return "pgmigrate_success"
+        case .pgmigrateFail: return "pgmigrate_fail"
         }
     }
 
