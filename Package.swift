@@ -41,14 +41,14 @@ let package = Package(
         // Layer 3: the concurrent engine — node actors on Dispatch queues, kswapd loops.
         .target(name: "NumaEngine", dependencies: ["NumaCore", "NumaTopology"]),
         // Layer 4: workloads (what simulated threads do), the deterministic and concurrent stress drivers.
-        .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaEngine", "NumaTopology", .product(name: "Yams", package: "Yams"),
+        .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaEngine", "NumaMM", "NumaTopology", .product(name: "Yams", package: "Yams"),
                                                     .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // Layer 5: the kernel's text formats and JSON views of the model.
         .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload"]),
         .executableTarget(
             name: "numasim",
             dependencies: [
-                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload",
+                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -10,6 +10,22 @@ public protocol PageTablePageSource {
     mutating func allocateTablePage(cpu: Int) -> Int?
     /// Gives a table page back (`pte_free` / `pmd_free` / `pud_free` / `pgd_free`).
     mutating func freeTablePage(pfn: Int, cpu: Int)
+    /// `2^order` contiguous zeroed pages (the order-1 pgd of a PTI kernel); the first pfn, or nil.
+    mutating func allocateTableBlock(order: Int, cpu: Int) -> Int?
+    /// Gives back a block from `allocateTableBlock`.
+    mutating func freeTableBlock(pfn: Int, order: Int, cpu: Int)
+}
+
+extension PageTablePageSource {
+    /// Sources that hand out single pages only: order 0 works, a larger block is out of memory.
+    public mutating func allocateTableBlock(order: Int, cpu: Int) -> Int? {
+        order == 0 ? allocateTablePage(cpu: cpu) : nil
+    }
+
+    public mutating func freeTableBlock(pfn: Int, order: Int, cpu: Int) {
+        precondition(order == 0, "freeTableBlock: this source hands out single pages only")
+        freeTablePage(pfn: pfn, cpu: cpu)
+    }
 }
 
 /// A trivial page source for tests and examples: hands out increasing pfns from `firstPfn`,
@@ -44,6 +60,28 @@ public struct SequentialFrameSource: PageTablePageSource, Sendable {
         outstanding.insert(pfn)
         allocations += 1
         return pfn
+    }
+
+    /// A block of `2^order` pages at the next aligned pfn (freed blocks are not reused).
+    public mutating func allocateTableBlock(order: Int, cpu: Int) -> Int? {
+        if order == 0 { return allocateTablePage(cpu: cpu) }
+        lastCPU = cpu
+        let n = 1 << order
+        if let limit, outstanding.count + n > limit { return nil }
+        let first = (nextPfn + n - 1) & ~(n - 1)
+        nextPfn = first + n
+        for p in first..<first + n { outstanding.insert(p) }
+        allocations += n
+        return first
+    }
+
+    public mutating func freeTableBlock(pfn: Int, order: Int, cpu: Int) {
+        if order == 0 { return freeTablePage(pfn: pfn, cpu: cpu) }
+        lastCPU = cpu
+        for p in pfn..<pfn + (1 << order) {
+            precondition(outstanding.remove(p) != nil, "freeTableBlock: pfn \(p) is not allocated")
+        }
+        frees += 1 << order
     }
 
     public mutating func freeTablePage(pfn: Int, cpu: Int) {
@@ -81,8 +119,9 @@ public enum PGDStorage: Sendable, Equatable, Hashable {
 ///   `tlb_remove_table`). The TLB model caches only leaf translations, so no stale table pointer can
 ///   be used — callers still flush the TLB for the unmapped page.
 /// * PAE's preallocated user PMDs stay until `tearDown` (pgd_free's `pgd_mop_up_pmds`).
-/// * The x86-64 pgd is one page; 6.1 with CONFIG_PAGE_TABLE_ISOLATION allocates an order-1 block
-///   (`PGD_ALLOCATION_ORDER`, arch/x86/include/asm/pgalloc.h) that the order-0 source cannot express.
+/// * The pgd is `2^mode.pgdAllocationOrder` pages: order 1 (8 KiB) for a PTI build
+///   (`PagingMode.withPageTableIsolation`), but only the first page's entries are modelled — the
+///   PTI user copy in the second page is not built.
 /// * No huge pages (`_PAGE_PSE` leaves in a pmd/pud), no PTI user copy of the pgd, no sharing of
 ///   the kernel half of the pgd with `init_mm` (`clone_pgd_range`).
 public struct PageTable: Sendable {
@@ -125,9 +164,11 @@ public struct PageTable: Sendable {
         } else if let bytes = mode.pgdSlabBytes {
             pgdStorage = .slab(bytes: bytes)
         } else {
-            guard let pfn = source.allocateTablePage(cpu: cpu) else { throw .outOfMemory(level: .pgd) }
+            guard let pfn = source.allocateTableBlock(order: mode.pgdAllocationOrder, cpu: cpu) else {
+                throw .outOfMemory(level: .pgd)
+            }
             pgdStorage = .page(pfn: pfn)
-            tablePageCounts[.pgd] = 1
+            tablePageCounts[.pgd] = 1 << mode.pgdAllocationOrder
         }
         guard !isKernel else { return }
         for slot in 0..<mode.preallocatedPMDs {
@@ -264,6 +305,86 @@ public struct PageTable: Sendable {
         return UnmapResult(oldEntry: PageTableEntry(rawValue: old), freedTables: freed)
     }
 
+    /// Clears one PTE and keeps every table (`ptep_clear_flush` as `try_to_unmap`, `do_wp_page`
+    /// and migration use it: the slot is refilled or becomes a swap entry, the tables stay).
+    /// Returns the old entry, or nil if nothing was mapped.
+    @discardableResult
+    public mutating func clearLeaf(_ va: UInt64) throws(AddressSpaceError) -> PageTableEntry? {
+        guard !isTornDown else { throw .tornDown }
+        try mode.validate(va)
+        var table = TableRef.root
+        for geometry in mode.realLevels {
+            let index = geometry.index(of: va)
+            let current = entry(table, index)
+            guard current != 0 else { return nil }
+            if geometry.level == .pte {
+                setEntry(table, index, 0)
+                mappedPages -= 1
+                return PageTableEntry(rawValue: current)
+            }
+            table = .page(PageTableEntry(rawValue: current).pfn(in: mode))
+        }
+        return nil
+    }
+
+    /// `free_pgtables` over `[start, end)`: every table below the pgd that maps only addresses in
+    /// the range's reach and holds no entry any more is freed, bottom-up, and unlinked from its
+    /// parent. PAE's preallocated PMDs stay. Returns the levels freed, lowest first per branch.
+    @discardableResult
+    public mutating func freeEmptyTables(
+        from start: UInt64, to end: UInt64, cpu: Int, source: inout some PageTablePageSource
+    ) -> [PageTableLevel] {
+        guard !isTornDown, start < end else { return [] }
+        var freed: [PageTableLevel] = []
+        prune(.root, depth: 0, base: 0, start: start, end: end, cpu: cpu, source: &source, freed: &freed)
+        return freed
+    }
+
+    /// Visits the entries of `table` (covering addresses from `base`) that overlap the range;
+    /// frees each child table left empty.
+    private mutating func prune(
+        _ table: TableRef, depth: Int, base: UInt64, start: UInt64, end: UInt64, cpu: Int,
+        source: inout some PageTablePageSource, freed: inout [PageTableLevel]
+    ) {
+        let real = mode.realLevels
+        let g = real[depth]
+        guard g.level != .pte else { return }
+        let span: UInt64 = 1 << UInt64(g.shift)
+        let entries: [Int: UInt64]
+        switch table {
+        case .root: entries = root.entries
+        case let .page(pfn): entries = tables[pfn]?.entries ?? [:]
+        }
+        for (index, value) in entries.sorted(by: { $0.key < $1.key }) {
+            let lo = base &+ UInt64(index) &* span
+            let hi = lo &+ span
+            guard hi > start || hi == 0, lo < end else { continue }
+            let child = PageTableEntry(rawValue: value).pfn(in: mode)
+            guard tables[child] != nil else { continue }
+            prune(.page(child), depth: depth + 1, base: lo, start: start, end: end, cpu: cpu, source: &source, freed: &freed)
+            guard let t = tables[child], t.entries.isEmpty, !t.pinned else { continue }
+            setEntry(table, index, 0)
+            tables[child] = nil
+            tablePageCounts[t.level, default: 0] -= 1
+            if tablePageCounts[t.level] == 0 { tablePageCounts[t.level] = nil }
+            source.freeTablePage(pfn: child, cpu: cpu)
+            freed.append(t.level)
+        }
+    }
+
+    /// The leaf entry of `va` without setting any bit (nil when a level is missing or the PTE is none).
+    public func leaf(_ va: UInt64) -> PageTableEntry? {
+        guard !isTornDown, mode.isCanonical(va) else { return nil }
+        var table = TableRef.root
+        for geometry in mode.realLevels {
+            let current = entry(table, geometry.index(of: va))
+            guard current != 0 else { return nil }
+            if geometry.level == .pte { return PageTableEntry(rawValue: current) }
+            table = .page(PageTableEntry(rawValue: current).pfn(in: mode))
+        }
+        return nil
+    }
+
     /// `exit_mmap` → `free_pgtables`, then `pgd_free`: every table page goes back to `source`,
     /// lowest level first. The mapped pages are not freed (they are not page-table pages). Returns the
     /// number of pages freed; the table cannot be used afterwards.
@@ -276,8 +397,8 @@ public struct PageTable: Sendable {
         for (pfn, _) in order { source.freeTablePage(pfn: pfn, cpu: cpu) }
         var freed = order.count
         if case let .page(pfn) = pgdStorage {
-            source.freeTablePage(pfn: pfn, cpu: cpu)
-            freed += 1
+            source.freeTableBlock(pfn: pfn, order: mode.pgdAllocationOrder, cpu: cpu)
+            freed += 1 << mode.pgdAllocationOrder
         }
         tables = [:]
         root.entries = [:]

@@ -97,6 +97,11 @@ public struct PagingMode: Sendable, Equatable, Hashable, CustomStringConvertible
     /// PAE without PTI takes the 32-byte pgd from the `pgd_cache` slab instead of a whole page
     /// (`_pgd_alloc`, arch/x86/mm/pgtable.c); nil when the pgd is a page.
     public let pgdSlabBytes: Int?
+    /// `PGD_ALLOCATION_ORDER` (arch/x86/include/asm/pgalloc.h): 1 when the kernel is built with
+    /// CONFIG_PAGE_TABLE_ISOLATION — the pgd and its PTI user copy in one 8 KiB, 8 KiB-aligned block,
+    /// a build-time constant in 6.1 even when PTI is off at run time — else 0. The plain modes say 0;
+    /// `withPageTableIsolation()` gives the x86-64 mode a Debian-style kernel runs.
+    public var pgdAllocationOrder = 0
 
     public static let pageShift = 12
     public static let pageSize: UInt64 = 1 << 12
@@ -193,6 +198,16 @@ public struct PagingMode: Sendable, Equatable, Hashable, CustomStringConvertible
         case .i386: return "i386 2-level"
         case .i386PAE: return "i386 PAE 3-level"
         }
+    }
+
+    /// The mode of a kernel built with CONFIG_PAGE_TABLE_ISOLATION (Debian's 6.1 x86-64 config): the
+    /// pgd is an order-1 block (`_pgd_alloc` → `__get_free_pages(GFP_PGTABLE_USER, 1)`). i386 modes are
+    /// returned unchanged: the model keeps PTI off there (PAE's shared kernel PMD and `pgd_cache`).
+    public func withPageTableIsolation() -> PagingMode {
+        guard arch == .x86_64 else { return self }
+        var m = self
+        m.pgdAllocationOrder = 1
+        return m
     }
 
     /// Number of levels the hardware actually walks (`CONFIG_PGTABLE_LEVELS`): 4, 2 or 3.

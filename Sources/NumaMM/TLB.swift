@@ -49,6 +49,8 @@ public struct TLB: Sendable {
         public var pageFlushes = 0
         /// `flushAllIncludingGlobal` calls.
         public var globalFlushes = 0
+
+        public init() {}
     }
 
     public let entryCount: Int
@@ -144,6 +146,12 @@ public struct TLB: Sendable {
     public mutating func flushAllIncludingGlobal() {
         statistics.globalFlushes += 1
         for s in storage.indices { storage[s].removeAll() }
+    }
+
+    /// Removes one entry (no statistics: the caller's flush is what is counted).
+    mutating func evict(_ e: TLBEntry) {
+        let s = setIndex(ofVPN: e.vpn)
+        storage[s].removeAll { $0 == e }
     }
 
     /// `invlpg va`: drops the page's entry of the current address space and a global entry for it.

@@ -109,6 +109,23 @@ public struct StressReport: Codable, Sendable {
     public var latency: [String: OpLatency.Summary]?
     public var throughput: Throughput
     public var timeline: Timeline
+    /// Process phases (docs/address-spaces.md): faults, page-table pages, TLB; absent without them.
+    public var address_spaces: AddressSpaceReport.JSON?
+    /// Memory hotplug steps (docs/memory-hotplug.md); absent without them.
+    public var hotplug: [Hotplug]?
+
+    public struct Hotplug: Codable, Sendable {
+        public var action: String
+        public var node: Int
+        public var blocks: Int
+        public var pages: Int
+        public var busy_blocks: [String]
+        public var pages_migrated: Int
+        public var migration_failures: Int
+        public var min_free_kbytes_before: Int
+        public var min_free_kbytes_after: Int
+        public var fallback_order: [String]
+    }
 }
 
 /// What an engine run leaves for the report (both engines).
@@ -125,6 +142,9 @@ public struct StressRun {
     public var violations: [String]
     public var timeline: Timeline
     public var checked: String
+    /// Process phases of the deterministic engine.
+    public var addressSpaces: AddressSpaceReport?
+    public var hotplug: [MemoryHotplugReport] = []
 
     public init(engine: String, threads: Int, seed: UInt64, allocator: PageAllocator, tasks: [SimulatedTask], seconds: Double,
                 kswapdRuns: [Int], failures: [String: Int], oomKilled: [String], violations: [String], timeline: Timeline, checked: String) {
@@ -140,8 +160,9 @@ extension StressReport {
         let a = r.allocator
         let ids = a.nodeIDs
         let t = a.machine.topology
-        let ops = r.tasks.reduce(0) { $0 + $1.stats.ops }
-        let allocations = r.tasks.reduce(0) { $0 + $1.stats.allocations }
+        let p = r.addressSpaces.flatMap { $0.processes.isEmpty ? nil : $0 }
+        let ops = r.tasks.reduce(0) { $0 + $1.stats.ops } + (p?.ops ?? 0)
+        let allocations = r.tasks.reduce(0) { $0 + $1.stats.allocations } + (p?.allocations ?? 0)
         var numastat: [String: NumaEvents] = [:]
         for id in ids { numastat[String(id)] = a.numastat(node: id) }
         let pgallocTable = a.pgalloc
@@ -206,8 +227,9 @@ extension StressReport {
         self.init(
             schema: StressReport.schemaID, engine: r.engine, topology: t.name, seed: r.seed, threads: r.threads,
             ops: ops, ops_per_second: perSecond(ops), seconds: r.seconds, allocations: allocations,
-            frees: r.tasks.reduce(0) { $0 + $1.stats.frees }, refaults: r.tasks.reduce(0) { $0 + $1.stats.refaults },
-            oom_killed: r.oomKilled, numastat: numastat, pgalloc: pgalloc, pgfree: a.pgfree, failures: r.failures, vmstat: vm,
+            frees: r.tasks.reduce(0) { $0 + $1.stats.frees } + (p?.frees ?? 0), refaults: r.tasks.reduce(0) { $0 + $1.stats.refaults },
+            oom_killed: r.oomKilled + (p?.killed ?? []), numastat: numastat, pgalloc: pgalloc, pgfree: a.pgfree,
+            failures: r.failures.merging(p?.failures ?? [:], uniquingKeysWith: +), vmstat: vm,
             kswapd: Dictionary(uniqueKeysWithValues: ids.enumerated().map { n, id in
                 (String(id), Kswapd(wakeups: wake[id] ?? 0, runs: n < r.kswapdRuns.count ? r.kswapdRuns[n] : 0,
                                     failures: a.nodeReclaim[n].kswapdFailures))
@@ -227,7 +249,14 @@ extension StressReport {
             failures_by_gfp: byGFP, latency: latency,
             throughput: Throughput(ops_per_second: perSecond(ops), allocations_per_second: perSecond(allocations),
                                    pages_per_second: perSecond(total)),
-            timeline: tl)
+            timeline: tl, address_spaces: p?.json,
+            hotplug: r.hotplug.isEmpty ? nil : r.hotplug.map { h in
+                Hotplug(action: h.action.rawValue, node: h.node, blocks: h.blocksDone, pages: h.pagesDone,
+                        busy_blocks: h.busy.map { "\($0.block): \($0.allocated) allocated, \($0.reserved) reserved" },
+                        pages_migrated: h.pagesMigrated, migration_failures: h.migrationFailures,
+                        min_free_kbytes_before: h.minFreeKbytesBefore, min_free_kbytes_after: h.minFreeKbytesAfter,
+                        fallback_order: h.fallbackOrder)
+            })
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

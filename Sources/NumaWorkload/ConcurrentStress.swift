@@ -47,6 +47,12 @@ public struct ConcurrentStress {
     public static func run(machine: BootedMachine, workload: Workload, threads: Int, seed: UInt64,
                            progress: (@Sendable (Int, Int) -> Void)? = nil, observer: StressObserver? = nil) throws -> Result {
         precondition(threads >= 1)
+        // Process phases share an mm between threads and a TLB per CPU; they run in the
+        // deterministic engine only.
+        if let i = workload.phases.firstIndex(where: { if case .processes = $0 { return true } else { return false } }) {
+            throw InputError(file: "workload", key: "phases[\(i)].processes",
+                             "process phases run in the deterministic engine only; drop --threads to run this workload")
+        }
         let a = PageAllocator(machine: machine)
         a.swap = SwapSpace(totalPages: workload.swapPages)
         a.swappiness = workload.swappiness
@@ -62,6 +68,7 @@ public struct ConcurrentStress {
             case .hotplug(let step):
                 let tasks = result.tasks
                 result.hotplug.append(sim.hotplug { MemoryHotplug.run(step, allocator: a, tasks: tasks) })
+            case .processes: break  // rejected above
             case .run(let specs):
                 let tasks = makeTasks(specs, seed: phaseSeed, maxNumNodes: machine.topology.kernel.maxNumNodes)
                 phaseSeed = phaseSeed &* 6364136223846793005 &+ 1442695040888963407

@@ -22,6 +22,8 @@ public struct DeterministicStress {
         public var kswapdRuns: [Int] = []
         /// What each memory hotplug step did.
         public var hotplug: [MemoryHotplugReport] = []
+        /// Processes of `processes:` phases, faults, TLB numbers.
+        public var addressSpaces = AddressSpaceReport()
     }
 
     /// kswapd runs per wake-up are capped so that a node that never balances (threads keep
@@ -45,6 +47,12 @@ public struct DeterministicStress {
                 try a.writeSysctls(assignments)
             case .hotplug(let step):
                 result.hotplug.append(MemoryHotplug.run(step, allocator: a, tasks: result.tasks))
+            case .processes(let p):
+                var report = result.addressSpaces
+                try ProcessPhaseRunner.run(p, allocator: a, seed: phaseSeed, afterEachOperation: { runWokenKswapds(a, woken, &result) },
+                                           report: &report)
+                result.addressSpaces = report
+                phaseSeed = phaseSeed &* 6364136223846793005 &+ 1442695040888963407
             case .run(let specs):
                 if let j = specs.firstIndex(where: { $0.duration != nil }) {
                     throw InputError(file: "workload", key: "threads[\(j)].duration",

@@ -40,6 +40,8 @@ public struct Workload: Sendable, Equatable {
         case run([ThreadSpec])
         /// `sysctl -w vm.NAME=VALUE` assignments, applied between phases.
         case sysctl([String])
+        /// Simulated processes with address spaces (Workload+Process.swift).
+        case processes(ProcessPhase)
         /// Memory hotplug: a node's memory blocks offlined or onlined between phases.
         case hotplug(HotplugStep)
     }
@@ -136,8 +138,15 @@ public struct Workload: Sendable, Equatable {
             let list = try r.sequence(p, "phases", "phases")
             guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
             for (i, n) in list.enumerated() {
-                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug"])
-                if m.count == 1, let h = m["hotplug"] {
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb"])
+                if m["processes"] != nil {
+                    guard m["threads"] == nil, m["sysctl"] == nil, m["hotplug"] == nil else {
+                        throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:', 'processes:', 'sysctl:' or 'hotplug:' in a phase")
+                    }
+                    phases.append(.processes(try processPhase(m, "phases[\(i)]", r, topology)))
+                } else if m["tlb"] != nil {
+                    throw r.fail(n, "phases[\(i)].tlb", "tlb: belongs to a phase with processes:")
+                } else if m.count == 1, let h = m["hotplug"] {
                     phases.append(.hotplug(try hotplugStep(h, "phases[\(i)].hotplug", r, topology)))
                 } else if let t = m["threads"], m["sysctl"] == nil, m["hotplug"] == nil {
                     phases.append(.run(try threadGroups(t, "phases[\(i)].threads", r, topology)))
@@ -154,11 +163,11 @@ public struct Workload: Sendable, Equatable {
                     }
                     phases.append(.sysctl(assignments))
                 } else {
-                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'sysctl:' (name: value) or 'hotplug:' ({offline: NODE} or {online: NODE})")
+                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value) or 'hotplug:' ({offline: NODE} or {online: NODE})")
                 }
             }
-            guard phases.contains(where: { if case .run = $0 { return true } else { return false } }) else {
-                throw r.fail(p, "phases", "expected at least one phase with threads")
+            guard phases.contains(where: { if case .sysctl = $0 { return false } else { return true } }) else {
+                throw r.fail(p, "phases", "expected at least one phase with threads or processes")
             }
         case (nil, nil):
             throw r.fail(root, "threads", "missing; expected 'threads:' (a list of thread groups) or 'phases:'")

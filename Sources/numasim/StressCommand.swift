@@ -88,7 +88,7 @@ struct StressCommand: ParsableCommand {
         if status.enabled { show = { @Sendable s, tl in status.show(s, tl) } }
         let observer = StressObserver(everyOps: sampleEvery ?? max(64, plannedPages / 256), everyMs: sampleMs ?? 20,
                                       recordLatency: latency, status: show)
-        let run: StressRun
+        var run: StressRun
         if let threads {
             let r = try ConcurrentStress.run(machine: machine, workload: w, threads: threads, seed: seed,
                                              progress: { done, total in status.progress(done, total) }, observer: observer)
@@ -96,6 +96,7 @@ struct StressCommand: ParsableCommand {
             run = StressRun(engine: "concurrent", threads: r.threads, seed: seed, allocator: r.allocator, tasks: r.tasks,
                             seconds: r.seconds, kswapdRuns: r.kswapdRuns, failures: r.failures, oomKilled: r.oomKilled,
                             violations: violations, timeline: observer.timeline, checked: StressCommand.checked)
+            run.hotplug = r.hotplug
         } else {
             let clock = ContinuousClock()
             let start = clock.now
@@ -105,6 +106,8 @@ struct StressCommand: ParsableCommand {
                             seconds: (clock.now - start) / .seconds(1), kswapdRuns: r.kswapdRuns, failures: r.failures,
                             oomKilled: r.oomKilled, violations: r.allocator.checkInvariants().flatMap { $0.violations },
                             timeline: observer.timeline, checked: StressCommand.checked)
+            run.addressSpaces = r.addressSpaces
+            run.hotplug = r.hotplug
         }
         status.clear()
         let a = run.allocator
@@ -133,6 +136,8 @@ struct StressCommand: ParsableCommand {
                 out += "/sys/devices/system/node/node\(id)/numastat:\n" + NumastatFormat.nodeFile(rep.numastat[String(id)]!)
             }
             out += "\n" + rep.inspectText
+            if !run.hotplug.isEmpty { out += "\n" + run.hotplug.map { $0.summary + "\n" + $0.fallbackOrder.map { "  " + $0 + "\n" }.joined() }.joined() }
+            if let p = run.addressSpaces, !p.processes.isEmpty { out += p.summaryText }
             if !rep.oom_killed.isEmpty { out += "OOM-killed: " + rep.oom_killed.joined(separator: ", ") + "\n" }
             if !rep.failures.isEmpty {
                 out += "\nallocation failures:\n"

@@ -84,6 +84,35 @@ final class StressJSONSchemaTests: XCTestCase {
         XCTAssertEqual((j["timeline"] as? [String: Any])?["every_ms"] as? Double, 5)
     }
 
+    /// Hotplug steps and process phases add their optional sections, which must match too.
+    func testHotplugAndProcessRunMatchesSchema() throws {
+        let t = try NumasimBinary.temp("t.yaml", NumasimBinary.twoNodes)
+        let w = try NumasimBinary.temp("w.yaml", """
+            phases:
+              - threads:
+                  - {cpus: "0", policy: "bind:1", kind: anon, allocate: 2000, free: never}
+              - hotplug: {offline: 1, blocks: 2}
+              - processes:
+                  - name: p
+                    mmap:
+                      - {name: buf, size: 8MiB}
+                    threads:
+                      - cpu: 0
+                        steps:
+                          - touch: {vma: buf, offset: 0, length: 8MiB, write: true}
+              - hotplug: {online: 1}
+            """)
+        let r = try NumasimBinary.run(["stress", "-t", t, "-w", w, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let j = try NumasimBinary.json(r.out)
+        XCTAssertEqual(Self.validate(j, try Self.schema), [])
+        let steps = try XCTUnwrap(j["hotplug"] as? [[String: Any]])
+        XCTAssertEqual(steps.map { $0["action"] as? String }, ["offline", "online"])
+        XCTAssertEqual(steps[0]["blocks"] as? Int, steps[1]["blocks"] as? Int)
+        let spaces = try XCTUnwrap(j["address_spaces"] as? [String: Any])
+        XCTAssertEqual(spaces["pgfault"] as? Int, 2048, "one fault per 4 KiB page written")
+    }
+
     /// The checker itself: it must catch a missing key and a wrong type, or the tests above prove nothing.
     func testCheckerRejectsMissingKeysAndWrongTypes() throws {
         var j = try stressJSON([])

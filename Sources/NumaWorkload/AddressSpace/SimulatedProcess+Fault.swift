@@ -1,0 +1,146 @@
+import NumaCore
+import NumaMM
+
+/// The user access path and the page-fault handler (mm/memory.c `handle_mm_fault` →
+/// `__handle_mm_fault` → `handle_pte_fault`: `do_anonymous_page`, `do_fault`/`filemap_fault`,
+/// `do_swap_page`, `do_wp_page`; arch/x86/mm/fault.c `do_user_addr_fault` for the VMA checks and
+/// `PGFAULT` counting).
+extension SimulatedProcess {
+    /// One user-mode access of `va` by `thread` on its CPU: the TLB answers or the page table is
+    /// walked; a fault is handled and the access retried, as the CPU restarts the instruction.
+    /// Returns false if the process was killed (out of memory) on the way.
+    @discardableResult
+    func access(_ va: UInt64, write: Bool, thread: ProcessThread, tlbs: CPUTLBs) throws -> Bool {
+        let vpn = va >> 12
+        stats.accesses += 1
+        // Reclaim took the page since the last access: do now what try_to_unmap did then (the
+        // PTE becomes a swap entry or none, the TLBs lose it); the access below then faults.
+        if let b = pages[vpn], !allocator.touch(b, write: write) { reclaimed(vpn: vpn, tlbs: tlbs) }
+        for _ in 0..<3 {
+            let r = try tlbs.withTLB(thread.cpu) { tlb in try tlb.access(va, in: &pageTable, write: write) }
+            switch r.result {
+            case .success: return true
+            case .failure(let fault):
+                guard try handleFault(fault, va: va, write: write, thread: thread, tlbs: tlbs) else { return false }
+            }
+        }
+        preconditionFailure("the fault handler made no progress at \(hex64(va))")
+    }
+
+    func reclaimed(vpn: UInt64, tlbs: CPUTLBs) {
+        let va = vpn << 12
+        pages[vpn] = nil
+        _ = try? pageTable.clearLeaf(va)
+        for cpu in tlbs.tlbs.keys { tlbs.withTLB(cpu) { $0.invalidate(va: va, asid: asid) } }
+        if fileBacked.remove(vpn) != nil { evictedFile.insert(vpn) } else { swappedOut.insert(vpn) }
+    }
+
+    /// `do_user_addr_fault` + `handle_mm_fault`. Returns false if the process was killed.
+    func handleFault(_ fault: PageFault, va: UInt64, write: Bool, thread: ProcessThread, tlbs: CPUTLBs) throws -> Bool {
+        let cpu = thread.cpu
+        guard let vma = mm.vma(containing: va) else {
+            throw ProcessError.segv(process: name, thread: thread.name, address: va, reason: "no mapping contains it (find_vma)")
+        }
+        if write && !vma.flags.contains(.write) {
+            throw ProcessError.segv(process: name, thread: thread.name, address: va,
+                                    reason: "write to a mapping without PROT_WRITE (\(vma.flags) '\(vma.name)')")
+        }
+        allocator.count(.pgfault, cpu: cpu)
+        stats.faults += 1
+        let vpn = va >> 12
+        let pageVA = vpn << 12
+
+        if fault.reason == .protection {
+            // do_wp_page: a write through a read-only PTE of a writable private mapping.
+            guard pageTable.leaf(pageVA) != nil else {
+                throw ProcessError.segv(process: name, thread: thread.name, address: va, reason: "protection fault without a PTE")
+            }
+            try pageTable.clearLeaf(pageVA)
+            // ptep_clear_flush → flush_tlb_page: the old read-only translation goes everywhere.
+            tlbs.flushRange(asid: asid, start: pageVA, end: pageVA + 4096, cpu: cpu)
+            if let b = pages[vpn] {
+                // wp_page_reuse: the page is ours alone, it just becomes writable and dirty.
+                return install(b.pfn, at: pageVA, flags: vma.pteFlags(writeFault: true), thread: thread, block: nil)
+            }
+            // wp_page_copy from the zero page: a new zeroed page.
+            stats.wpFaults += 1
+            guard let b = allocateData(vma, va: va, thread: thread, active: false, dirty: true) else { return false }
+            return install(b.pfn, at: pageVA, flags: vma.pteFlags(writeFault: true), thread: thread, block: b)
+        }
+
+        var active = false
+        if vma.kind == .anon {
+            if swappedOut.remove(vpn) != nil {
+                // do_swap_page: read the page back from swap; the swap slot is freed.
+                allocator.count(.pgmajfault, cpu: cpu)
+                allocator.count(.pswpin, cpu: cpu)
+                allocator.count(.workingsetRefaultAnon, cpu: cpu)
+                allocator.count(.workingsetActivateAnon, cpu: cpu)
+                allocator.releaseSwapSlot()
+                stats.majorFaults += 1
+                stats.refaults += 1
+                active = true
+            } else if !write {
+                // do_anonymous_page, read: map the shared zero page read-only; nothing is allocated.
+                stats.zeroPageFaults += 1
+                return install(zeroPfn, at: pageVA, flags: vma.pageProtection.subtracting(.rw), thread: thread, block: nil)
+            }
+        } else {
+            // filemap_fault: the page is not in the page cache, so it is read (a major fault);
+            // a page reclaim dropped comes back as a workingset refault.
+            allocator.count(.pgmajfault, cpu: cpu)
+            stats.majorFaults += 1
+            if evictedFile.remove(vpn) != nil {
+                allocator.count(.workingsetRefaultFile, cpu: cpu)
+                allocator.count(.workingsetActivateFile, cpu: cpu)
+                stats.refaults += 1
+                active = true
+            }
+        }
+        guard let b = allocateData(vma, va: va, thread: thread, active: active, dirty: write) else { return false }
+        return install(b.pfn, at: pageVA, flags: vma.pteFlags(writeFault: write), thread: thread, block: b)
+    }
+
+    /// The data page of a fault. Anonymous memory: `vma_alloc_folio(GFP_HIGHUSER_MOVABLE)` with the
+    /// VMA policy, else the task's; interleave picks the node by the page's offset in the mapping
+    /// (§9.5). Page cache: `filemap_alloc_folio` → `alloc_pages`, the *task* policy with its
+    /// interleave counter (6.1 gives regular-file page cache no VMA policy). nil: the process was
+    /// killed for lack of memory (`VM_FAULT_OOM`).
+    func allocateData(_ vma: VMArea<MemPolicy>, va: UInt64, thread: ProcessThread, active: Bool, dirty: Bool) -> AllocatedBlock? {
+        let anon = vma.kind == .anon
+        let policy = anon ? (vma.policy ?? thread.policy) : thread.policy
+        let index: Int? = anon ? vma.pageIndex(of: va) : nil
+        switch allocator.allocPages(gfp: .highUserMovable, order: 0, policy: policy, cpu: thread.cpu,
+                                    state: &thread.interleave, interleaveIndex: index) {
+        case .success(let b):
+            let vpn = va >> 12
+            pages[vpn] = b
+            if !anon { fileBacked.insert(vpn) }
+            allocator.addToLRU(b, kind: anon ? .anon : .file, active: active, dirty: dirty && !anon)
+            stats.pagesAllocated += 1
+            return b
+        case .failure(let f):
+            recordFailure("GFP_HIGHUSER_MOVABLE order 0", f)
+            killed = true
+            return nil
+        }
+    }
+
+    /// `set_pte_at` after the missing tables were allocated (`__pte_alloc` …) on the faulting
+    /// thread's behalf. A table allocation failure frees the new page and kills the process.
+    func install(_ pfn: Int, at pageVA: UInt64, flags: PTEFlags, thread: ProcessThread, block: AllocatedBlock?) -> Bool {
+        var source = PageTablePages(self, thread: thread)
+        do {
+            try pageTable.map(pageVA, pfn: pfn, flags: flags, cpu: thread.cpu, source: &source)
+            return true
+        } catch {
+            if let block {
+                pages[pageVA >> 12] = nil
+                fileBacked.remove(pageVA >> 12)
+                if allocator.release(block, cpu: thread.cpu) { stats.pagesFreed += 1 }
+            }
+            killed = true
+            return false
+        }
+    }
+}
