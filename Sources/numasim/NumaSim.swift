@@ -20,7 +20,7 @@ struct NumaSim: ParsableCommand {
               numasim zonelist -t topologies/epyc-nps4.yaml --zones
               numasim zoneinfo -t topologies/nehalem-2s.yaml
             """,
-        subcommands: [TopologyCommand.self, ZonelistCommand.self, ZoneinfoCommand.self, StressCommand.self, BenchCommand.self]
+        subcommands: [TopologyCommand.self, ZonelistCommand.self, ZoneinfoCommand.self, StressCommand.self, BenchCommand.self, SweepCommand.self]
     )
 }
 
