@@ -21,7 +21,7 @@ struct NumaSim: ParsableCommand {
               numasim zoneinfo -t topologies/nehalem-2s.yaml
             """,
         subcommands: [TopologyCommand.self, ZonelistCommand.self, ZoneinfoCommand.self, StressCommand.self, CompareCommand.self,
-                      TranslateCommand.self, BenchCommand.self]
+                      SweepCommand.self, TranslateCommand.self, BenchCommand.self]
     )
 }
 

@@ -7,8 +7,8 @@ import NumaTopology
 struct TopologyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topology",
-        abstract: "Show a topology, or import one from sysfs, numactl output or this host.",
-        subcommands: [Show.self, Import.self]
+        abstract: "Show a topology, import one from sysfs, numactl output or this host, or generate a synthetic one.",
+        subcommands: [Show.self, Import.self, Generate.self]
     )
 
     struct Show: ParsableCommand {

@@ -23,41 +23,31 @@ public struct Zonelists: Equatable, Sendable {
                              distance: (Int, Int) -> Int, maxNumNodes: Int,
                              zonesOf: (Int) -> [Int], sawCPUs: Bool) -> Zonelists {
         let sorted = nodes.sorted()
-        let memoryNodes = sorted.filter(hasMemory)
-        var nodeLoad: [Int: Int] = [:]
+        let count = sorted.count
+        // By position in `sorted`: distances, penalties and node_load as flat arrays, so a
+        // 1024-node (MAX_NUMNODES) machine builds in well under a second.
+        var dist = [Int](repeating: 0, count: count * count)
+        for (i, a) in sorted.enumerated() { for (j, b) in sorted.enumerated() { dist[i * count + j] = distance(a, b) } }
+        let memoryPositions = sorted.indices.filter { hasMemory(sorted[$0]) }
+        let cpuPenalty = sorted.map { sawCPUs && hasCPUs($0) ? 1 : 0 }  // PENALTY_FOR_NODE_WITH_CPUS
+        var nodeLoad = [Int](repeating: 0, count: count)
         var result = Zonelists(nodeOrder: [:], fallback: [:], noFallback: [:], sawCPUs: sawCPUs, nodes: sorted)
-        let penaltyForNodeWithCPUs = 1
-        for local in sorted {
-            var used = Set<Int>()
-            var order: [Int] = []
-            var prev = local
-            func findNextBest() -> Int? {
-                if !used.contains(local) {
-                    used.insert(local)
-                    return local
-                }
-                var best: Int? = nil
-                var bestVal = Int.max
-                for n in memoryNodes where !used.contains(n) {
-                    var val = distance(local, n)
-                    val += n < local ? 1 : 0
-                    if sawCPUs && hasCPUs(n) { val += penaltyForNodeWithCPUs }
-                    val *= maxNumNodes
-                    val += nodeLoad[n, default: 0]
-                    if val < bestVal {
-                        bestVal = val
-                        best = n
-                    }
-                }
-                if let best { used.insert(best) }
-                return best
-            }
-            while let n = findNextBest() {
-                if distance(local, n) != distance(local, prev) {
-                    nodeLoad[n, default: 0] += 1
-                }
-                order.append(n)
-                prev = n
+        for (l, local) in sorted.enumerated() {
+            // find_next_best_node returns the local node first, then the candidate with the
+            // least val = (distance + lower-id penalty + CPU penalty) * MAX_NUMNODES + node_load,
+            // the lowest id on ties. Only the node just picked has its node_load bumped, so the
+            // other candidates' values do not change during one node's build: the picks are
+            // the candidates sorted by (val, id).
+            let candidates = memoryPositions.filter { $0 != l }.map { n in
+                (val: (dist[l * count + n] + (n < l ? 1 : 0) + cpuPenalty[n]) * maxNumNodes + nodeLoad[n], n: n)
+            }.sorted { ($0.val, $0.n) < ($1.val, $1.n) }
+            var prev = l
+            var order = [local]
+            for c in candidates {
+                // The first node of each new distance group takes a load (round-robin spreading).
+                if dist[l * count + c.n] != dist[l * count + prev] { nodeLoad[c.n] += 1 }
+                order.append(sorted[c.n])
+                prev = c.n
             }
             result.nodeOrder[local] = order
             result.fallback[local] = order.flatMap { n in zonesOf(n).map { ZoneRef(node: n, zone: $0) } }
