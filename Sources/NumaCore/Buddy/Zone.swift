@@ -97,6 +97,7 @@ public final class Zone: @unchecked Sendable {
     }
 
     deinit {
+        memmap.deallocate()
         pcp.deallocate()
         reserveByClasszone.deallocate()
     }
