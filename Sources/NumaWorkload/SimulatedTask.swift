@@ -5,25 +5,27 @@ import Synchronization
 /// One simulated thread of a workload: allocates with its policy on its CPUs, keeps a live set,
 /// frees, re-touches pages (a touch of a page reclaim took is a refault), and dies when the OOM
 /// killer picks it. Both engines drive tasks one `step` at a time; in the concurrent engine
-/// only the host thread that owns the task's CPUs calls `step`.
+/// only the host thread that owns the task's CPUs calls `step`. That ownership is why the
+/// mutable fields skip the runtime's dynamic exclusivity checks (`@exclusivity(unchecked)`):
+/// they cost more than the allocation they surround.
 public final class SimulatedTask: @unchecked Sendable {
     public let spec: Workload.ThreadSpec
     public let cpus: [Int]
     public let name: String
-    var remaining: Int
+    @exclusivity(unchecked) var remaining: Int
     /// Operations left before an `ops:` limit (Int.max without one).
-    var opsLeft: Int
+    @exclusivity(unchecked) var opsLeft: Int
     /// The end of a `duration:` (set when the phase starts), checked every 256 steps.
     var deadline: ContinuousClock.Instant?
-    var timedOut = false
+    @exclusivity(unchecked) var timedOut = false
     /// Next victim of `free: hold` once the live ring is full.
-    var ringPos = 0
-    var live: [AllocatedBlock] = []
-    var cpuTurn = 0
-    var interleave: InterleaveState
-    var vmaOffset: Int
-    var rng: SplitMix64
-    public internal(set) var stats = TaskStats()
+    @exclusivity(unchecked) var ringPos = 0
+    @exclusivity(unchecked) var live: [AllocatedBlock] = []
+    @exclusivity(unchecked) var cpuTurn = 0
+    @exclusivity(unchecked) var interleave: InterleaveState
+    @exclusivity(unchecked) var vmaOffset: Int
+    @exclusivity(unchecked) var rng: SplitMix64
+    @exclusivity(unchecked) public internal(set) var stats = TaskStats()
     /// Pages held, readable by the OOM killer from any thread.
     let livePagesAtomic = Atomic<Int>(0)
     /// Set by the OOM killer; the owner frees everything at its next step.
@@ -33,12 +35,12 @@ public final class SimulatedTask: @unchecked Sendable {
     let keepsLive: Bool
 
     /// Fallback and locality matrices (created at the first allocation: tasks do not know the machine).
-    public internal(set) var placement: TaskPlacement?
+    @exclusivity(unchecked) public internal(set) var placement: TaskPlacement?
     /// Allocator call latencies, recorded only when the engine's observer asks for them.
-    public internal(set) var latency: OpLatency?
+    @exclusivity(unchecked) public internal(set) var latency: OpLatency?
     /// Operation count and placement sums for a reporter on another thread.
     let published = PublishedCounters()
-    var failureCount = 0
+    @exclusivity(unchecked) var failureCount = 0
 
     public var isDone: Bool { remaining <= 0 || opsLeft <= 0 || timedOut || stats.killed }
     /// What is left for progress reports: operations under an `ops:` limit, else pages.
@@ -129,12 +131,13 @@ public final class SimulatedTask: @unchecked Sendable {
 
     /// Owner-only stores (single writer): relaxed atomics so a reporter may read them.
     @inline(__always) func publish() {
-        published.ops.store(stats.allocations &+ stats.frees &+ stats.touches &+ failureCount, ordering: .relaxed)
-        guard let p = placement else { return }
-        published.pages.store(p.pages, ordering: .relaxed)
-        published.missPages.store(p.missPages, ordering: .relaxed)
-        published.localPages.store(p.localPages, ordering: .relaxed)
-        published.distancePages.store(p.distancePages, ordering: .relaxed)
+        published.store(.ops, stats.allocations &+ stats.frees &+ stats.touches &+ failureCount)
+        // Field by field: binding the whole struct would retain its arrays on every step.
+        guard placement != nil else { return }
+        published.store(.pages, placement!.pages)
+        published.store(.missPages, placement!.missPages)
+        published.store(.localPages, placement!.localPages)
+        published.store(.distancePages, placement!.distancePages)
     }
 
     func allocate(_ a: PageAllocator, order: Int, cpu: Int) -> AllocatedBlock? {

@@ -38,16 +38,28 @@ public struct TaskPlacement: Sendable {
 
 /// A task's running sums as other threads may read them.
 final class PublishedCounters: @unchecked Sendable {
-    let ops = Atomic<Int>(0)
-    let pages = Atomic<Int>(0)
-    let missPages = Atomic<Int>(0)
-    let localPages = Atomic<Int>(0)
-    let distancePages = Atomic<Int>(0)
+    /// The five counters in a cache-line-aligned block of their own: the owner stores to them
+    /// after every step, and two tasks' counters on one line would bounce it between threads.
+    private let storage: UnsafeMutablePointer<Atomic<Int>>
+
+    init() {
+        storage = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 128).bindMemory(to: Atomic<Int>.self, capacity: 5)
+        for i in 0..<5 { (storage + i).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        storage.deinitialize(count: 5)
+        UnsafeMutableRawPointer(storage).deallocate()
+    }
+
+    enum Field: Int { case ops, pages, missPages, localPages, distancePages }
+
+    @inline(__always) func store(_ f: Field, _ v: Int) { storage[f.rawValue].store(v, ordering: .relaxed) }
+    @inline(__always) func load(_ f: Field) -> Int { storage[f.rawValue].load(ordering: .relaxed) }
 
     var snapshot: PlacementSums {
-        PlacementSums(ops: ops.load(ordering: .relaxed), pages: pages.load(ordering: .relaxed),
-                      missPages: missPages.load(ordering: .relaxed), localPages: localPages.load(ordering: .relaxed),
-                      distancePages: distancePages.load(ordering: .relaxed))
+        PlacementSums(ops: load(.ops), pages: load(.pages), missPages: load(.missPages), localPages: load(.localPages),
+                      distancePages: load(.distancePages))
     }
 }
 

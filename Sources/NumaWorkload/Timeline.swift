@@ -128,7 +128,7 @@ public final class StressObserver: @unchecked Sendable {
     /// Deterministic engine: called once per round; samples when `everyOps` operations passed.
     func tick() {
         ticks &+= 1
-        let ops = earlier.ops + tasks.reduce(0) { $0 + $1.published.ops.load(ordering: .relaxed) }
+        let ops = earlier.ops + tasks.reduce(0) { $0 + $1.published.load(.ops) }
         if ops - lastOps >= everyOps {
             sample()
         } else if status != nil, ticks & 63 == 0, elapsedMs - lastStatus >= statusInterval * 1000 {
@@ -140,8 +140,12 @@ public final class StressObserver: @unchecked Sendable {
     func report(until done: () -> Bool) {
         var nextSample = elapsedMs + everyMs
         while !done() {
-            let wait = Swift.min(everyMs, statusInterval * 1000) / 4
-            usleep(UInt32(Swift.max(1, wait * 1000)))
+            // Sleep until the next sample (or status redraw) is due: on a machine with as many
+            // cores as host threads every wake-up of this thread preempts one of them.
+            var due = nextSample
+            if status != nil { due = Swift.min(due, lastStatus + statusInterval * 1000) }
+            let wait = Swift.min(Swift.max(0.5, due - elapsedMs), 50)
+            usleep(UInt32(wait * 1000))
             let now = elapsedMs
             if now >= nextSample {
                 sample()
