@@ -54,6 +54,31 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertFalse(marked.contains { $0.contains("node1 numa_foreign") }, text.out)
     }
 
+    /// Two shipped examples, as a user would compare them: the first-touch overflow against the
+    /// zone_reclaim_mode example on the same machine. Every compared value is the file's own.
+    func testTwoShippedExamples() throws {
+        let topo = NumasimBinary.root.appendingPathComponent("topologies/nehalem-2s-qemu.yaml").path
+        var runs: [(String, [String: Any])] = []
+        for w in ["workloads/first-touch-overflow.yaml", "workloads/zone-reclaim.yaml"] {
+            let r = try NumasimBinary.run(["stress", "-t", topo, "-w", NumasimBinary.root.appendingPathComponent(w).path, "--json"])
+            XCTAssertEqual(r.status, 0, r.err)
+            runs.append((try NumasimBinary.temp("run.json", r.out), try NumasimBinary.json(r.out)))
+        }
+        let r = try NumasimBinary.run(["compare", runs[0].0, runs[1].0, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let rows = try XCTUnwrap(try NumasimBinary.json(r.out)["rows"] as? [[String: Any]])
+        for node in ["0", "1"] {
+            for counter in ["numa_hit", "numa_miss", "numa_foreign", "local_node", "other_node"] {
+                let row = try XCTUnwrap(rows.first { $0["key"] as? String == "node\(node) \(counter)" }, "node\(node) \(counter)")
+                let a = (runs[0].1["numastat"] as! [String: [String: Int]])[node]![counter]!
+                let b = (runs[1].1["numastat"] as! [String: [String: Int]])[node]![counter]!
+                XCTAssertEqual(row["a"] as? Double, Double(a))
+                XCTAssertEqual(row["b"] as? Double, Double(b))
+                XCTAssertEqual(row["changed"] as? Bool, a != b)
+            }
+        }
+    }
+
     func testClearErrors() throws {
         let (good, _) = try stress([])
         let missing = try NumasimBinary.run(["compare", good, "/nonexistent/b.json"])
