@@ -26,7 +26,7 @@ public enum PagetypeinfoFormat {
             for zone in populated {
                 // Snapshot under zone->lock as walk_zones_in_node does, so one zone's rows agree.
                 let counts = zone.lock.withLock {
-                    MigrateType.allCases.map { mt in (0..<FreeArea.maxOrder).map { zone.freeArea.list(order: $0, mt).count } }
+                    MigrateType.allCases.map { mt in (0..<FreeArea.maxOrder).map { zone.freeBlocks(order: $0, mt) } }
                 }
                 for mt in MigrateType.allCases {
                     out += freeLine(node: id, zone: zone.name, type: mt, counts: counts[Int(mt.rawValue)])

@@ -85,7 +85,7 @@ final class KernelFileFormatTests: XCTestCase {
                         + String(repeating: " ", count: 12 - mt.description.count) + mt.description + " "
                     let line = try XCTUnwrap(lines.first { $0.hasPrefix(prefix) }, prefix)
                     let cells = line.dropFirst(prefix.count).split(separator: " ").map { Int($0)! }
-                    XCTAssertEqual(cells, (0..<FreeArea.maxOrder).map { zone.freeArea.list(order: $0, mt).count }, line)
+                    XCTAssertEqual(cells, (0..<FreeArea.maxOrder).map { zone.freeBlocks(order: $0, mt) }, line)
                     for o in cells.indices { perOrder[o] += cells[o] }
                 }
                 XCTAssertEqual(perOrder, zone.buddyinfo, "node \(id) \(b.name): Σ migratetypes = buddyinfo")

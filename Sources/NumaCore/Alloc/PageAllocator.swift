@@ -65,7 +65,9 @@ public final class PageAllocator: @unchecked Sendable {
     /// returns true if it killed something (the allocation then retries).
     @exclusivity(unchecked) public var oomKiller: (@Sendable (Int) -> Bool)?
 
-    public init(machine m: BootedMachine) {
+    /// `sparseMemMap: false` writes every page record at boot (a dense mem_map: same behaviour,
+    /// host memory for every page; for tests that compare the two).
+    public init(machine m: BootedMachine, sparseMemMap: Bool = true) {
         machine = m
         nodeIDs = m.nodeIDs
         var ni = IDTable(maxID: m.nodeIDs.max() ?? 0)
@@ -86,6 +88,7 @@ public final class PageAllocator: @unchecked Sendable {
                 let z = Zone(boot: b, pageblockOrder: pageblockOrder, cpus: m.topology.allCPUs.count + 1)
                 z.mobilityGroupingDisabled = !m.mobilityGrouping
                 z.watermarkBoostFactor = m.topology.sysctl.watermarkBoostFactor
+                z.keepsUntouchedBlocks = sparseMemMap
                 if b.isPopulated { z.freeManagedPages(present: m.layout.nodeRanges[id] ?? []) }
                 list.append(z)
             }

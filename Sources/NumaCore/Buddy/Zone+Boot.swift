@@ -1,6 +1,10 @@
 /// Handing a zone's memory to the buddy allocator at boot (`memblock_free_all` →
 /// `__free_pages_memory`), and the first allocations of a replayed machine.
 extension Zone {
+    /// `memblock_free_all` for the zone, once, on a fresh `MemMap` (whose unwritten records read
+    /// as reserved pages, as `memmap_init` leaves them). O(pages not in whole free order-10
+    /// blocks + zone size / 1024).
+    ///
     /// Frees the managed pages of the zone. `present` are the zone's RAM ranges; the pages that
     /// are present but not managed are reserved the way `ManagedPages` accounts them: first
     /// those below 1 MiB (x86 `x86_reserve_low`), then from the top down (memblock allocates
@@ -28,6 +32,8 @@ extension Zone {
             toReserve -= take
             i -= 1
         }
+        // The records of reserved pages and holes are not written: unwritten records read as
+        // reserved (`MemMap.storedFlags`).
         lock.withLock {
             for r in freeRanges where !r.isEmpty { freeBootRange(r) }
         }

@@ -24,7 +24,8 @@ extension Zone {
     /// `del_page_from_free_list`.
     @inline(__always) func delFromFreeList(_ pfn: Int, order: Int) {
         let mt = memmap.storedMigrateType(pfn)
-        memmap.unlink(pfn, &freeArea.lists[FreeArea.slot(order, mt)])
+        let slot = FreeArea.slot(order, mt)
+        if slot == Zone.untouchedSlot && !untouched.isEmpty { unlinkBesideUntouched(pfn) } else { memmap.unlink(pfn, &freeArea.lists[slot]) }
         memmap.setFlags(pfn, [])
         freeArea.adjust(order: order, by: -1)
         freeArea.noteChange(order: order, mt)
@@ -33,7 +34,8 @@ extension Zone {
     /// `move_to_free_list`: to the tail of another migratetype's list of the same order.
     func moveToFreeList(_ pfn: Int, order: Int, _ mt: MigrateType) {
         let old = memmap.storedMigrateType(pfn)
-        memmap.unlink(pfn, &freeArea.lists[FreeArea.slot(order, old)])
+        let slot = FreeArea.slot(order, old)
+        if slot == Zone.untouchedSlot && !untouched.isEmpty { unlinkBesideUntouched(pfn) } else { memmap.unlink(pfn, &freeArea.lists[slot]) }
         memmap.setStoredMT(pfn, mt)
         memmap.pushTail(pfn, &freeArea.lists[FreeArea.slot(order, mt)])
         freeArea.noteChange(order: order, old)
@@ -106,12 +108,19 @@ extension Zone {
     }
 
     /// `__free_pages_memory`: release `[start, end)` at boot as maximal aligned blocks, to the tail.
+    /// Whole order-10 MOVABLE blocks join the untouched runs when they can (no records written);
+    /// the pages of the other blocks get their records first (`memmap_init_range`).
     public func freeBootRange(_ range: Range<Int>) {
         var s = range.lowerBound
         let e = range.upperBound
         while s < e {
             var order = min(FreeArea.maxOrder - 1, s == 0 ? FreeArea.maxOrder - 1 : s.trailingZeroBitCount)
             while s + (1 << order) > e { order -= 1 }
+            if keepsUntouchedBlocks && order == UntouchedBlocks.order && memmap.pageblockMigrateType(pfn: s) == .movable && freeUntouchedBlock(s) {
+                s += 1 << order
+                continue
+            }
+            memmap.initialise(s..<(s + (1 << order)))
             for p in s..<(s + (1 << order)) { memmap.setFlags(p, .tail) }
             freeOneBlock(s, order: order, memmap.pageblockMigrateType(pfn: s), toTail: true)
             s += 1 << order

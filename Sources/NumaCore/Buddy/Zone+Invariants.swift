@@ -3,7 +3,8 @@
 /// Checks that every page of the zone is in exactly one place — reserved, inside a free buddy
 /// block, inside a block on a per-CPU list, or inside an allocated block — that free blocks are
 /// aligned to their order and sit on the list of their recorded migratetype and order, that list
-/// links are consistent, and that `nr_free` and NR_FREE_PAGES add up. O(spanned pages).
+/// links are consistent, and that `nr_free` and NR_FREE_PAGES add up. Untouched blocks count
+/// as free without their records being read. O(spanned pages outside untouched blocks).
 extension Zone {
     public struct InvariantReport: Sendable, Equatable {
         public var freePages = 0
@@ -19,9 +20,39 @@ extension Zone {
     public func checkInvariants() -> InvariantReport {
         var r = InvariantReport()
         func fail(_ s: String) { if r.violations.count < 20 { r.violations.append("node \(node) \(name): \(s)") } }
+        // 0. Untouched blocks: whole aligned MOVABLE order-10 blocks inside the zone, disjoint,
+        //    following a real list entry.
+        let untouchedRuns = untouched.liveRuns.sorted { $0.lowerBound < $1.lowerBound }
+        var runBlocks = 0
+        for (k, run) in untouchedRuns.enumerated() {
+            if run.lowerBound & (UntouchedBlocks.pages - 1) != 0 || run.count % UntouchedBlocks.pages != 0 || run.isEmpty {
+                fail("untouched run \(run) is not made of whole aligned order-\(UntouchedBlocks.order) blocks")
+            }
+            if run.lowerBound < startPfn || run.upperBound > endPfn { fail("untouched run \(run) lies outside the zone") }
+            if k > 0 && untouchedRuns[k - 1].upperBound > run.lowerBound { fail("untouched runs \(untouchedRuns[k - 1]) and \(run) overlap") }
+            for block in stride(from: run.lowerBound, to: run.upperBound, by: pageblockPages)
+            where memmap.pageblockMigrateType(pfn: block) != .movable {
+                fail("untouched run \(run) holds pageblock \(block) of type \(memmap.pageblockMigrateType(pfn: block))"); break
+            }
+            runBlocks += run.count / UntouchedBlocks.pages
+        }
+        if runBlocks != untouched.blocks { fail("untouched runs hold \(runBlocks) blocks, the count says \(untouched.blocks)") }
+        if !untouched.isEmpty {
+            let g = untouched.gapAfter
+            if g < 0 || !memmap.pfns(of: freeArea.list(order: UntouchedBlocks.order, .movable)).contains(Int(g) + startPfn) {
+                fail("untouched blocks follow index \(g), which is not on the order-\(UntouchedBlocks.order) MOVABLE list")
+            }
+        }
         // 1. Walk the pages: heads cover their tails exactly.
         var p = startPfn
+        var nextRun = 0
         while p < endPfn {
+            if nextRun < untouchedRuns.count && p == untouchedRuns[nextRun].lowerBound {
+                r.freePages += untouchedRuns[nextRun].count
+                p = untouchedRuns[nextRun].upperBound
+                nextRun += 1
+                continue
+            }
             let f = memmap.flags(pfn: p)
             if f.contains(.reserved) { r.reservedPages += 1; p += 1; continue }
             let heads: [PageFlags] = [.buddy, .pcp, .allocated]
@@ -34,6 +65,9 @@ extension Zone {
             let order = memmap.order(pfn: p)
             if p & ((1 << order) - 1) != 0 { fail("block at pfn \(p) of order \(order) is not aligned") }
             if p + (1 << order) > endPfn { fail("block at pfn \(p) of order \(order) runs past the zone end") }
+            if nextRun < untouchedRuns.count && p + (1 << order) > untouchedRuns[nextRun].lowerBound {
+                fail("block at pfn \(p) of order \(order) overlaps the untouched run \(untouchedRuns[nextRun])")
+            }
             for t in (p + 1)..<min(p + (1 << order), endPfn) where memmap.flags(pfn: t) != .tail {
                 fail("pfn \(t) inside the order-\(order) block at \(p) is not a tail page (flags \(memmap.flags(pfn: t).rawValue))")
                 break
@@ -67,6 +101,10 @@ extension Zone {
                     if mt != .isolate { listed += 1 << order }
                 }
                 blocks += pfns.count
+                if order == UntouchedBlocks.order && mt == .movable {
+                    blocks += untouched.blocks
+                    listed += untouched.pageCount
+                }
             }
             if mask != freeArea.nonEmptyTypes(order: order) {
                 fail("order \(order) non-empty mask \(freeArea.nonEmptyTypes(order: order)) but the lists give \(mask)")

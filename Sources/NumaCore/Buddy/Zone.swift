@@ -20,6 +20,11 @@ public final class Zone: @unchecked Sendable {
     public let name: String
     public let memmap: MemMap
     public let freeArea = FreeArea()
+    /// Free order-10 blocks whose records were never written (`UntouchedBlocks`); under `lock`.
+    @exclusivity(unchecked) public internal(set) var untouched = UntouchedBlocks()
+    /// false: every free block gets its records at boot, as a dense mem_map would (tests compare
+    /// the two; set before `freeManagedPages`).
+    @exclusivity(unchecked) public var keepsUntouchedBlocks = true
     /// `zone->lock`
     public let lock = SpinLock()
     /// The zone's LRU lists and their lock (see `LRUVec` for why per zone).

@@ -17,6 +17,7 @@ extension Zone {
         var busy = BlockBusy(reservedPages: 0, allocatedPages: 0, pcpPages: 0)
         var p = range.lowerBound
         while p < range.upperBound {
+            if p & (UntouchedBlocks.pages - 1) == 0 && untouched.contains(p) { p += UntouchedBlocks.pages; continue }
             let f = memmap.flags(pfn: p)
             if f.contains(.reserved) { busy.reservedPages += 1; p += 1; continue }
             let size = 1 << memmap.order(pfn: p)
@@ -34,9 +35,12 @@ extension Zone {
         return lock.withLock {
             let usage = blockUsage(range)
             guard usage.reservedPages == 0 && usage.allocatedPages == 0 && usage.pcpPages == 0 else { return .failure(usage) }
+            // Untouched blocks leave first, as reserved pages, so the walk below sees only
+            // written records and no untouched block of the range can become the list head.
+            var taken = removeUntouchedBlocks(in: range)
             var p = range.lowerBound
-            var taken = 0
             while p < range.upperBound {
+                if memmap.flags(pfn: p).contains(.reserved) { p += 1; continue }
                 let order = memmap.order(pfn: p)
                 let mt = memmap.storedMigrateType(p)
                 delFromFreeList(p, order: order)

@@ -8,6 +8,11 @@ import Synchronization
 /// `lru` list links `next`/`prev` (4 B each) and an allocation generation (4 B) that tells an
 /// owner whether reclaim took its page — 16 bytes per page, against the kernel's 64-byte
 /// `struct page` — plus one byte of migratetype per 512-page pageblock (`pageblock_flags`).
+///
+/// Sparse, as SPARSEMEM's `mem_map` is in memory that is really there: the arrays are reserved
+/// address space (`PageRecordStorage`) and a record costs host memory only once written. Boot
+/// writes the records of holes, reserved pages and partial blocks (`initialise`); whole free
+/// MAX_ORDER blocks stay unwritten until the zone first hands one out (`Zone+UntouchedBlocks`).
 /// A page is on at most one list at a time (free list, pcp list or LRU), as `page->lru` is.
 ///
 /// A struct of pointers stored inline in its `Zone` (one load less on every page access than
@@ -32,49 +37,77 @@ public struct MemMap: @unchecked Sendable {
     let next: UnsafeMutablePointer<Int32>
     let prev: UnsafeMutablePointer<Int32>
     let pageblockStorage: UnsafeMutablePointer<Atomic<UInt8>>
+    let storage: PageRecordStorage
     let firstPageblock: Int
     public let pageblockCount: Int
 
     public static let bytesPerPage = 16
 
+    /// Reserves the storage of `count` page records. The records are not written: a record reads
+    /// as a reserved page on no list (zero bytes, see `storedFlags`) until the zone frees the page
+    /// or first uses a never-touched free block, and the host's memory is committed only for
+    /// what is written (see `PageRecordStorage`), so a 64 TiB machine costs what its touched
+    /// pages cost. O(1) but the pageblock bytes.
     public init(startPfn: Int, count: Int, pageblockOrder: Int) {
+        precondition(count < Int(Int32.max),
+                     "a zone of \(count) pages: numasim links pages by 32-bit index, so a zone can span at most 2^31 - 1 pages (8 TiB of 4 KiB pages)")
         self.startPfn = startPfn
         self.count = count
         self.pageblockOrder = pageblockOrder
         let n = Swift.max(count, 1)
-        flagsStorage = .allocate(capacity: n)
-        orderStorage = .allocate(capacity: n)
-        lruStorage = .allocate(capacity: n)
-        generationStorage = .allocate(capacity: n)
-        for i in 0..<n {
-            (flagsStorage + i).initialize(to: Atomic(PageFlags.reserved.rawValue))
-            (orderStorage + i).initialize(to: Atomic(0))
-            (lruStorage + i).initialize(to: Atomic(0))
-            (generationStorage + i).initialize(to: Atomic(0))
-        }
-        storedMT = .allocate(capacity: n)
-        storedMT.initialize(repeating: 0, count: n)
-        next = .allocate(capacity: n)
-        next.initialize(repeating: -1, count: n)
-        prev = .allocate(capacity: n)
-        prev.initialize(repeating: -1, count: n)
-        // memmap_init marks every pageblock MIGRATE_MOVABLE. Pageblocks are aligned to absolute pfns.
+        storage = PageRecordStorage(pages: n)
+        flagsStorage = storage.array(0, of: Atomic<UInt8>.self)
+        orderStorage = storage.array(1, of: Atomic<UInt8>.self)
+        storedMT = storage.array(2, of: UInt8.self)
+        lruStorage = storage.array(3, of: Atomic<UInt8>.self)
+        generationStorage = storage.array(4, of: Atomic<UInt32>.self)
+        next = storage.array(5, of: Int32.self)
+        prev = storage.array(6, of: Int32.self)
+        // memmap_init marks every pageblock MIGRATE_MOVABLE. Pageblocks are aligned to absolute
+        // pfns. One byte per 512 pages: written eagerly (32 MiB for 64 TiB).
         firstPageblock = startPfn >> pageblockOrder
         let lastBlock = count == 0 ? firstPageblock : (startPfn + count - 1) >> pageblockOrder
         pageblockCount = lastBlock - firstPageblock + 1
-        pageblockStorage = .allocate(capacity: pageblockCount)
-        for i in 0..<pageblockCount { (pageblockStorage + i).initialize(to: Atomic(MigrateType.movable.rawValue)) }
+        let blocks = UnsafeMutableRawPointer.allocate(byteCount: pageblockCount, alignment: 1)
+        blocks.initializeMemory(as: UInt8.self, repeating: MigrateType.movable.rawValue, count: pageblockCount)
+        pageblockStorage = blocks.bindMemory(to: Atomic<UInt8>.self, capacity: pageblockCount)
+    }
+
+    /// `memmap_init_range` for `pfns`: the records as boot leaves a page before the buddy
+    /// allocator gets it — PageReserved, on no list (links -1). Records never written already
+    /// read so; this resets records in use before (offline, online). O(pfns.count).
+    public func initialise(_ pfns: Range<Int>) {
+        guard !pfns.isEmpty else { return }
+        let lo = index(pfns.lowerBound), n = pfns.count
+        for i in lo..<(lo + n) {
+            flagsStorage[i].store(MemMap.storedFlags(.reserved), ordering: .relaxed)
+            orderStorage[i].store(0, ordering: .relaxed)
+            lruStorage[i].store(0, ordering: .relaxed)
+        }
+        storedMT.advanced(by: lo).update(repeating: 0, count: n)
+        next.advanced(by: lo).update(repeating: -1, count: n)
+        prev.advanced(by: lo).update(repeating: -1, count: n)
+    }
+
+    /// Writes the records of a free block that was never touched: its head a buddy page of
+    /// `order` on no list yet, the rest tail pages. O(2^order).
+    func initialiseFreeBlock(_ pfn: Int, order: Int, _ mt: MigrateType) {
+        let lo = index(pfn), n = 1 << order
+        for i in lo..<(lo + n) {
+            flagsStorage[i].store(MemMap.storedFlags(.tail), ordering: .relaxed)
+            orderStorage[i].store(0, ordering: .relaxed)
+            lruStorage[i].store(0, ordering: .relaxed)
+        }
+        storedMT.advanced(by: lo).update(repeating: 0, count: n)
+        next.advanced(by: lo).update(repeating: -1, count: n)
+        prev.advanced(by: lo).update(repeating: -1, count: n)
+        setFlags(pfn, .buddy)
+        setOrder(pfn, order)
+        setStoredMT(pfn, mt)
     }
 
     func deallocate() {
-        let n = Swift.max(count, 1)
-        flagsStorage.deinitialize(count: n).deallocate()
-        orderStorage.deinitialize(count: n).deallocate()
-        storedMT.deallocate()
-        lruStorage.deinitialize(count: n).deallocate()
-        generationStorage.deinitialize(count: n).deallocate()
-        next.deallocate()
-        prev.deallocate()
+        storage.release()
         pageblockStorage.deinitialize(count: pageblockCount).deallocate()
     }
 
@@ -82,7 +115,7 @@ public struct MemMap: @unchecked Sendable {
     @inline(__always) func index(_ pfn: Int) -> Int { pfn - startPfn }
 
     @inline(__always) public func flags(pfn: Int) -> PageFlags {
-        PageFlags(rawValue: flagsStorage[index(pfn)].load(ordering: .relaxed))
+        MemMap.pageFlags(stored: flagsStorage[index(pfn)].load(ordering: .relaxed))
     }
     @inline(__always) public func order(pfn: Int) -> Int { Int(orderStorage[index(pfn)].load(ordering: .relaxed)) }
 
@@ -101,7 +134,7 @@ public struct MemMap: @unchecked Sendable {
         pageblockStorage[(pfn >> pageblockOrder) - firstPageblock].store(mt.rawValue, ordering: .relaxed)
     }
 
-    @inline(__always) func setFlags(_ pfn: Int, _ f: PageFlags) { flagsStorage[index(pfn)].store(f.rawValue, ordering: .relaxed) }
+    @inline(__always) func setFlags(_ pfn: Int, _ f: PageFlags) { flagsStorage[index(pfn)].store(MemMap.storedFlags(f), ordering: .relaxed) }
     @inline(__always) func setOrder(_ pfn: Int, _ o: Int) { orderStorage[index(pfn)].store(UInt8(truncatingIfNeeded: o), ordering: .relaxed) }
     @inline(__always) func setStoredMT(_ pfn: Int, _ mt: MigrateType) { storedMT[index(pfn)] = mt.rawValue }
     @inline(__always) func storedMigrateType(_ pfn: Int) -> MigrateType { MigrateType(stored: storedMT[index(pfn)]) }
@@ -128,7 +161,13 @@ public struct MemMap: @unchecked Sendable {
         return g
     }
 
-    @inline(__always) func flags(at i: Int) -> PageFlags { PageFlags(rawValue: flagsStorage[i].load(ordering: .relaxed)) }
+    @inline(__always) func flags(at i: Int) -> PageFlags { MemMap.pageFlags(stored: flagsStorage[i].load(ordering: .relaxed)) }
+
+    /// Flags are stored with PG_reserved inverted, so a record never written — zero bytes —
+    /// reads as a reserved page on no list with order 0: what `memmap_init` leaves before the
+    /// buddy allocator gets the page. Boot then writes only the records of pages it frees.
+    @inline(__always) static func storedFlags(_ f: PageFlags) -> UInt8 { f.rawValue ^ PageFlags.reserved.rawValue }
+    @inline(__always) static func pageFlags(stored b: UInt8) -> PageFlags { PageFlags(rawValue: b ^ PageFlags.reserved.rawValue) }
     @inline(__always) func order(at i: Int) -> Int { Int(orderStorage[i].load(ordering: .relaxed)) }
 }
 
