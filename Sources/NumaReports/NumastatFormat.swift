@@ -49,7 +49,7 @@ public enum NumastatFormat {
                 var s = ZoneinfoFormat.ZoneState(zone: b)
                 s.zone.watermark = z.watermark
                 s.free = z.nrFreePages
-                let e = a.events[n][b.index]
+                let e = a.events(of: z)
                 s.numaStats = ["numa_hit": e.numaHit, "numa_miss": e.numaMiss, "numa_foreign": e.numaForeign,
                                "numa_interleave": e.interleaveHit, "numa_local": e.localNode, "numa_other": e.otherNode]
                 for (slot, cpu) in a.cpus.enumerated() where slot < z.pcp.count { s.pcpCount[cpu] = z.pcp[slot].count }

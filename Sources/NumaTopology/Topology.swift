@@ -43,7 +43,11 @@ public struct Topology: Equatable, Sendable {
     }
 
     public var nodeIDs: [Int] { nodes.map(\.id) }
-    public func index(ofNode id: Int) -> Int? { nodes.firstIndex { $0.id == id } }
+    /// O(1) when ids are dense from 0 (the usual case), else O(nodes).
+    public func index(ofNode id: Int) -> Int? {
+        if id >= 0 && id < nodes.count && nodes[id].id == id { return id }
+        return nodes.firstIndex { $0.id == id }
+    }
     public func node(_ id: Int) -> NodeSpec? { nodes.first { $0.id == id } }
 
     /// `node_distance(from, to)` by node id.

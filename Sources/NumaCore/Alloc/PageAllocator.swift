@@ -149,9 +149,10 @@ public final class PageAllocator: @unchecked Sendable {
     @inline(__always) public func slot(ofCPU cpu: Int) -> Int { cpuSlot[cpu] ?? cpus.count }
 
     /// `vm_numa_event` per zone, folded over the CPUs: events[nodeIndex][zoneIndex].
-    public var events: [[NumaEvents]] {
-        zones.map { $0.map { z in z.pcp.indices.reduce(NumaEvents()) { $0 + z.pcp[$1].events } } }
-    }
+    public var events: [[NumaEvents]] { zones.map { $0.map(events(of:)) } }
+
+    /// `vm_numa_event` of one zone, folded over the CPUs. O(CPUs).
+    public func events(of z: Zone) -> NumaEvents { z.pcp.indices.reduce(NumaEvents()) { $0 + z.pcp[$1].events } }
 
     /// `pgalloc_<zone>` per zone (pages), folded over the CPUs: pgalloc[nodeIndex][zoneIndex].
     public var pgalloc: [[Int]] {
@@ -171,7 +172,7 @@ public final class PageAllocator: @unchecked Sendable {
 
     /// Per-node numastat (sum over the node's zones).
     public func numastat(node: Int) -> NumaEvents {
-        events[nodeIndex[node]!].reduce(NumaEvents(), +)
+        zones[nodeIndex[node]!].reduce(NumaEvents()) { $0 + events(of: $1) }
     }
 
     /// NR_FREE_PAGES of a node.

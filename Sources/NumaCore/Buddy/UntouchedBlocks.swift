@@ -32,14 +32,15 @@ public struct UntouchedBlocks: Sendable, Equatable {
     /// The runs still holding blocks, in list order.
     public var liveRuns: ArraySlice<Range<Int>> { runs[first...] }
 
-    /// Appends the block at `pfn` after the last one. O(1) amortised.
-    mutating func append(_ pfn: Int) {
+    /// Appends `count` blocks from `pfn` on after the last one. O(1) amortised.
+    mutating func append(_ pfn: Int, count: Int = 1) {
+        let end = pfn + count << UntouchedBlocks.order
         if let last = runs.last, runs.count > first, last.upperBound == pfn {
-            runs[runs.count - 1] = last.lowerBound..<(pfn + UntouchedBlocks.pages)
+            runs[runs.count - 1] = last.lowerBound..<end
         } else {
-            runs.append(pfn..<(pfn + UntouchedBlocks.pages))
+            runs.append(pfn..<end)
         }
-        blocks += 1
+        blocks += count
     }
 
     /// Takes the first block in list order. O(1).

@@ -116,9 +116,9 @@ extension Zone {
         while s < e {
             var order = min(FreeArea.maxOrder - 1, s == 0 ? FreeArea.maxOrder - 1 : s.trailingZeroBitCount)
             while s + (1 << order) > e { order -= 1 }
-            if keepsUntouchedBlocks && order == UntouchedBlocks.order && memmap.pageblockMigrateType(pfn: s) == .movable && freeUntouchedBlock(s) {
-                s += 1 << order
-                continue
+            if keepsUntouchedBlocks && order == UntouchedBlocks.order {
+                let blocks = (e - s) >> order
+                if freeUntouchedBlocks(s, count: blocks) { s += blocks << order; continue }
             }
             memmap.initialise(s..<(s + (1 << order)))
             for p in s..<(s + (1 << order)) { memmap.setFlags(p, .tail) }

@@ -30,9 +30,8 @@ extension Zone {
             }
             if run.lowerBound < startPfn || run.upperBound > endPfn { fail("untouched run \(run) lies outside the zone") }
             if k > 0 && untouchedRuns[k - 1].upperBound > run.lowerBound { fail("untouched runs \(untouchedRuns[k - 1]) and \(run) overlap") }
-            for block in stride(from: run.lowerBound, to: run.upperBound, by: pageblockPages)
-            where memmap.pageblockMigrateType(pfn: block) != .movable {
-                fail("untouched run \(run) holds pageblock \(block) of type \(memmap.pageblockMigrateType(pfn: block))"); break
+            if let block = memmap.firstPageblock(in: run, notOf: .movable) {
+                fail("untouched run \(run) holds pageblock \(block) of type \(memmap.pageblockMigrateType(pfn: block))")
             }
             runBlocks += run.count / UntouchedBlocks.pages
         }
@@ -54,7 +53,11 @@ extension Zone {
                 continue
             }
             let f = memmap.flags(pfn: p)
-            if f.contains(.reserved) { r.reservedPages += 1; p += 1; continue }
+            if f.contains(.reserved) {
+                let end = Swift.min(memmap.endOfReserved(from: p, to: endPfn), nextRun < untouchedRuns.count ? untouchedRuns[nextRun].lowerBound : endPfn)
+                if f == .reserved { r.reservedPages += end - p; p = end } else { r.reservedPages += 1; p += 1 }
+                continue
+            }
             let heads: [PageFlags] = [.buddy, .pcp, .allocated]
             let headKinds = heads.filter { f.contains($0) }
             guard headKinds.count == 1 else {

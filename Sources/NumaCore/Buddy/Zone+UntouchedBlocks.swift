@@ -32,16 +32,18 @@ extension Zone {
         if !untouched.isEmpty { untouched.gapAfter = Int32(truncatingIfNeeded: memmap.index(pfn)) }
     }
 
-    /// `__free_one_page(..., FPI_TO_TAIL)` of a whole order-10 MOVABLE block without writing its
-    /// records: possible while nothing was freed to the list's tail after the untouched runs.
-    /// Returns false (and does nothing) otherwise.
-    func freeUntouchedBlock(_ pfn: Int) -> Bool {
+    /// `__free_one_page(..., FPI_TO_TAIL)` of `count` consecutive whole order-10 blocks of
+    /// MOVABLE pageblocks, in address order, without writing their records: possible while
+    /// nothing was freed to the list's tail after the untouched runs. Returns false (and does
+    /// nothing) otherwise. O(1) but the pageblock scan.
+    func freeUntouchedBlocks(_ pfn: Int, count: Int) -> Bool {
         let list = freeArea.lists[Zone.untouchedSlot]
         if !untouched.isEmpty && untouched.gapAfter != list.tail { return false }
+        if memmap.firstPageblock(in: pfn..<(pfn + count << UntouchedBlocks.order), notOf: .movable) != nil { return false }
         let wasEmpty = untouched.isEmpty
-        untouched.append(pfn)
-        addFreePages(UntouchedBlocks.pages)
-        freeArea.adjust(order: UntouchedBlocks.order, by: 1)
+        untouched.append(pfn, count: count)
+        addFreePages(count << UntouchedBlocks.order)
+        freeArea.adjust(order: UntouchedBlocks.order, by: count)
         if wasEmpty {
             untouched.gapAfter = list.tail
             if untouched.gapAfter < 0 { touchFirstUntouchedBlock() }

@@ -129,6 +129,33 @@ public struct MemMap: @unchecked Sendable {
         MigrateType(stored: pageblockStorage[(pfn >> pageblockOrder) - firstPageblock].load(ordering: .relaxed))
     }
 
+    /// The first pageblock of `pfns` whose migratetype is not `mt` (nil: all are). A byte scan,
+    /// O(pfns.count / pageblock_nr_pages).
+    public func firstPageblock(in pfns: Range<Int>, notOf mt: MigrateType) -> Int? {
+        guard !pfns.isEmpty else { return nil }
+        let lo = (pfns.lowerBound >> pageblockOrder) - firstPageblock
+        let hi = ((pfns.upperBound - 1) >> pageblockOrder) - firstPageblock
+        let bytes = UnsafeRawPointer(pageblockStorage).assumingMemoryBound(to: UInt8.self)
+        for i in lo...hi where bytes[i] != mt.rawValue { return (i + firstPageblock) << pageblockOrder }
+        return nil
+    }
+
+    /// The first pfn in `pfn..<end` whose page is not exactly PG_reserved (`end` if none): skips
+    /// the kernel's own reserved memory in a few word compares per 8 pages. O(end - pfn) / 8.
+    public func endOfReserved(from pfn: Int, to end: Int) -> Int {
+        var i = index(pfn)
+        let stop = index(end)
+        let bytes = UnsafeRawPointer(flagsStorage)
+        // A reserved page's stored flag byte is 0 (`storedFlags`).
+        while i < stop && i & 7 != 0 {
+            if bytes.load(fromByteOffset: i, as: UInt8.self) != 0 { return i + startPfn }
+            i += 1
+        }
+        while i + 8 <= stop && bytes.load(fromByteOffset: i, as: UInt64.self) == 0 { i += 8 }
+        while i < stop && bytes.load(fromByteOffset: i, as: UInt8.self) == 0 { i += 1 }
+        return i + startPfn
+    }
+
     /// `set_pageblock_migratetype` (under the zone lock).
     @inline(__always) public func setPageblockMigrateType(pfn: Int, _ mt: MigrateType) {
         pageblockStorage[(pfn >> pageblockOrder) - firstPageblock].store(mt.rawValue, ordering: .relaxed)
