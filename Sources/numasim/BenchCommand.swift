@@ -18,6 +18,9 @@ struct BenchCommand: ParsableCommand {
               interleave: MPOL_INTERLEAVE over every node with memory, order 0 (task policy)
               scaling: alloc+free pairs on 1 host thread, then 2 host threads each owning one CPU
                 of a different node (only that CPU's pageset is touched by its thread)
+              boot: the boot numbers and the allocator over them (mem_map, free lists, pagesets),
+                in milliseconds and in host memory; e.g. --only boot -t big.yaml for a machine from
+                `numasim topology generate`
             Each case runs --pairs pairs after a warm-up and reports the best of --runs runs. \
             Figures and the machine they were taken on: docs/benchmarks.md.
             """
@@ -92,6 +95,7 @@ struct BenchCommand: ParsableCommand {
         if wanted("fallback") { results.append(try fallback(m, node: node, cpu: cpu)) }
         if wanted("interleave") { results.append(try interleave(m, cpu: cpu)) }
         if wanted("scaling") { results += try scaling(m) }
+        if wanted("boot") { results.append(try bootCase(t)) }
 
         if json {
             try printJSON(BenchJSON(schema: "numasim.bench/2", topology: t.name, cpu: cpu, node: node, pairs: pairs,
@@ -288,11 +292,15 @@ struct BenchResult: Encodable {
     var threads: Int?
     var pairsPerSecond: Double?
     var speedup: Double?
+    var bootMilliseconds: Double?
+    var allocatorMilliseconds: Double?
+    var residentBytes: Int?
     var note: String?
 
     enum CodingKeys: String, CodingKey {
         case name, nsPerPair = "ns_per_pair", nsPerOp = "ns_per_op", nsPerAlloc = "ns_per_alloc", nsPerFree = "ns_per_free"
         case threads, pairsPerSecond = "pairs_per_second", speedup, note
+        case bootMilliseconds = "boot_ms", allocatorMilliseconds = "allocator_ms", residentBytes = "resident_bytes"
     }
 
     func line(width: Int) -> String {
@@ -303,6 +311,9 @@ struct BenchResult: Encodable {
         if let v = nsPerFree { figures.append(String(format: "%8.1f ns per free", v)) }
         if let v = pairsPerSecond { figures.append(String(format: "%8.2f M pairs/s", v / 1e6)) }
         if let v = speedup { figures.append(String(format: "%.2f× one thread", v)) }
+        if let v = bootMilliseconds { figures.append(String(format: "boot numbers %.1f ms", v)) }
+        if let v = allocatorMilliseconds { figures.append(String(format: "allocator %.1f ms", v)) }
+        if let v = residentBytes { figures.append(String(format: "+%.1f MiB resident", Double(v) / 1048576)) }
         if let note { figures.append(note) }
         return name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + figures.joined(separator: "  ")
     }
