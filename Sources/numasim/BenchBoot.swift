@@ -7,11 +7,13 @@ import NumaTopology
 /// The `boot` case of `numasim bench`: what bringing a machine up costs — the boot numbers
 /// (`BootedMachine`: zones, watermarks, zonelists) and the allocator over them (`PageAllocator`:
 /// mem_map, free lists, pagesets) — in time and in host memory. With the sparse mem_map the
-/// allocator's cost follows the zones and CPUs, not the simulated memory.
+/// allocator's cost follows the zones and CPUs, not the simulated memory. Then it allocates
+/// order-10 blocks on every node and reports the host memory per page so touched (the cost of
+/// a materialised page record).
 extension BenchCommand {
     func bootCase(_ t: Topology) throws -> BenchResult {
         var bestNumbers = Double.infinity, bestAllocator = Double.infinity
-        var resident = 0
+        var resident = 0, perTouchedPage = 0.0
         var pages = 0
         for _ in 0..<runs {
             let clock = ContinuousClock()
@@ -25,12 +27,27 @@ extension BenchCommand {
             bestNumbers = min(bestNumbers, Self.nanoseconds(t1 - t0) / 1e6)
             bestAllocator = min(bestAllocator, Self.nanoseconds(t2 - t1) / 1e6)
             pages = m.zones.values.joined().reduce(0) { $0 + $1.present }
+            // Then touch memory: a quarter of each node's free pages, at most 1 GiB, in order-10
+            // blocks (each one written in full when it leaves the untouched runs).
+            let beforeTouch = Self.residentBytes()
+            var touched = 0
+            for (n, id) in a.nodeIDs.enumerated() {
+                guard let cpu = t.nodes[n].cpus.members.first ?? t.allCPUs.first else { continue }
+                let blocks = Swift.min(a.freePages(node: id) / 4, 1 << 18) >> UntouchedBlocks.order
+                for _ in 0..<blocks {
+                    guard case .success = a.allocPages(gfp: [.highUserMovable, .thisnode], order: UntouchedBlocks.order,
+                                                       preferredNode: id, cpu: cpu) else { break }
+                    touched += UntouchedBlocks.pages
+                }
+            }
+            if touched > 0 { perTouchedPage = Double(Self.residentBytes() - beforeTouch) / Double(touched) }
             withExtendedLifetime(a) {}
         }
         var r = BenchResult(name: "boot: \(t.nodes.count) nodes, \(Self.size(UInt64(pages) << 12)) present, \(t.allCPUs.count) CPUs")
         r.bootMilliseconds = bestNumbers
         r.allocatorMilliseconds = bestAllocator
         r.residentBytes = resident
+        r.residentBytesPerTouchedPage = perTouchedPage
         r.note = String(format: "%.4f bytes of host memory per simulated page", Double(resident) / Double(Swift.max(pages, 1)))
         return r
     }

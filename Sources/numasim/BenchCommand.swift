@@ -295,12 +295,14 @@ struct BenchResult: Encodable {
     var bootMilliseconds: Double?
     var allocatorMilliseconds: Double?
     var residentBytes: Int?
+    var residentBytesPerTouchedPage: Double?
     var note: String?
 
     enum CodingKeys: String, CodingKey {
         case name, nsPerPair = "ns_per_pair", nsPerOp = "ns_per_op", nsPerAlloc = "ns_per_alloc", nsPerFree = "ns_per_free"
         case threads, pairsPerSecond = "pairs_per_second", speedup, note
         case bootMilliseconds = "boot_ms", allocatorMilliseconds = "allocator_ms", residentBytes = "resident_bytes"
+        case residentBytesPerTouchedPage = "resident_bytes_per_touched_page"
     }
 
     func line(width: Int) -> String {
@@ -314,6 +316,7 @@ struct BenchResult: Encodable {
         if let v = bootMilliseconds { figures.append(String(format: "boot numbers %.1f ms", v)) }
         if let v = allocatorMilliseconds { figures.append(String(format: "allocator %.1f ms", v)) }
         if let v = residentBytes { figures.append(String(format: "+%.1f MiB resident", Double(v) / 1048576)) }
+        if let v = residentBytesPerTouchedPage { figures.append(String(format: "%.2f bytes per touched page", v)) }
         if let note { figures.append(note) }
         return name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + figures.joined(separator: "  ")
     }
