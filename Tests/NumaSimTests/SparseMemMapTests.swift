@@ -146,6 +146,18 @@ final class SparseMemMapTests: XCTestCase {
         for n in [0, 63] { for z in a.zones[n] { let r = z.checkInvariants(); XCTAssertTrue(r.ok, "\(r.violations)") } }
     }
 
+    /// A 9 TiB node has a zone beyond 32-bit page links: an error naming the file and node,
+    /// before any allocator is built; 8 TiB minus a little still passes.
+    func testZoneBeyondThirtyTwoBitLinksIsAnInputError() throws {
+        let big = try BootedMachine(topology: TopologyGenerator(nodes: 1, cpusPerNode: 1, memoryPerNode: 9 << 40).topology(), file: "huge.yaml")
+        XCTAssertThrowsError(try PageAllocator.checkLimits(big, file: "huge.yaml")) { e in
+            let text = "\(e)"
+            XCTAssertTrue(text.hasPrefix("huge.yaml: nodes[0]: zone Normal of node 0 spans"), text)
+        }
+        let fits = try BootedMachine(topology: TopologyGenerator(nodes: 2, cpusPerNode: 1, memoryPerNode: 7 << 40).topology(), file: "ok.yaml")
+        XCTAssertNoThrow(try PageAllocator.checkLimits(fits, file: "ok.yaml"))
+    }
+
     func residentBytes() -> Int {
         guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
         let fields = s.split(separator: " ")
