@@ -87,9 +87,17 @@ public struct GFP: OptionSet, Sendable, Hashable, CustomStringConvertible {
 
     /// `gfp_zone()`: the highest zone index usable (reference §1.8), or nil for an invalid combination.
     @inline(__always) public func zone(arch: Arch) -> Int? {
-        let table = arch == .x86_64 ? GFP.zoneTableX86_64 : GFP.zoneTableI386
-        let z = Int((table >> (UInt64(rawValue & 0x0f) &* 4)) & 0xf) - 1
+        let z = zone(table: GFP.zoneTable(arch: arch))
         return z < 0 ? nil : z
+    }
+
+    /// `gfp_zone` with the arch's table already chosen: -1 for an invalid combination.
+    @inline(__always) func zone(table: UInt64) -> Int {
+        Int(truncatingIfNeeded: (table &>> (UInt64(rawValue & 0x0f) &* 4)) & 0xf) &- 1
+    }
+
+    @inline(__always) static func zoneTable(arch: Arch) -> UInt64 {
+        arch == .x86_64 ? GFP.zoneTableX86_64 : GFP.zoneTableI386
     }
 
     /// GFP_ZONE_TABLE indexed by the low four bits (DMA, HIGHMEM, DMA32, MOVABLE), packed as

@@ -33,6 +33,8 @@ public final class PageAllocator: @unchecked Sendable {
     /// Every zone by `nodeIndex * zonesPerNode + zoneIndex`, unretained (`zones` owns them).
     let zoneHandles: UnsafeMutablePointer<Unmanaged<Zone>>
     let zonesPerNode: Int
+    /// The order-0 fast paths' tables by CPU id and node id (rebuilt with the zonelists).
+    @exclusivity(unchecked) var fastTables: FastPathTables
     /// Facts of the machine the fast path needs, hoisted out of `machine` (a struct of
     /// dictionaries): the arch, mobility grouping, and per node whether DMA32 is populated
     /// (`alloc_flags_nofragment`).
@@ -110,17 +112,23 @@ public final class PageAllocator: @unchecked Sendable {
         nodeReclaim = m.nodeIDs.map { _ in NodeReclaimState(maxNrZones: m.topology.arch.zoneNames.count) }
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
+        fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
+                                    mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.bootZonelists)
         allocateRecordedUsedPages()
     }
 
     deinit {
         zoneHandles.deallocate()
         zonelistTable.deallocate()
+        fastTables.deallocate()
     }
 
     func rebuildZonelistTables() {
         zonelistTable.deallocate()
         zonelistTable = ZonelistTable(zonelists, nodeIDs: nodeIDs, nodeIndex: nodeIndex)
+        fastTables.deallocate()
+        fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { cpuNode[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
+                                    mobilityDisabled: mobilityDisabled, nodeIDs: nodeIDs, zones: zones, zonelists: zonelists)
     }
 
     /// Runs `body` on zone (node index `n`, zone index `zi`) without retaining it.

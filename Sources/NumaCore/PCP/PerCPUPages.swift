@@ -73,7 +73,12 @@ public struct PageSetTable: @unchecked Sendable {
     func deallocate() { base.deallocate() }
 
     @inline(__always) func pointer(_ i: Int) -> UnsafeMutablePointer<PerCPUPages> {
-        (base + i * PageSetTable.blockBytes).assumingMemoryBound(to: PerCPUPages.self)
+        (base + i &* PageSetTable.blockBytes).assumingMemoryBound(to: PerCPUPages.self)
+    }
+
+    /// `&pcp->lists[pindex]` of CPU `i`, from the block's address (no load of `lists`).
+    @inline(__always) func list(_ i: Int, _ pindex: Int) -> UnsafeMutablePointer<PageList> {
+        (base + (i &* PageSetTable.blockBytes &+ PageSetTable.headerBytes)).assumingMemoryBound(to: PageList.self) + pindex
     }
 
     public subscript(i: Int) -> PerCPUPages {

@@ -196,6 +196,15 @@ public struct MemMap: @unchecked Sendable {
     @inline(__always) static func storedFlags(_ f: PageFlags) -> UInt8 { f.rawValue ^ PageFlags.reserved.rawValue }
     @inline(__always) static func pageFlags(stored b: UInt8) -> PageFlags { PageFlags(rawValue: b ^ PageFlags.reserved.rawValue) }
     @inline(__always) func order(at i: Int) -> Int { Int(orderStorage[i].load(ordering: .relaxed)) }
+
+    // By index (`pfn - startPfn`), for the order-0 fast paths, which already hold the index.
+    @inline(__always) func setFlags(at i: Int, _ f: PageFlags) { flagsStorage[i].store(f.rawValue, ordering: .relaxed) }
+    @inline(__always) func setStoredMT(at i: Int, _ mt: MigrateType) { storedMT[i] = mt.rawValue }
+    @inline(__always) func generation(at i: Int) -> UInt32 { generationStorage[i].load(ordering: .relaxed) }
+    /// `get_pageblock_migratetype` without the shift-width checks (`pageblockOrder` < 64).
+    @inline(__always) func pageblockMigrateType(at i: Int) -> MigrateType {
+        MigrateType(stored: pageblockStorage[((i &+ startPfn) &>> pageblockOrder) &- firstPageblock].load(ordering: .relaxed))
+    }
 }
 
 /// A doubly linked list of pages threaded through `MemMap.next/prev` (`struct list_head`).
@@ -238,6 +247,26 @@ extension MemMap {
         next[i] = -1
         prev[i] = -1
         list.count -= 1
+    }
+
+    /// `list_add` by index.
+    @inline(__always) func pushHead(index i: Int, _ list: inout PageList) {
+        let i32 = Int32(truncatingIfNeeded: i)
+        let h = list.head
+        next[i] = h
+        prev[i] = -1
+        if h >= 0 { prev[Int(h)] = i32 } else { list.tail = i32 }
+        list.head = i32
+        list.count &+= 1
+    }
+
+    /// `list_del` of the head `i` (whose `prev` is always -1).
+    @inline(__always) func popHead(index i: Int, _ list: inout PageList) {
+        let n = next[i]
+        list.head = n
+        if n >= 0 { prev[Int(n)] = -1 } else { list.tail = -1 }
+        next[i] = -1
+        list.count &-= 1
     }
 
     @inline(__always) func headPfn(_ list: PageList) -> Int? { list.head < 0 ? nil : Int(list.head) + startPfn }

@@ -95,7 +95,7 @@ public final class VMEventTable: @unchecked Sendable {
 
     /// `count_vm_events` on the row's owner.
     @inline(__always) public func add(_ e: VMEvent, _ n: Int = 1, row: Int) {
-        base[row * VMEventTable.rowInts + e.rawValue] &+= n
+        base[row &* VMEventTable.rowInts &+ e.rawValue] &+= n
     }
 
     /// The folded value (call when the owners are quiescent, or accept a momentary view).
