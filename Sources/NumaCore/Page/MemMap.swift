@@ -198,7 +198,7 @@ public struct MemMap: @unchecked Sendable {
     @inline(__always) func order(at i: Int) -> Int { Int(orderStorage[i].load(ordering: .relaxed)) }
 
     // By index (`pfn - startPfn`), for the order-0 fast paths, which already hold the index.
-    @inline(__always) func setFlags(at i: Int, _ f: PageFlags) { flagsStorage[i].store(f.rawValue, ordering: .relaxed) }
+    @inline(__always) func setFlags(at i: Int, _ f: PageFlags) { flagsStorage[i].store(MemMap.storedFlags(f), ordering: .relaxed) }
     @inline(__always) func setStoredMT(at i: Int, _ mt: MigrateType) { storedMT[i] = mt.rawValue }
     @inline(__always) func generation(at i: Int) -> UInt32 { generationStorage[i].load(ordering: .relaxed) }
     /// `get_pageblock_migratetype` without the shift-width checks (`pageblockOrder` < 64).
