@@ -2,45 +2,58 @@ import NumaTopology
 
 /// `gfp_t` flags of Linux 6.1 (include/linux/gfp_types.h) and the named masks, with
 /// `gfp_zone`, `gfp_migratetype` and `gfp_to_alloc_flags`.
-public struct GFP: OptionSet, Sendable, Hashable, CustomStringConvertible {
+/// The masks are `@inlinable` computed constants so that a caller in another module (the CLI,
+/// the workload engines) gets the value folded in instead of a call per use.
+@frozen public struct GFP: OptionSet, Sendable, Hashable, CustomStringConvertible {
     public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let dma = GFP(rawValue: 0x01)
-    public static let highmem = GFP(rawValue: 0x02)
-    public static let dma32 = GFP(rawValue: 0x04)
-    public static let movable = GFP(rawValue: 0x08)
-    public static let reclaimable = GFP(rawValue: 0x10)
-    public static let high = GFP(rawValue: 0x20)
-    public static let io = GFP(rawValue: 0x40)
-    public static let fs = GFP(rawValue: 0x80)
-    public static let zero = GFP(rawValue: 0x100)
-    public static let atomic = GFP(rawValue: 0x200)
-    public static let directReclaim = GFP(rawValue: 0x400)
-    public static let kswapdReclaim = GFP(rawValue: 0x800)
-    public static let write = GFP(rawValue: 0x1000)
-    public static let nowarn = GFP(rawValue: 0x2000)
-    public static let retryMayfail = GFP(rawValue: 0x4000)
-    public static let nofail = GFP(rawValue: 0x8000)
-    public static let noretry = GFP(rawValue: 0x10000)
-    public static let memalloc = GFP(rawValue: 0x20000)
-    public static let comp = GFP(rawValue: 0x40000)
-    public static let nomemalloc = GFP(rawValue: 0x80000)
-    public static let hardwall = GFP(rawValue: 0x100000)
-    public static let thisnode = GFP(rawValue: 0x200000)
-    public static let account = GFP(rawValue: 0x400000)
+    @inlinable public static var dma: GFP { GFP(rawValue: 0x01) }
+    @inlinable public static var highmem: GFP { GFP(rawValue: 0x02) }
+    @inlinable public static var dma32: GFP { GFP(rawValue: 0x04) }
+    @inlinable public static var movable: GFP { GFP(rawValue: 0x08) }
+    @inlinable public static var reclaimable: GFP { GFP(rawValue: 0x10) }
+    @inlinable public static var high: GFP { GFP(rawValue: 0x20) }
+    @inlinable public static var io: GFP { GFP(rawValue: 0x40) }
+    @inlinable public static var fs: GFP { GFP(rawValue: 0x80) }
+    @inlinable public static var zero: GFP { GFP(rawValue: 0x100) }
+    @inlinable public static var atomic: GFP { GFP(rawValue: 0x200) }
+    @inlinable public static var directReclaim: GFP { GFP(rawValue: 0x400) }
+    @inlinable public static var kswapdReclaim: GFP { GFP(rawValue: 0x800) }
+    @inlinable public static var write: GFP { GFP(rawValue: 0x1000) }
+    @inlinable public static var nowarn: GFP { GFP(rawValue: 0x2000) }
+    @inlinable public static var retryMayfail: GFP { GFP(rawValue: 0x4000) }
+    @inlinable public static var nofail: GFP { GFP(rawValue: 0x8000) }
+    @inlinable public static var noretry: GFP { GFP(rawValue: 0x10000) }
+    @inlinable public static var memalloc: GFP { GFP(rawValue: 0x20000) }
+    @inlinable public static var comp: GFP { GFP(rawValue: 0x40000) }
+    @inlinable public static var nomemalloc: GFP { GFP(rawValue: 0x80000) }
+    @inlinable public static var hardwall: GFP { GFP(rawValue: 0x100000) }
+    @inlinable public static var thisnode: GFP { GFP(rawValue: 0x200000) }
+    @inlinable public static var account: GFP { GFP(rawValue: 0x400000) }
 
-    public static let reclaim: GFP = [.directReclaim, .kswapdReclaim]
-    public static let kernel: GFP = [.reclaim, .io, .fs]
-    public static let user: GFP = [.kernel, .hardwall]
-    public static let highUser: GFP = [.user, .highmem]
-    public static let highUserMovable: GFP = [.highUser, .movable]
-    public static let atomicMask: GFP = [.high, .atomic, .kswapdReclaim]
-    public static let nowait: GFP = [.kswapdReclaim]
-    public static let noio: GFP = [.reclaim]
-    public static let nofs: GFP = [.reclaim, .io]
-    public static let dmaMask: GFP = [.dma]
-    public static let dma32Mask: GFP = [.dma32]
+    /// directReclaim | kswapdReclaim
+    @inlinable public static var reclaim: GFP { GFP(rawValue: 0xc00) }
+    /// reclaim | io | fs
+    @inlinable public static var kernel: GFP { GFP(rawValue: 0xcc0) }
+    /// kernel | hardwall
+    @inlinable public static var user: GFP { GFP(rawValue: 0x100cc0) }
+    /// user | highmem
+    @inlinable public static var highUser: GFP { GFP(rawValue: 0x100cc2) }
+    /// highUser | movable
+    @inlinable public static var highUserMovable: GFP { GFP(rawValue: 0x100cca) }
+    /// high | atomic | kswapdReclaim
+    @inlinable public static var atomicMask: GFP { GFP(rawValue: 0xa20) }
+    /// kswapdReclaim
+    @inlinable public static var nowait: GFP { GFP(rawValue: 0x800) }
+    /// reclaim
+    @inlinable public static var noio: GFP { GFP(rawValue: 0xc00) }
+    /// reclaim | io
+    @inlinable public static var nofs: GFP { GFP(rawValue: 0xc40) }
+    /// dma
+    @inlinable public static var dmaMask: GFP { GFP(rawValue: 0x1) }
+    /// dma32
+    @inlinable public static var dma32Mask: GFP { GFP(rawValue: 0x4) }
 
     public static let names: [(String, GFP)] = [
         ("GFP_KERNEL", .kernel), ("GFP_USER", .user), ("GFP_HIGHUSER_MOVABLE", .highUserMovable),
