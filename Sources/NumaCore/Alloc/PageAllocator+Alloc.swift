@@ -32,7 +32,14 @@ extension PageAllocator {
            let b = allocOrder0Fast(gfp: gfp, preferredNode: preferredNode, cpu: cpu, interleaveTarget: nil) {
             return .success(b)
         }
-        return allocPages(gfp: gfp, order: order, preferredNode: preferredNode, mask: nil, cpu: cpu, interleaveTarget: nil)
+        return allocPagesGeneric(gfp: gfp, order: order, preferredNode: preferredNode, cpu: cpu)
+    }
+
+    /// Everything the order-0 fast path does not serve, out of line: the fast path's hit then
+    /// needs no stack frame and saves no registers for the generic path's sake.
+    @inline(never)
+    func allocPagesGeneric(gfp: GFP, order: Int, preferredNode: Int, cpu: Int) -> Result<AllocatedBlock, AllocFailure> {
+        allocPages(gfp: gfp, order: order, preferredNode: preferredNode, mask: nil, cpu: cpu, interleaveTarget: nil)
     }
 
     public func allocPages(gfp: GFP, order: Int, preferredNode: Int, nodemask: Set<Int>? = nil,
