@@ -78,32 +78,29 @@ public struct MemMap: @unchecked Sendable {
     /// read so; this resets records in use before (offline, online). O(pfns.count).
     public func initialise(_ pfns: Range<Int>) {
         guard !pfns.isEmpty else { return }
-        let lo = index(pfns.lowerBound), n = pfns.count
-        for i in lo..<(lo + n) {
-            flagsStorage[i].store(MemMap.storedFlags(.reserved), ordering: .relaxed)
-            orderStorage[i].store(0, ordering: .relaxed)
-            lruStorage[i].store(0, ordering: .relaxed)
-        }
-        storedMT.advanced(by: lo).update(repeating: 0, count: n)
-        next.advanced(by: lo).update(repeating: -1, count: n)
-        prev.advanced(by: lo).update(repeating: -1, count: n)
+        writeRecords(from: index(pfns.lowerBound), count: pfns.count, flags: .reserved)
     }
 
     /// Writes the records of a free block that was never touched: its head a buddy page of
     /// `order` on no list yet, the rest tail pages. O(2^order).
     func initialiseFreeBlock(_ pfn: Int, order: Int, _ mt: MigrateType) {
-        let lo = index(pfn), n = 1 << order
+        writeRecords(from: index(pfn), count: 1 << order, flags: .tail)
+        setFlags(pfn, .buddy)
+        setOrder(pfn, order)
+        setStoredMT(pfn, mt)
+    }
+
+    /// `count` records from index `lo`: `flags`, order 0, no LRU state, on no list.
+    private func writeRecords(from lo: Int, count n: Int, flags: PageFlags) {
+        let stored = MemMap.storedFlags(flags)
         for i in lo..<(lo + n) {
-            flagsStorage[i].store(MemMap.storedFlags(.tail), ordering: .relaxed)
+            flagsStorage[i].store(stored, ordering: .relaxed)
             orderStorage[i].store(0, ordering: .relaxed)
             lruStorage[i].store(0, ordering: .relaxed)
         }
         storedMT.advanced(by: lo).update(repeating: 0, count: n)
         next.advanced(by: lo).update(repeating: -1, count: n)
         prev.advanced(by: lo).update(repeating: -1, count: n)
-        setFlags(pfn, .buddy)
-        setOrder(pfn, order)
-        setStoredMT(pfn, mt)
     }
 
     func deallocate() {
