@@ -3,15 +3,28 @@ import NumaWorkload
 
 /// The human tables of a stress report, printed after numastat (each section names its source).
 extension StressReport {
+    /// Nodes beyond which the text matrix keeps only the rows and columns that hold pages (a
+    /// 1024-node matrix is a million cells; `--json` always has all of them).
+    public static let fullMatrixNodes = 16
+
     public var fallbackTable: String {
-        let w = Swift.max(14, fallback.nodes.map { "node\($0)".count + 12 }.max() ?? 0)
+        let all = Array(fallback.nodes.indices)
+        var rows = all, cols = all
+        if fallback.nodes.count > StressReport.fullMatrixNodes {
+            rows = all.filter { i in fallback.pages[i].contains { $0 != 0 } }
+            cols = all.filter { j in fallback.pages.contains { $0[j] != 0 } }
+        }
+        let w = Swift.max(14, cols.map { "node\(fallback.nodes[$0])".count + 12 }.max() ?? 0)
         var out = "Fallback matrix (pages; row = node asked for, column = node that served; % of the row):\n"
-        out += pad("asked \\ served", 16) + fallback.nodes.map { rpad("node\($0)", w) }.joined() + rpad("total", 12) + "\n"
-        for (i, id) in fallback.nodes.enumerated() {
+        out += pad("asked \\ served", 16) + cols.map { rpad("node\(fallback.nodes[$0])", w) }.joined() + rpad("total", 12) + "\n"
+        for i in rows {
             let row = fallback.pages[i]
-            out += pad("node\(id)", 16)
-            out += row.enumerated().map { j, p in rpad("\(p) (\(String(format: "%.1f", fallback.row_percent[i][j]))%)", w) }.joined()
+            out += pad("node\(fallback.nodes[i])", 16)
+            out += cols.map { j in rpad("\(row[j]) (\(String(format: "%.1f", fallback.row_percent[i][j]))%)", w) }.joined()
             out += rpad("\(row.reduce(0, +))", 12) + "\n"
+        }
+        if rows.count < all.count || cols.count < all.count {
+            out += "(\(all.count - rows.count) rows and \(all.count - cols.count) columns without pages left out of \(all.count) nodes; --json has the whole matrix)\n"
         }
         out += String(format: "served by another node than asked: %.2f%% of %d pages\n", fallback.fallback_percent, locality.pages)
         return out

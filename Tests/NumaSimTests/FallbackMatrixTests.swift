@@ -133,4 +133,28 @@ final class FallbackMatrixTests: XCTestCase {
         XCTAssertLessThanOrEqual(s.p50, s.p99)
         XCTAssertLessThanOrEqual(s.p99, s.max)
     }
+
+    /// Beyond 16 nodes the text matrix keeps only the rows and columns that hold pages (a
+    /// 1024-node one would be a million cells); the JSON keeps all of them.
+    func testTextMatrixOfManyNodesKeepsRowsAndColumnsWithPages() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("numasim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let topo = dir.appendingPathComponent("t.yaml").path, work = dir.appendingPathComponent("w.yaml").path
+        XCTAssertEqual(try NumasimBinary.run(["topology", "generate", "--nodes", "20", "--memory-per-node", "256MiB", "-o", topo]).status, 0)
+        try "threads:\n  - {cpus: \"3\", policy: \"interleave:3,7\", allocate: 1000}\n".write(toFile: work, atomically: true, encoding: .utf8)
+        let text = try NumasimBinary.run(["stress", "-t", topo, "-w", work])
+        XCTAssertEqual(text.status, 0, text.err)
+        let lines = text.out.split(separator: "\n").map(String.init)
+        let start = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("Fallback matrix") })
+        XCTAssertEqual(lines[start + 1].split(separator: " ").map(String.init), ["asked", "\\", "served", "node3", "node7", "total"])
+        // Interleave asks node 3 and node 7 in turn; each serves what it is asked.
+        XCTAssertEqual(lines[start + 2].split(separator: " ").map(String.init), ["node3", "500", "(100.0%)", "0", "(0.0%)", "500"])
+        XCTAssertEqual(lines[start + 3].split(separator: " ").map(String.init), ["node7", "0", "(0.0%)", "500", "(100.0%)", "500"])
+        XCTAssertTrue(lines[start + 4].hasPrefix("(18 rows and 18 columns without pages left out of 20 nodes"), lines[start + 4])
+        let json = try NumasimBinary.run(["stress", "-t", topo, "-w", work, "--json"])
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let fallback = try XCTUnwrap(doc["fallback"] as? [String: Any])
+        XCTAssertEqual((fallback["pages"] as? [[Int]])?.count, 20, "the JSON keeps every row")
+    }
 }

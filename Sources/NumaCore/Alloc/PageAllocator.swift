@@ -87,7 +87,7 @@ public final class PageAllocator: @unchecked Sendable {
             var list: [Zone] = []
             for b in m.zones[id]! {
                 // One pageset per CPU plus the system row (statistics only, its lists stay empty).
-                let z = Zone(boot: b, pageblockOrder: pageblockOrder, cpus: m.topology.allCPUs.count + 1)
+                let z = Zone(boot: b, pageblockOrder: pageblockOrder, cpus: cpus.count + 1)
                 z.mobilityGroupingDisabled = !m.mobilityGrouping
                 z.watermarkBoostFactor = m.topology.sysctl.watermarkBoostFactor
                 z.keepsUntouchedBlocks = sparseMemMap
