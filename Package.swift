@@ -33,22 +33,24 @@ let package = Package(
             name: "NumaTopology",
             dependencies: ["CNuma", .product(name: "Yams", package: "Yams")]
         ),
-        // Layer 2: the kernel model — boot (zones, watermarks, pcp sizing, zonelists) and later the allocator.
+        // Layer 2: the kernel model — boot (zones, watermarks, pcp sizing, zonelists), the nodes
+        // (pg_data_t), the allocator (buddy, pcp, __alloc_pages, policies), reclaim and kswapd, hotplug.
         .target(name: "NumaCore", dependencies: ["NumaTopology"]),
         // Layer 2b: address spaces — paging modes, page tables, direct map, TLB. Independent of
-        // NumaCore: page-table pages come through a protocol the allocator will implement.
+        // NumaCore: page-table pages come through a protocol (PageTablePageSource).
         .target(name: "NumaMM", dependencies: ["NumaTopology"]),
-        // Layer 3: the concurrent engine — node actors on Dispatch queues, kswapd loops.
-        .target(name: "NumaEngine", dependencies: ["NumaCore", "NumaTopology"]),
-        // Layer 4: workloads (what simulated threads do), the deterministic and concurrent stress drivers.
-        .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaEngine", "NumaMM", "NumaTopology", .product(name: "Yams", package: "Yams"),
+        // Layer 3: workloads — their description and parsing, simulated tasks and processes.
+        .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaMM", "NumaTopology", .product(name: "Yams", package: "Yams"),
                                                     .product(name: "Histogram", package: "hdrhistogram-swift")]),
-        // Layer 5: the kernel's text formats and JSON views of the model.
-        .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload"]),
+        // Layer 4: the two engines over one phase loop — deterministic (one thread, fixed order)
+        // and concurrent (host threads, node actors and kswapd loops on Dispatch queues).
+        .target(name: "NumaEngine", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload"]),
+        // Layer 5: the kernel's text formats, JSON and HTML views of the model and of a run.
+        .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload", "NumaEngine"]),
         .executableTarget(
             name: "numasim",
             dependencies: [
-                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM",
+                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaEngine", "NumaMM",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -1,3 +1,4 @@
+import NumaEngine
 import Foundation
 import NumaTopology
 import NumaWorkload

@@ -45,11 +45,11 @@ public enum NumastatFormat {
         var states: [ZoneinfoFormat.ZoneState] = []
         for (n, id) in m.nodeIDs.enumerated() {
             for b in m.zones[id]! {
-                let z = a.zones[n][b.index]
+                let z = a.nodes[n].zones[b.index]
                 var s = ZoneinfoFormat.ZoneState(zone: b)
                 s.zone.watermark = z.watermark
                 s.free = z.nrFreePages
-                let e = a.events(of: z)
+                let e = z.numaEvents
                 s.numaStats = ["numa_hit": e.numaHit, "numa_miss": e.numaMiss, "numa_foreign": e.numaForeign,
                                "numa_interleave": e.interleaveHit, "numa_local": e.localNode, "numa_other": e.otherNode]
                 for (slot, cpu) in a.cpus.enumerated() where slot < z.pcp.count { s.pcpCount[cpu] = z.pcp[slot].count }

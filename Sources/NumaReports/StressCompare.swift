@@ -1,3 +1,4 @@
+import NumaEngine
 import Foundation
 
 /// Two stress results side by side (`numasim compare A.json B.json`): run facts, numastat per

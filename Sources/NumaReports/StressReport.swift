@@ -1,4 +1,5 @@
 import NumaCore
+import NumaEngine
 import NumaTopology
 import NumaWorkload
 
@@ -146,11 +147,14 @@ public struct StressRun {
     public var addressSpaces: AddressSpaceReport?
     public var hotplug: [MemoryHotplugReport] = []
 
-    public init(engine: String, threads: Int, seed: UInt64, allocator: PageAllocator, tasks: [SimulatedTask], seconds: Double,
-                kswapdRuns: [Int], failures: [String: Int], oomKilled: [String], violations: [String], timeline: Timeline, checked: String) {
-        self.engine = engine; self.threads = threads; self.seed = seed; self.allocator = allocator; self.tasks = tasks
-        self.seconds = seconds; self.kswapdRuns = kswapdRuns; self.failures = failures; self.oomKilled = oomKilled
+    /// A finished run of either engine: `engine` names it ("deterministic", "concurrent");
+    /// `violations` are the invariant checker's findings.
+    public init(engine: String, seed: UInt64, result r: StressResult, violations: [String], timeline: Timeline, checked: String) {
+        self.engine = engine; threads = r.threads; self.seed = seed; allocator = r.allocator; tasks = r.tasks
+        seconds = r.seconds; kswapdRuns = r.kswapdRuns; failures = r.failures; oomKilled = r.oomKilled
         self.violations = violations; self.timeline = timeline; self.checked = checked
+        addressSpaces = r.addressSpaces
+        hotplug = r.hotplug
     }
 }
 
@@ -198,12 +202,12 @@ extension StressReport {
         let tl = r.timeline
         for (n, id) in ids.enumerated() {
             for b in a.machine.zones[id]! where b.isPopulated {
-                let z = a.zones[n][b.index]
+                let z = a.nodes[n].zones[b.index]
                 let key = "\(id):\(b.name)"
                 let col = tl.zones.firstIndex(of: key)
                 zones.append(ZoneReport(
-                    zone: key, managed: z.managed, free: z.nrFreePages, min: z.watermarkPages(0), low: z.watermarkPages(1),
-                    high: z.watermarkPages(2), pgalloc: pgallocTable[n][b.index],
+                    zone: key, managed: z.managed, free: z.nrFreePages, min: z.watermarkPages(.min), low: z.watermarkPages(.low),
+                    high: z.watermarkPages(.high), pgalloc: pgallocTable[n][b.index],
                     below_low: col.map { StressReport.below(tl, zone: $0, mark: \.low) } ?? Below(samples: 0, ops: 0, ms: 0),
                     below_min: col.map { StressReport.below(tl, zone: $0, mark: \.min) } ?? Below(samples: 0, ops: 0, ms: 0)))
             }
@@ -232,7 +236,7 @@ extension StressReport {
             failures: r.failures.merging(p?.failures ?? [:], uniquingKeysWith: +), vmstat: vm,
             kswapd: Dictionary(uniqueKeysWithValues: ids.enumerated().map { n, id in
                 (String(id), Kswapd(wakeups: wake[id] ?? 0, runs: n < r.kswapdRuns.count ? r.kswapdRuns[n] : 0,
-                                    failures: a.nodeReclaim[n].kswapdFailures))
+                                    failures: a.nodes[n].reclaim.kswapdFailures))
             }),
             invariants: Invariants(ok: r.violations.isEmpty, checked: r.checked, violations: r.violations), dumps: dumps,
             distances: distances,

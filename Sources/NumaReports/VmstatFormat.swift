@@ -58,7 +58,7 @@ public enum VmstatFormat {
     /// The lines of `render` as (name, value) pairs in the same order, for JSON.
     public static func counters(_ a: PageAllocator, nodeStats: [(String, Int)] = []) -> [(String, Int)] {
         let suffixes = zoneSuffixes(a.machine.topology.arch)
-        let allZones = a.zones.flatMap { $0 }
+        let allZones = a.allZones
         var out: [(String, Int)] = [("nr_free_pages", allZones.reduce(0) { $0 + $1.nrFreePages })]
 
         let numa = a.events.flatMap { $0 }.reduce(NumaEvents(), +)
@@ -109,7 +109,7 @@ public enum VmstatFormat {
         let anon = a.nodeIDs.indices.reduce(0) { $0 + a.lruSize(nodeIndex: $1, .inactiveAnon) + a.lruSize(nodeIndex: $1, .activeAnon) }
         out.append(("nr_anon_pages", anon))
         out.append(("nr_file_pages", file))
-        out.append(("nr_dirty", a.nodeReclaim.reduce(0) { $0 + $1.dirtyFilePages }))
+        out.append(("nr_dirty", a.nodes.reduce(0) { $0 + $1.reclaim.dirtyFilePages }))
         out.append(("nr_written", a.vmEvents[.nrWritten]))
         return out
     }

@@ -3,13 +3,24 @@
 /// x86_64: DMA, DMA32, Normal, Movable, Device (CONFIG_ZONE_DEVICE=y, so MAX_NR_ZONES = 5 and
 /// `/proc/zoneinfo` has a `Device` block and 5 `protection:` entries, as the kernel samples show).
 /// i386: DMA, Normal, HighMem, Movable (ZONE_DEVICE needs SPARSEMEM_VMEMMAP, 64-bit only).
+public enum ZoneType: String, CaseIterable, Sendable {
+    case dma = "DMA", dma32 = "DMA32", normal = "Normal", highmem = "HighMem", movable = "Movable", device = "Device"
+}
+
 extension Arch {
-    public var zoneNames: [String] {
+    /// The zone types in index order (`enum zone_type` under this arch's config).
+    public var zoneTypes: [ZoneType] {
         switch self {
-        case .x86_64: return ["DMA", "DMA32", "Normal", "Movable", "Device"]
-        case .i386, .i386PAE: return ["DMA", "Normal", "HighMem", "Movable"]
+        case .x86_64: return [.dma, .dma32, .normal, .movable, .device]
+        case .i386, .i386PAE: return [.dma, .normal, .highmem, .movable]
         }
     }
+
+    /// The zone names `/proc/zoneinfo` prints, in index order.
+    public var zoneNames: [String] { zoneTypes.map(\.rawValue) }
+
+    /// The index of zone type `t` on this arch (nil if the arch's config has no such zone).
+    public func zoneIndex(_ t: ZoneType) -> Int? { zoneTypes.firstIndex(of: t) }
 
     /// MAX_NR_ZONES
     public var zoneCount: Int { zoneNames.count }

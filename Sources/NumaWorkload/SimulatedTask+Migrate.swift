@@ -15,7 +15,7 @@ extension SimulatedTask {
 
     static let migrationGFP: GFP = [.user, .movable, .retryMayfail]
 
-    func migratePages(out block: PageAllocator.MemoryBlock, allocator a: PageAllocator, cpu: Int, targets: Set<Int>) -> MigrationCount {
+    public func migratePages(out block: PageAllocator.MemoryBlock, allocator a: PageAllocator, cpu: Int, targets: Set<Int>) -> MigrationCount {
         var count = MigrationCount()
         let node = a.nodeIDs[block.nodeIndex]
         for i in live.indices {

@@ -37,9 +37,13 @@ public final class SimulatedTask: @unchecked Sendable {
     /// Fallback and locality matrices (created at the first allocation: tasks do not know the machine).
     @exclusivity(unchecked) public internal(set) var placement: TaskPlacement?
     /// Allocator call latencies, recorded only when the engine's observer asks for them.
-    @exclusivity(unchecked) public internal(set) var latency: OpLatency?
+    @exclusivity(unchecked) public var latency: OpLatency?
     /// Operation count and placement sums for a reporter on another thread.
     let published = PublishedCounters()
+    /// The sums as last published by the owner (any thread may read them).
+    public var publishedSums: PlacementSums { published.snapshot }
+    /// The operation count as last published (any thread).
+    public var publishedOps: Int { published.load(.ops) }
     @exclusivity(unchecked) var failureCount = 0
 
     public var isDone: Bool { remaining <= 0 || opsLeft <= 0 || timedOut || stats.killed }
@@ -146,7 +150,8 @@ public final class SimulatedTask: @unchecked Sendable {
         let index: Int? = spec.vmaStart == nil ? nil : vmaOffset
         vmaOffset += 1 << order
         let start = latency == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-        let r = a.allocPages(gfp: spec.gfp, order: order, policy: spec.policy, cpu: cpu, state: &interleave, interleaveIndex: index)
+        let asking = a.policyNode(spec.policy, cpu: cpu, order: order, state: &interleave, interleaveIndex: index)
+        let r = a.allocPages(gfp: spec.gfp, order: order, policy: spec.policy, preferredNode: asking, cpu: cpu)
         if latency != nil {
             latency!.record(OpLatency.OpClass.alloc(order: order), nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
         }
@@ -154,7 +159,6 @@ public final class SimulatedTask: @unchecked Sendable {
         case .success(let b):
             if placement == nil { placement = TaskPlacement(a) }
             let local = a.node(ofCPU: cpu) ?? a.nodeIDs[0]
-            let asking = spec.policy.askingNode(local: local, state: interleave, interleaveIndex: index, order: order)
             placement!.record(asking: asking, local: local, serving: b.node, order: order)
             return b
         case .failure(let f):
@@ -209,7 +213,7 @@ public final class SimulatedTask: @unchecked Sendable {
     }
 
     /// Killed by the OOM killer: every page goes back, the task stops.
-    func die(_ a: PageAllocator) {
+    public func die(_ a: PageAllocator) {
         guard !stats.killed else { return }
         let cpu = cpus[0]
         for b in live { release(a, b, cpu: cpu) }
@@ -219,8 +223,8 @@ public final class SimulatedTask: @unchecked Sendable {
     }
 
     /// Marks the task for the OOM killer.
-    func kill() { killedAtomic.store(true, ordering: .releasing) }
-    var isKilled: Bool { killedAtomic.load(ordering: .acquiring) }
+    public func kill() { killedAtomic.store(true, ordering: .releasing) }
+    public var isKilled: Bool { killedAtomic.load(ordering: .acquiring) }
 
     static func pickOrder(_ orders: [(order: Int, weight: Int)], _ rng: inout SplitMix64) -> Int {
         if orders.count == 1 { return orders[0].order }

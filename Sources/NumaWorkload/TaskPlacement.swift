@@ -65,6 +65,9 @@ final class PublishedCounters: @unchecked Sendable {
 
 /// Operation and placement sums of one or more tasks.
 public struct PlacementSums: Sendable, Equatable {
+    public init(ops: Int = 0, pages: Int = 0, missPages: Int = 0, localPages: Int = 0, distancePages: Int = 0) {
+        self.ops = ops; self.pages = pages; self.missPages = missPages; self.localPages = localPages; self.distancePages = distancePages
+    }
     public var ops = 0
     public var pages = 0
     public var missPages = 0

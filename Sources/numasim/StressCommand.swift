@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NumaCore
+import NumaEngine
 import NumaReports
 import NumaTopology
 import NumaWorkload
@@ -89,27 +90,14 @@ struct StressCommand: ParsableCommand {
         if status.enabled { show = { @Sendable s, tl in status.show(s, tl) } }
         let observer = StressObserver(everyOps: sampleEvery ?? max(64, plannedPages / 256), everyMs: sampleMs ?? 20,
                                       recordLatency: latency, status: show)
-        var run: StressRun
-        if let threads {
-            let r = try ConcurrentStress.run(machine: machine, workload: w, threads: threads, seed: seed,
-                                             progress: { done, total in status.progress(done, total) }, observer: observer)
-            let violations = r.phaseInvariants.flatMap { $0.flatMap { $0.violations } } + r.allocator.checkInvariants().flatMap { $0.violations }
-            run = StressRun(engine: "concurrent", threads: r.threads, seed: seed, allocator: r.allocator, tasks: r.tasks,
-                            seconds: r.seconds, kswapdRuns: r.kswapdRuns, failures: r.failures, oomKilled: r.oomKilled,
+        let progress: @Sendable (Int, Int) -> Void = { done, total in status.progress(done, total) }
+        let result = try threads.map { try ConcurrentStress.run(machine: machine, workload: w, threads: $0, seed: seed,
+                                                                progress: progress, observer: observer) }
+            ?? DeterministicStress.run(machine: machine, workload: w, seed: seed, progress: progress, observer: observer)
+        let violations = result.phaseInvariants.flatMap { $0.flatMap(\.violations) }
+            + result.allocator.checkInvariants().flatMap(\.violations)
+        let run = StressRun(engine: threads == nil ? "deterministic" : "concurrent", seed: seed, result: result,
                             violations: violations, timeline: observer.timeline, checked: StressCommand.checked)
-            run.hotplug = r.hotplug
-        } else {
-            let clock = ContinuousClock()
-            let start = clock.now
-            let r = try DeterministicStress.run(machine: machine, workload: w, seed: seed,
-                                                progress: { done, total in status.progress(done, total) }, observer: observer)
-            run = StressRun(engine: "deterministic", threads: 1, seed: seed, allocator: r.allocator, tasks: r.tasks,
-                            seconds: (clock.now - start) / .seconds(1), kswapdRuns: r.kswapdRuns, failures: r.failures,
-                            oomKilled: r.oomKilled, violations: r.allocator.checkInvariants().flatMap { $0.violations },
-                            timeline: observer.timeline, checked: StressCommand.checked)
-            run.addressSpaces = r.addressSpaces
-            run.hotplug = r.hotplug
-        }
         status.clear()
         let a = run.allocator
         let dumps = (dump ?? "").split(separator: ",").map(String.init)

@@ -1,3 +1,4 @@
+import NumaEngine
 import ArgumentParser
 import Foundation
 import NumaCore

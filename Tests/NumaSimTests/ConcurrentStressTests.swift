@@ -40,7 +40,7 @@ final class ConcurrentStressTests: XCTestCase {
         return try Workload.parse(text, file: "random-\(seed).yaml", topology: topology)
     }
 
-    func check(_ r: ConcurrentStress.Result, file: StaticString = #filePath, line: UInt = #line) {
+    func check(_ r: StressResult, file: StaticString = #filePath, line: UInt = #line) {
         let a = r.allocator
         for phase in r.phaseInvariants { for rep in phase { XCTAssertTrue(rep.ok, "\(rep.violations)", file: file, line: line) } }
         for rep in a.checkInvariants() { XCTAssertTrue(rep.ok, "\(rep.violations)", file: file, line: line) }
@@ -155,7 +155,7 @@ final class ConcurrentStressTests: XCTestCase {
         try t.sysctl.apply(assignment: "watermark_scale_factor=100", arch: t.arch)
         let expected = try BootedMachine(topology: t, file: "t")
         for (n, id) in r.allocator.nodeIDs.enumerated() {
-            for (z, b) in zip(r.allocator.zones[n], expected.zones[id]!) where b.isPopulated {
+            for (z, b) in zip(r.allocator.nodes[n].zones, expected.zones[id]!) where b.isPopulated {
                 XCTAssertEqual(z.baseWatermark.min, b.watermark.min)
                 XCTAssertEqual(z.baseWatermark.high, b.watermark.high)
                 XCTAssertEqual(z.lowmemReserve, b.lowmemReserve)
@@ -191,7 +191,7 @@ final class ConcurrentStressTests: XCTestCase {
         XCTAssertEqual(r.hotplug[0].blocksDone, 8)
         XCTAssertGreaterThan(r.hotplug[0].pagesMigrated, 0)
         XCTAssertEqual(r.hotplug[1].blocksDone, 8)
-        XCTAssertEqual(a.zones[2][2].managed, 262144)
+        XCTAssertEqual(a.nodes[2].zones[2].managed, 262144)
         var served = 0
         for id in a.nodeIDs { let e = a.numastat(node: id); served += e.numaHit + e.numaMiss }
         XCTAssertEqual(served, r.allocations + r.hotplug[0].pagesMigrated, "task allocations + migration targets")

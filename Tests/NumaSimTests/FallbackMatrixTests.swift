@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import XCTest
 @testable import NumaCore
+@testable import NumaEngine
 @testable import NumaReports
 @testable import NumaTopology
 @testable import NumaWorkload
@@ -103,9 +104,9 @@ final class FallbackMatrixTests: XCTestCase {
         let last = try XCTUnwrap(tl.samples.last)
         for (i, key) in tl.zones.enumerated() {
             let parts = key.split(separator: ":")
-            let z = a.zones[a.nodeIDs.firstIndex(of: Int(parts[0])!)!].first { $0.name == parts[1] }!
+            let z = a.pgdat(node: Int(parts[0])!).zones.first { $0.name == parts[1] }!
             XCTAssertEqual(last.free[i], z.nrFreePages, key)
-            XCTAssertEqual(last.low[i], z.watermarkPages(1), key)
+            XCTAssertEqual(last.low[i], z.watermarkPages(.low), key)
         }
         let (f, _) = merged(tasks, a.nodeIDs)
         XCTAssertEqual(last.pages, f.totalPages)

@@ -1,5 +1,6 @@
 import XCTest
 @testable import NumaCore
+@testable import NumaEngine
 @testable import NumaTopology
 @testable import NumaWorkload
 
@@ -50,7 +51,7 @@ final class FastPathTests: XCTestCase {
         }
         XCTAssertEqual(fast.pgalloc, generic.pgalloc)
         XCTAssertEqual(fast.pgfree, generic.pgfree)
-        for (zf, zg) in zip(fast.zones.flatMap { $0 }, generic.zones.flatMap { $0 }) {
+        for (zf, zg) in zip(fast.allZones, generic.allZones) {
             XCTAssertEqual(zf.nrFreePages, zg.nrFreePages)
             XCTAssertTrue(zf.checkInvariants().ok)
         }
@@ -115,7 +116,7 @@ final class FastPathTests: XCTestCase {
                 // kswapd starts or stops reclaiming a zone (pcp high drops to 4 × batch).
                 let zi = Int(r >> 8)
                 for a in [fast, generic] {
-                    let all = a.zones.flatMap { $0 }
+                    let all = a.allZones
                     all[zi % all.count].reclaimActiveAtomic.store(r & (1 << 20) != 0, ordering: .relaxed)
                 }
             case 98:
@@ -151,7 +152,7 @@ final class FastPathTests: XCTestCase {
         for row in 0..<fast.vmEvents.rows {
             XCTAssertEqual(fast.vmEvents.value(.pgfree, row: row), generic.vmEvents.value(.pgfree, row: row), "row \(row), step \(step)")
         }
-        for (zf, zg) in zip(fast.zones.flatMap { $0 }, generic.zones.flatMap { $0 }) {
+        for (zf, zg) in zip(fast.allZones, generic.allZones) {
             XCTAssertEqual(zf.nrFreePages, zg.nrFreePages, "step \(step)")
             XCTAssertEqual(zf.nrReservedHighatomic, zg.nrReservedHighatomic, "step \(step)")
             for cpu in zf.pcp.indices {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import NumaCore
+@testable import NumaEngine
 @testable import NumaReports
 @testable import NumaTopology
 @testable import NumaWorkload
@@ -78,7 +79,7 @@ final class KernelFileFormatTests: XCTestCase {
         var stolen = 0
         for (n, id) in a.nodeIDs.enumerated() {
             for b in m.zones[id]! where b.isPopulated {
-                let zone = a.zones[n][b.index]
+                let zone = a.nodes[n].zones[b.index]
                 var perOrder = [Int](repeating: 0, count: FreeArea.maxOrder)
                 for mt in MigrateType.allCases {
                     let prefix = "Node \(pad(id, 4)), zone \(String(repeating: " ", count: 8 - b.name.count))\(b.name), type "
@@ -117,7 +118,7 @@ final class KernelFileFormatTests: XCTestCase {
             nodes: [{id: 0, cpus: "0", memory: 1GiB}]
             sysctl: {transparent_hugepage: never}
             """))
-        let zone = a.zones[0][1]
+        let zone = a.nodes[0].zones[1]
         XCTAssertEqual(zone.name, "DMA32")
         var pfns: [Int] = []
         while let p = zone.allocBlock(order: 0, .movable) { pfns.append(p) }
@@ -169,7 +170,7 @@ final class KernelFileFormatTests: XCTestCase {
 
     // MARK: vmstat
 
-    func runSmallWorkload() throws -> (DeterministicStress.Result, BootedMachine) {
+    func runSmallWorkload() throws -> (StressResult, BootedMachine) {
         let m = try boot(StressTests.topo)
         // cpu 2 frees each order-1 block at once: it alone frees, 2 pages per free.
         let w = try Workload.parse("""

@@ -1,5 +1,6 @@
 import XCTest
 @testable import NumaCore
+@testable import NumaEngine
 @testable import NumaTopology
 @testable import NumaWorkload
 
@@ -29,7 +30,7 @@ final class MemoryHotplugTests: XCTestCase {
 
     func machine() throws -> BootedMachine { try boot(MemoryHotplugTests.topologyYAML) }
 
-    func run(_ phases: String, _ m: BootedMachine) throws -> DeterministicStress.Result {
+    func run(_ phases: String, _ m: BootedMachine) throws -> StressResult {
         let w = try Workload.parse(phases, file: "w.yaml", topology: m.topology)
         return try DeterministicStress.run(machine: m, workload: w, seed: 1)
     }
@@ -64,7 +65,7 @@ final class MemoryHotplugTests: XCTestCase {
         XCTAssertEqual(n0.localNode, 1000)
         XCTAssertEqual(n3.numaHit, 1000)
         XCTAssertEqual(n3.otherNode, 1000)
-        let z3 = a.zones[3][2]
+        let z3 = a.nodes[3].zones[2]
         XCTAssertEqual(z3.managed, 0)
         XCTAssertEqual(z3.nrFreePages, 0)
         XCTAssertEqual(a.machine.zones[3]![2].present, 0)
@@ -103,12 +104,12 @@ final class MemoryHotplugTests: XCTestCase {
         XCTAssertEqual(r.hotplug.count, 2)
         XCTAssertEqual(r.hotplug[1].blocksDone, 8)
         XCTAssertEqual(r.hotplug[1].pagesDone, 262144)
-        XCTAssertEqual(a.zones[3][2].managed, 262144)
+        XCTAssertEqual(a.nodes[3].zones[2].managed, 262144)
         XCTAssertEqual(a.machine.zones[3]![2].present, 262144)
         XCTAssertEqual(a.machine.zones[3]![2].spanned, 262144)
         XCTAssertEqual(a.machine.zones[3]![2].startPfn, m.zones[3]![2].startPfn)
-        for pb in stride(from: a.zones[3][2].startPfn, to: a.zones[3][2].endPfn, by: 512) {
-            XCTAssertEqual(a.zones[3][2].memmap.pageblockMigrateType(pfn: pb), .movable)
+        for pb in stride(from: a.nodes[3].zones[2].startPfn, to: a.nodes[3].zones[2].endPfn, by: 512) {
+            XCTAssertEqual(a.nodes[3].zones[2].memmap.pageblockMigrateType(pfn: pb), .movable)
         }
         // 0: n1 21, n2 20, n3 20 → 2 (load[2]=1), then 3 (same distance: no load), then 1.
         // 1: n0 22, n2 20+load 1, n3 20 → 3 (load[3]=1), then 2, then 0.
@@ -135,7 +136,7 @@ final class MemoryHotplugTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(rep.busy.count, 1)
         XCTAssertEqual(rep.busy.reduce(0) { $0 + $1.allocated }, 10)
         XCTAssertEqual(rep.pagesMigrated, 0)
-        XCTAssertEqual(r.allocator.zones[2][2].managed, 262144 - 32768 * rep.blocksDone)
+        XCTAssertEqual(r.allocator.nodes[2].zones[2].managed, 262144 - 32768 * rep.blocksDone)
         XCTAssertTrue(r.allocator.machine.hasMemory(2))
         XCTAssertEqual(r.allocator.zonelists, m.bootZonelists, "no zone emptied: no rebuild")
         assertInvariants(r.allocator)
@@ -175,11 +176,11 @@ final class MemoryHotplugTests: XCTestCase {
         XCTAssertEqual(report.minFreeKbytesAfter, minFree)
         XCTAssertNotEqual(minFree, m.minFreeKbytes, "the test must see a change")
         for z in zones where z.managed > 0 {
-            let live = a.zones[z.node][z.index]
+            let live = a.nodes[z.node].zones[z.index]
             XCTAssertEqual(live.managed, z.managed, "node \(z.node) zone \(z.index)")
-            XCTAssertEqual(live.watermarkPages(0), z.min, "min node \(z.node) zone \(z.index)")
-            XCTAssertEqual(live.watermarkPages(1), z.low, "low node \(z.node) zone \(z.index)")
-            XCTAssertEqual(live.watermarkPages(2), z.high, "high node \(z.node) zone \(z.index)")
+            XCTAssertEqual(live.watermarkPages(.min), z.min, "min node \(z.node) zone \(z.index)")
+            XCTAssertEqual(live.watermarkPages(.low), z.low, "low node \(z.node) zone \(z.index)")
+            XCTAssertEqual(live.watermarkPages(.high), z.high, "high node \(z.node) zone \(z.index)")
         }
         // Five of node 1's sixteen blocks offline from the bottom: the span starts after them.
         let z1 = a.machine.zones[1]![m.normalIndex]
@@ -201,7 +202,7 @@ final class MemoryHotplugTests: XCTestCase {
             try t.sysctl.apply(assignment: s, arch: t.arch, source: "test")
             let fresh = try BootedMachine(topology: t, file: "test")
             for z in fresh.allZones {
-                let live = a.zones[a.nodeIDs.firstIndex(of: z.node)!][z.index]
+                let live = a.nodes[a.nodeIDs.firstIndex(of: z.node)!].zones[z.index]
                 XCTAssertEqual(live.baseWatermark, ZoneWatermarks(min: z.watermark.min, low: z.watermark.low, high: z.watermark.high, promo: z.watermark.promo), s)
                 XCTAssertEqual(live.lowmemReserve, z.lowmemReserve, s)
                 if live.pcp.count > 0 { XCTAssertEqual(live.pcp[0].high, z.pcpHigh, s) }
@@ -210,8 +211,8 @@ final class MemoryHotplugTests: XCTestCase {
         let a = PageAllocator(machine: m)
         _ = MemoryHotplug.run(.init(action: .offline, node: 3), allocator: a, tasks: [])
         try a.writeSysctls(["watermark_scale_factor=100"])
-        XCTAssertEqual(a.zones[3][2].managed, 0, "a sysctl write does not bring offline memory back")
-        XCTAssertEqual(a.zones[3][2].watermarkPages(2), 0)
+        XCTAssertEqual(a.nodes[3].zones[2].managed, 0, "a sysctl write does not bring offline memory back")
+        XCTAssertEqual(a.nodes[3].zones[2].watermarkPages(.high), 0)
         XCTAssertFalse(a.machine.hasMemory(3))
     }
 

@@ -125,7 +125,7 @@ final class ProcessFaultTests: XCTestCase {
 
         // Two passes of shrink_inactive_list: the first finds the pages young (kept, referenced),
         // the second reclaims them (anon to swap, file dropped clean).
-        var sc = ScanControl(nrToReclaim: 1000, reclaimIdx: rig.a.zones[0].count - 1, order: 0, reclaimer: .direct,
+        var sc = ScanControl(nrToReclaim: 1000, reclaimIdx: rig.a.nodes[0].zones.count - 1, order: 0, reclaimer: .direct,
                              row: rig.a.slot(ofCPU: 0), cpuSlot: nil)
         for _ in 0..<2 {
             _ = rig.a.shrinkInactiveList(nodeIndex: 0, .inactiveAnon, 1000, &sc)

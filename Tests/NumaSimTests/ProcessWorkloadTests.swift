@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import NumaCore
+@testable import NumaEngine
 import NumaMM
 @testable import NumaTopology
 @testable import NumaWorkload

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import NumaCore
+@testable import NumaEngine
 @testable import NumaTopology
 @testable import NumaWorkload
 
@@ -18,8 +19,8 @@ final class ReclaimTests: XCTestCase {
     /// (which no engine runs here) — then every zone is at its low watermark.
     func fill(_ a: PageAllocator, kind: PageKind, untilFreeBelow mark: (Zone) -> Int) -> [AllocatedBlock] {
         var held: [AllocatedBlock] = []
-        let z = a.zones[0].last { $0.managed > 0 }!
-        let limit = a.zones[0].reduce(0) { $0 + $1.managed }
+        let z = a.nodes[0].zones.last { $0.managed > 0 }!
+        let limit = a.nodes[0].zones.reduce(0) { $0 + $1.managed }
         // Stops at the mark, or as soon as an allocation had to reclaim (the slow path keeps
         // free pages near min, so a mark below it is never reached by user allocations).
         while z.nrFreePages > mark(z) && held.count < limit && a.vmEvents[.pgscanDirect] == 0 && a.kswapdWakeups.isEmpty {
@@ -34,14 +35,14 @@ final class ReclaimTests: XCTestCase {
     /// pgdat_balanced: a fresh node meets its high watermark; below it, not.
     func testPgdatBalancedFollowsTheHighWatermark() throws {
         let a = PageAllocator(machine: try boot(Self.oneNode))
-        let hz = a.zones[0].count - 1
+        let hz = a.nodes[0].zones.count - 1
         XCTAssertTrue(a.pgdatBalanced(nodeIndex: 0, order: 0, highestZone: hz))
-        _ = fill(a, kind: .file) { $0.watermarkPages(2) - 1 }
+        _ = fill(a, kind: .file) { $0.watermarkPages(.high) - 1 }
         a.drainAllPages()
-        let z = a.zones[0].last { $0.managed > 0 }!
-        XCTAssertLessThanOrEqual(z.nrFreePages, z.watermarkPages(2) + 64)
+        let z = a.nodes[0].zones.last { $0.managed > 0 }!
+        XCTAssertLessThanOrEqual(z.nrFreePages, z.watermarkPages(.high) + 64)
         // The check is "> mark + lowmem_reserve" on free pages: recompute it by hand.
-        let expected = a.zones[0].contains { $0.managed > 0 && $0.nrFreePages > $0.watermarkPages(2) + $0.lowmemReserve[hz] }
+        let expected = a.nodes[0].zones.contains { $0.managed > 0 && $0.nrFreePages > $0.watermarkPages(.high) + $0.lowmemReserve[hz] }
         XCTAssertEqual(a.pgdatBalanced(nodeIndex: 0, order: 0, highestZone: hz), expected)
     }
 
@@ -90,15 +91,15 @@ final class ReclaimTests: XCTestCase {
         let woken = Counter()
         a.kswapdWaker = { _ in woken.bump() }
         _ = fill(a, kind: .kernel) { _ in 0 }
-        let hz = a.zones[0].count - 1
+        let hz = a.nodes[0].zones.count - 1
         // Every zone below its low watermark (without boost: balance_pgdat clears boosts, and any
         // one balanced zone would make the node balanced).
-        for z in a.zones[0] where z.managed > 0 {
+        for z in a.nodes[0].zones where z.managed > 0 {
             while z.nrFreePages > z.baseWatermark.low { _ = z.allocBlock(order: 0, .movable) }
         }
         for i in 1...PageAllocator.maxReclaimRetries {
             _ = a.balancePgdat(nodeIndex: 0, order: 0, highestZone: hz)
-            XCTAssertEqual(a.nodeReclaim[0].kswapdFailures, i)
+            XCTAssertEqual(a.nodes[0].reclaim.kswapdFailures, i)
         }
         XCTAssertEqual(a.vmEvents[.pageoutrun], PageAllocator.maxReclaimRetries)
         XCTAssertTrue(a.prepareKswapdSleep(nodeIndex: 0, order: 0, highestZone: hz), "a hopeless node lets kswapd sleep")
@@ -133,8 +134,8 @@ final class ReclaimTests: XCTestCase {
     /// migratetype and nr_reserved_highatomic drops by one pageblock.
     func testUnreserveHighatomicPageblock() throws {
         let a = PageAllocator(machine: try boot(Self.oneNode))
-        let zi = a.zones[0].lastIndex { $0.managed > 0 }!
-        let z = a.zones[0][zi]
+        let zi = a.nodes[0].zones.lastIndex { $0.managed > 0 }!
+        let z = a.nodes[0].zones[zi]
         guard case .success(let b) = a.allocPages(gfp: .atomicMask, order: 1, preferredNode: 0, cpu: 0) else { return XCTFail() }
         a.reserveHighatomicPageblock(node: 0, zone: zi, pfn: b.pfn)
         XCTAssertEqual(z.nrReservedHighatomic, 512)

@@ -1,6 +1,7 @@
 import XCTest
 import Glibc
 @testable import NumaCore
+@testable import NumaEngine
 @testable import NumaTopology
 @testable import NumaWorkload
 
@@ -16,7 +17,7 @@ final class SparseMemMapTests: XCTestCase {
     func testSparseMatchesDenseStepForStep() throws {
         let m = try boot(MemoryHotplugTests.topologyYAML)
         let sparse = PageAllocator(machine: m), dense = PageAllocator(machine: m, sparseMemMap: false)
-        let sparseZones = sparse.zones.flatMap { $0 }, denseZones = dense.zones.flatMap { $0 }
+        let sparseZones = sparse.allZones, denseZones = dense.allZones
         let untouchedAtBoot = sparseZones.reduce(0) { $0 + $1.untouchedPages }
         XCTAssertGreaterThan(untouchedAtBoot, 7 * 262_144 / 2, "most of the 8 GiB starts untouched")
         XCTAssertEqual(denseZones.reduce(0) { $0 + $1.untouchedPages }, 0)
@@ -99,7 +100,7 @@ final class SparseMemMapTests: XCTestCase {
         let blocks = sparse.memoryBlocks(nodeIndex: n)
         XCTAssertEqual(blocks.count, 8)
         for a in [sparse, dense] { XCTAssertEqual("\(a.offlineMemoryBlock(blocks[3]))", "\(Result<Int, Zone.BlockBusy>.success(32768))") }
-        let z = sparse.zones[n][blocks[3].zone]
+        let z = sparse.nodes[n].zones[blocks[3].zone]
         XCTAssertEqual(z.untouched.liveRuns.count, 2, "\(z.untouched.liveRuns)")
         for a in [sparse, dense] { a.onlineMemoryBlock(blocks[3]) }
         XCTAssertEqual(z.untouched.liveRuns.count, 3, "the onlined block joins the runs at their end")
@@ -126,7 +127,7 @@ final class SparseMemMapTests: XCTestCase {
         let a = PageAllocator(machine: m)
         let afterBoot = residentBytes()
         var managed = 0, untouched = 0
-        for z in a.zones.flatMap({ $0 }) { managed += z.managed; untouched += z.untouchedPages }
+        for z in a.allZones { managed += z.managed; untouched += z.untouchedPages }
         XCTAssertGreaterThan(managed, 64 * (1 << 28) * 97 / 100, "all but the kernel's own mem_map (1.6 %) is managed")
         XCTAssertGreaterThan(untouched, managed * 99 / 100, "all but the low zones' partial blocks are untouched")
         XCTAssertLessThan(afterBoot - before, 512 << 20, "host memory after boot")
@@ -143,7 +144,7 @@ final class SparseMemMapTests: XCTestCase {
         }
         for (k, b) in held.enumerated() where k % 2 == 0 { a.freePages(b, cpu: t.nodes[a.nodeIndex[b.node]!].cpus.members[0]) }
         XCTAssertLessThan(residentBytes() - before, 1 << 30, "host memory after 192 000 allocations")
-        for n in [0, 63] { for z in a.zones[n] { let r = z.checkInvariants(); XCTAssertTrue(r.ok, "\(r.violations)") } }
+        for n in [0, 63] { for z in a.nodes[n].zones { let r = z.checkInvariants(); XCTAssertTrue(r.ok, "\(r.violations)") } }
     }
 
     /// A 9 TiB node has a zone beyond 32-bit page links: an error naming the file and node,

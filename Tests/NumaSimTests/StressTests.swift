@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import NumaCore
+@testable import NumaEngine
 @testable import NumaTopology
 @testable import NumaWorkload
 
@@ -53,7 +54,7 @@ final class StressTests: XCTestCase {
         let b = try DeterministicStress.run(machine: m, workload: w, seed: 5)
         let c = try DeterministicStress.run(machine: m, workload: w, seed: 6)
         XCTAssertEqual(a.allocator.pgalloc, b.allocator.pgalloc)
-        XCTAssertEqual(a.allocator.zones[0][2].buddyinfo, b.allocator.zones[0][2].buddyinfo)
+        XCTAssertEqual(a.allocator.nodes[0].zones[2].buddyinfo, b.allocator.nodes[0].zones[2].buddyinfo)
         XCTAssertEqual(a.frees, b.frees)
         XCTAssertNotEqual(a.allocator.pgalloc, c.allocator.pgalloc)
     }

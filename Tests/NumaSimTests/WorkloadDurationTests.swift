@@ -1,5 +1,6 @@
 import XCTest
 @testable import NumaCore
+@testable import NumaEngine
 @testable import NumaTopology
 @testable import NumaWorkload
 

@@ -94,8 +94,8 @@ extension PageAllocator {
         var f: AllocFlags = ac.gfp.contains(.kswapdReclaim) ? .kswapd : []
         guard arch == .x86_64, let p = ac.preferred else { return f }
         let ref = ac.zonelist[p]
-        guard ref.zone == 2 else { return f }
-        if nodeIDs.count > 1 && !dma32Populated[ref.nodeIndex] { return f }
+        guard ref.zone == normalZoneIndex else { return f }
+        if nodeIDs.count > 1 && !nodes[ref.nodeIndex].dma32Populated { return f }
         f.insert(.noFragment)
         return f
     }
@@ -117,19 +117,19 @@ extension PageAllocator {
                 }
                 let ok = withZone(ref.nodeIndex, ref.zone) { z in
                     flags.contains(.noWatermarks) ||
-                        z.watermarkFast(order: ac.order, mark: z.watermarkPages(flags.watermarkIndex),
+                        z.watermarkFast(order: ac.order, mark: z.watermarkPages(index: flags.watermarkIndex),
                                         highestZone: ac.highestZone, flags: flags, gfp: ac.gfp)
                 }
                 if !ok {
                     // node_reclaim before going further down the zonelist (zone_reclaim_mode).
                     guard zoneReclaimMode != 0, !flags.contains(.noWatermarks),
-                          nodeDistance[pref.nodeIndex * nodeIDs.count + ref.nodeIndex] <= machine.topology.kernel.nodeReclaimDistance
+                          nodes[pref.nodeIndex].distance(toIndex: ref.nodeIndex) <= machine.topology.kernel.nodeReclaimDistance
                     else { continue }
                     switch nodeReclaim(nodeIndex: ref.nodeIndex, ac) {
                     case .noScan, .full: continue
                     case .some, .success:
-                        let z = zones[ref.nodeIndex][ref.zone]
-                        if !z.watermarkOK(order: ac.order, mark: z.watermarkPages(flags.watermarkIndex), highestZone: ac.highestZone,
+                        let z = nodes[ref.nodeIndex].zones[ref.zone]
+                        if !z.watermarkOK(order: ac.order, mark: z.watermarkPages(index: flags.watermarkIndex), highestZone: ac.highestZone,
                                           flags: flags, free: z.nrFreePages) { continue }
                     }
                 }
@@ -193,7 +193,7 @@ extension PageAllocator {
 
     /// `reserve_highatomic_pageblock`
     func reserveHighatomicPageblock(node n: Int, zone zi: Int, pfn: Int) {
-        let z = zones[n][zi]   // slow path: a retain is fine here
+        let z = nodes[n].zones[zi]   // slow path: a retain is fine here
         let maxReserved = z.managed / 100 + z.pageblockPages
         guard z.nrReservedHighatomic < maxReserved else { return }
         z.lock.withLock {
@@ -210,7 +210,7 @@ extension PageAllocator {
     func wakeAllKswapds(_ ac: AllocContext) {
         var last: Int? = nil
         for ref in ac.zonelist where ref.zone <= ac.highestZone && (ac.nodemask?.contains(ref.node) ?? true) {
-            if ref.node != last && zones[ref.nodeIndex][ref.zone].managed > 0 {
+            if ref.node != last && nodes[ref.nodeIndex].zones[ref.zone].managed > 0 {
                 wakeupKswapd(nodeIndex: ref.nodeIndex, order: ac.order, highestZone: ac.highestZone, gfp: ac.gfp)
             }
             last = ref.node
@@ -289,9 +289,9 @@ extension PageAllocator {
         if didProgress && ac.order <= PerCPUPages.costlyOrder { noProgressLoops = 0 } else { noProgressLoops += 1 }
         if noProgressLoops <= PageAllocator.maxReclaimRetries {
             for ref in ac.zonelist where ref.zone <= ac.highestZone && (ac.nodemask?.contains(ref.node) ?? true) {
-                let z = zones[ref.nodeIndex][ref.zone]
+                let z = nodes[ref.nodeIndex].zones[ref.zone]
                 let available = zoneReclaimablePages(z) + z.nrFreePages
-                if z.watermarkOK(order: ac.order, mark: z.watermarkPages(0), highestZone: ac.highestZone, flags: flags, free: available) {
+                if z.watermarkOK(order: ac.order, mark: z.watermarkPages(.min), highestZone: ac.highestZone, flags: flags, free: available) {
                     return true
                 }
             }
@@ -302,7 +302,7 @@ extension PageAllocator {
     /// `drain_local_pages`: this CPU's pagesets back to the buddy.
     func drainLocalPages(cpu: Int) {
         guard let slot = cpuSlot[cpu] else { return }
-        for list in zones { for z in list where slot < z.pcp.count { z.drainPages(cpu: slot) } }
+        for node in nodes { for z in node.zones where slot < z.pcp.count { z.drainPages(cpu: slot) } }
     }
 
     /// `drain_all_pages`: every other CPU drains its own pagesets when it next enters the allocator.

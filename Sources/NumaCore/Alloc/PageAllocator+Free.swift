@@ -29,10 +29,8 @@ extension PageAllocator {
 
     /// `drain_all_pages(NULL)` (only while no CPU allocates: it touches every CPU's pageset).
     public func drainAllPages() {
-        for n in zones.indices {
-            for z in zones[n].indices {
-                for cpu in zones[n][z].pcp.indices { zones[n][z].drainPages(cpu: cpu) }
-            }
+        for z in allZones {
+            for cpu in z.pcp.indices { z.drainPages(cpu: cpu) }
         }
     }
 }

@@ -11,8 +11,9 @@ import NumaTopology
 public final class PageAllocator: @unchecked Sendable {
     /// The boot numbers as they stand (memory hotplug and sysctl steps replace them between phases).
     @exclusivity(unchecked) public internal(set) var machine: BootedMachine
-    /// zones[nodeIndex][zoneIndex]
-    public let zones: [[Zone]]
+    /// The nodes (`pg_data_t`), by node index; each owns its zones and reclaim state.
+    public let nodes: [PGData]
+    /// Node ids by node index (`nodes[i].nodeID`).
     public let nodeIDs: [Int]
     /// Flat lookup tables (hashing a dictionary per allocation costs more than the allocation).
     let nodeIndex: IDTable
@@ -30,25 +31,18 @@ public final class PageAllocator: @unchecked Sendable {
     /// Zonelists by node index, FALLBACK and NOFALLBACK, as flat tables the fast path reads
     /// without reference counting (rebuilt only between phases).
     @exclusivity(unchecked) var zonelistTable: ZonelistTable
-    /// Every zone by `nodeIndex * zonesPerNode + zoneIndex`, unretained (`zones` owns them).
+    /// Every zone by `nodeIndex * zonesPerNode + zoneIndex`, unretained (their nodes own them).
     let zoneHandles: UnsafeMutablePointer<Unmanaged<Zone>>
     let zonesPerNode: Int
     /// The order-0 fast paths' tables by CPU id and node id (rebuilt with the zonelists).
     @exclusivity(unchecked) var fastTables: FastPathTables
     /// Facts of the machine the fast path needs, hoisted out of `machine` (a struct of
-    /// dictionaries): the arch, mobility grouping, and per node whether DMA32 is populated
-    /// (`alloc_flags_nofragment`).
+    /// dictionaries): the arch, its ZONE_NORMAL index, and mobility grouping.
     let arch: Arch
+    let normalZoneIndex: Int
     let mobilityDisabled: Bool
-    let dma32Populated: [Bool]
-    /// SLIT distances by node index (`node_distance`), row-major.
-    let nodeDistance: [Int]
     /// Per-CPU `vm_event_states` (rows: CPUs, the system row, one per kswapd).
     public let vmEvents: VMEventTable
-    /// `wakeup_kswapd` calls that passed its checks, per node index (atomic: any CPU wakes any node).
-    let kswapdWakeupCounts: AtomicCounters
-    /// The reclaim fields of each node's pg_data_t, by node index.
-    public let nodeReclaim: [NodeReclaimState]
     /// Swap space (none unless configured): anon pages are reclaimable only while it has room.
     @exclusivity(unchecked) public var swap = SwapSpace(totalPages: 0)
     /// `vm.swappiness` (0…200).
@@ -96,20 +90,22 @@ public final class PageAllocator: @unchecked Sendable {
             }
             all.append(list)
         }
-        zones = all
+        nodes = all.enumerated().map { n, zones in
+            let id = m.nodeIDs[n]
+            return PGData(nodeID: id, index: n, zones: zones,
+                          distances: m.nodeIDs.map { m.topology.distance(from: id, to: $0) },
+                          dma32Populated: zones.count > 1 && m.zones[id]![1].isPopulated)
+        }
         zonesPerNode = all.map(\.count).max() ?? 0
         zoneHandles = .allocate(capacity: Swift.max(1, all.count * zonesPerNode))
         for (n, list) in all.enumerated() {
             for (i, z) in list.enumerated() { (zoneHandles + n * zonesPerNode + i).initialize(to: Unmanaged.passUnretained(z)) }
         }
         arch = m.topology.arch
+        normalZoneIndex = m.topology.arch.zoneIndex(.normal) ?? -1
         mobilityDisabled = !m.mobilityGrouping
-        dma32Populated = m.nodeIDs.map { id in (m.zones[id] ?? []).count > 1 && m.zones[id]![1].isPopulated }
-        nodeDistance = m.nodeIDs.flatMap { a in m.nodeIDs.map { b in m.topology.distance(from: a, to: b) } }
         zonelistTable = ZonelistTable(m.bootZonelists, nodeIDs: m.nodeIDs, nodeIndex: ni)
         vmEvents = VMEventTable(rows: cpus.count + 1 + m.nodeIDs.count)
-        kswapdWakeupCounts = AtomicCounters(count: m.nodeIDs.count)
-        nodeReclaim = m.nodeIDs.map { _ in NodeReclaimState(maxNrZones: m.topology.arch.zoneNames.count) }
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
@@ -128,7 +124,7 @@ public final class PageAllocator: @unchecked Sendable {
         zonelistTable = ZonelistTable(zonelists, nodeIDs: nodeIDs, nodeIndex: nodeIndex)
         fastTables.deallocate()
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { cpuNode[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
-                                    mobilityDisabled: mobilityDisabled, nodeIDs: nodeIDs, zones: zones, zonelists: zonelists)
+                                    mobilityDisabled: mobilityDisabled, nodeIDs: nodeIDs, zones: nodes.map(\.zones), zonelists: zonelists)
     }
 
     /// Runs `body` on zone (node index `n`, zone index `zi`) without retaining it.
@@ -145,27 +141,28 @@ public final class PageAllocator: @unchecked Sendable {
                 var order = FreeArea.maxOrder - 1
                 while need > 0 && order >= 0 {
                     if 1 << order > need { order -= 1; continue }
-                    if zones[n][i].allocBlock(order: order, .movable) != nil { need -= 1 << order } else { order -= 1 }
+                    if nodes[n].zones[i].allocBlock(order: order, .movable) != nil { need -= 1 << order } else { order -= 1 }
                 }
             }
         }
     }
 
     public func node(ofCPU cpu: Int) -> Int? { cpuNode[cpu] }
-    public func zone(node: Int, index: Int) -> Zone { zones[nodeIndex[node]!][index] }
+    /// The node with id `node` (ids at the edges, indexes inside: `nodes[i]`).
+    public func pgdat(node: Int) -> PGData { nodes[nodeIndex[node]!] }
+    public func zone(node: Int, index: Int) -> Zone { pgdat(node: node).zones[index] }
+    /// The index of node id `node` in `nodes`, nil if the machine has no such node.
+    public func index(ofNode node: Int) -> Int? { nodeIndex[node] }
+    /// Every zone of every node, node by node.
+    public var allZones: [Zone] { nodes.flatMap(\.zones) }
     /// The counter row of a CPU (the system row for ids that are not online CPUs).
     @inline(__always) public func slot(ofCPU cpu: Int) -> Int { cpuSlot[cpu] ?? cpus.count }
 
     /// `vm_numa_event` per zone, folded over the CPUs: events[nodeIndex][zoneIndex].
-    public var events: [[NumaEvents]] { zones.map { $0.map(events(of:)) } }
-
-    /// `vm_numa_event` of one zone, folded over the CPUs. O(CPUs).
-    public func events(of z: Zone) -> NumaEvents { z.pcp.indices.reduce(NumaEvents()) { $0 + z.pcp[$1].events } }
+    public var events: [[NumaEvents]] { nodes.map { $0.zones.map(\.numaEvents) } }
 
     /// `pgalloc_<zone>` per zone (pages), folded over the CPUs: pgalloc[nodeIndex][zoneIndex].
-    public var pgalloc: [[Int]] {
-        zones.map { $0.map { z in z.pcp.indices.reduce(0) { $0 + z.pcp[$1].pgalloc } } }
-    }
+    public var pgalloc: [[Int]] { nodes.map { $0.zones.map(\.pgalloc) } }
 
     /// `pgfree` (pages).
     public var pgfree: Int { vmEvents[.pgfree] }
@@ -174,153 +171,19 @@ public final class PageAllocator: @unchecked Sendable {
     /// kswapd wake-up requests per node id (`wakeup_kswapd` calls that passed its checks).
     public var kswapdWakeups: [Int: Int] {
         var d: [Int: Int] = [:]
-        for (i, id) in nodeIDs.enumerated() where kswapdWakeupCounts[i] > 0 { d[id] = kswapdWakeupCounts[i] }
+        for node in nodes where node.kswapdWakeups > 0 { d[node.nodeID] = node.kswapdWakeups }
         return d
     }
 
-    /// Per-node numastat (sum over the node's zones).
-    public func numastat(node: Int) -> NumaEvents {
-        zones[nodeIndex[node]!].reduce(NumaEvents()) { $0 + events(of: $1) }
-    }
+    /// Per-node numastat of node id `node` (sum over the node's zones).
+    public func numastat(node: Int) -> NumaEvents { pgdat(node: node).numastat }
 
-    /// NR_FREE_PAGES of a node.
-    public func freePages(node: Int) -> Int { zones[nodeIndex[node]!].reduce(0) { $0 + $1.nrFreePages } }
+    /// NR_FREE_PAGES of node id `node`.
+    public func freePages(node: Int) -> Int { pgdat(node: node).freePages }
 
     /// Invariants of every zone (every page in exactly one place; counters add up).
     /// Call while no other thread allocates.
     public func checkInvariants() -> [Zone.InvariantReport] {
-        zones.flatMap { $0 }.map { $0.checkInvariants() }
-    }
-}
-
-/// A `nodemask_t` borrowed for one allocation: a bitmap, trivially copyable.
-struct NodeMaskView {
-    let words: UnsafeBufferPointer<UInt64>
-    @inline(__always) func contains(_ node: Int) -> Bool {
-        let w = node >> 6
-        return node >= 0 && w < words.count && words[w] & (1 << UInt64(node & 63)) != 0
-    }
-}
-
-/// One entry of a zonelist as the fast path reads it: the node id, its index, the zone index.
-struct ZonelistEntry: Sendable {
-    var node: Int
-    var nodeIndex: Int
-    var zone: Int
-}
-
-/// The zonelists of every node as flat buffers: `list(nodeIndex:thisNode:)` gives FALLBACK or
-/// NOFALLBACK. Trivial storage (no reference counting on the fast path); the allocator frees
-/// the previous generation when it rebuilds (between phases only).
-struct ZonelistTable: @unchecked Sendable {
-    let storage: UnsafeMutableBufferPointer<ZonelistEntry>
-    /// Per node index: fallback start, fallback count, nofallback start, nofallback count.
-    let spans: UnsafeMutableBufferPointer<Int>
-
-    init(_ z: Zonelists, nodeIDs: [Int], nodeIndex: IDTable) {
-        var all: [ZonelistEntry] = []
-        var spans: [Int] = []
-        for id in nodeIDs {
-            let f = (z.fallback[id] ?? []).map { ZonelistEntry(node: $0.node, nodeIndex: nodeIndex[$0.node]!, zone: $0.zone) }
-            let nf = (z.noFallback[id] ?? []).map { ZonelistEntry(node: $0.node, nodeIndex: nodeIndex[$0.node]!, zone: $0.zone) }
-            spans += [all.count, f.count, all.count + f.count, nf.count]
-            all += f + nf
-        }
-        storage = .allocate(capacity: Swift.max(1, all.count))
-        _ = storage.initialize(from: all)
-        self.spans = .allocate(capacity: Swift.max(1, spans.count))
-        _ = self.spans.initialize(from: spans)
-    }
-
-    func deallocate() {
-        storage.deallocate()
-        spans.deallocate()
-    }
-
-    @inline(__always) func list(nodeIndex n: Int, thisNode: Bool) -> UnsafeBufferPointer<ZonelistEntry> {
-        let k = n &* 4 &+ (thisNode ? 2 : 0)
-        return UnsafeBufferPointer(start: storage.baseAddress! + spans[k], count: spans[k &+ 1])
-    }
-}
-
-/// A map from small non-negative ids (nodes, CPUs) to values, as a flat array; absent = nil.
-struct IDTable: Sendable {
-    private var values: [Int]
-    init(maxID: Int) { values = [Int](repeating: -1, count: maxID + 1) }
-    subscript(id: Int) -> Int? {
-        get { id >= 0 && id < values.count && values[id] >= 0 ? values[id] : nil }
-        set { if id >= 0 && id < values.count { values[id] = newValue ?? -1 } }
-    }
-}
-
-/// Why the slow path gave up (a trivial enum, so that `Result<AllocatedBlock, AllocFailure>`
-/// costs no reference counting on the fast path).
-public enum FailureReason: Sendable, Equatable, CustomStringConvertible {
-    /// Below min everywhere and the caller may not reclaim (GFP_ATOMIC, GFP_NOWAIT).
-    case cannotReclaim
-    /// Below min everywhere, and direct reclaim found nothing to reclaim.
-    case nothingReclaimable
-    /// Direct reclaim freed pages but other CPUs took them before the retry; retries exhausted.
-    case retriesExhausted
-    /// __GFP_NORETRY: one reclaim attempt, then give up.
-    case noRetry
-
-    public var description: String {
-        switch self {
-        case .cannotReclaim: return "every eligible zone is below its min watermark and the caller cannot reclaim"
-        case .nothingReclaimable: return "every eligible zone is below its min watermark and nothing can be reclaimed"
-        case .retriesExhausted: return "reclaim made progress but the retries ran out before a watermark held"
-        case .noRetry: return "__GFP_NORETRY: gave up after one reclaim attempt"
-        }
-    }
-}
-
-/// A block handed out by the allocator.
-public struct AllocatedBlock: Sendable, Hashable {
-    public var pfn: Int
-    public var order: Int
-    public var node: Int
-    public var zone: Int
-    /// The block's allocation generation: reclaim bumps it when it takes the page, so the owner
-    /// can tell its handle went stale (see `PageAllocator.touch`).
-    public var generation: UInt32 = 0
-
-    public init(pfn: Int, order: Int, node: Int, zone: Int, generation: UInt32 = 0) {
-        self.pfn = pfn; self.order = order; self.node = node; self.zone = zone; self.generation = generation
-    }
-}
-
-/// Why an allocation failed (reported, never a crash).
-public enum AllocFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalidOrder(Int)
-    case invalidGFP(GFP)
-    case noEligibleZone
-    case noMemory(order: Int, gfp: GFP, reason: FailureReason)
-
-    public var description: String {
-        switch self {
-        case .invalidOrder(let o): return "order \(o) is not below MAX_ORDER (11)"
-        case .invalidGFP(let g): return "invalid GFP zone combination \(g)"
-        case .noEligibleZone: return "no zone of the zonelist is allowed by the GFP zone and nodemask"
-        case .noMemory(let order, let gfp, let reason): return "page allocation failure: order:\(order), mode:\(gfp): \(reason)"
-        }
-    }
-}
-
-extension PageAllocator {
-    /// Copies recomputed boot numbers (after a sysctl change: `setup_per_zone_wmarks`,
-    /// `setup_per_zone_lowmem_reserve`, `zone_set_pageset_high_and_batch`) into node index `n`'s
-    /// zones. Only between phases, when no CPU allocates.
-    public func applyBootNumbers(of m: BootedMachine, nodeIndex n: Int) {
-        guard let boot = m.zones[nodeIDs[n]] else { return }
-        for (z, b) in zip(zones[n], boot) {
-            z.baseWatermark = ZoneWatermarks(min: b.watermark.min, low: b.watermark.low, high: b.watermark.high, promo: b.watermark.promo)
-            z.lowmemReserve = b.lowmemReserve
-            z.watermarkBoostFactor = m.topology.sysctl.watermarkBoostFactor
-            for i in z.pcp.indices {
-                z.pcp[i].high = b.pcpHigh
-                z.pcp[i].batch = b.pcpBatch
-            }
-        }
+        allZones.map { $0.checkInvariants() }
     }
 }

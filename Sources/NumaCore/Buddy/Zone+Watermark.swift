@@ -1,8 +1,19 @@
 /// The watermark check (mm/page_alloc.c 6.1.119 `__zone_watermark_unusable_free`,
 /// `__zone_watermark_ok`, `zone_watermark_fast`).
+/// `enum zone_watermarks` (include/linux/mmzone.h 6.1): WMARK_MIN, WMARK_LOW, WMARK_HIGH,
+/// WMARK_PROMO. The allocator's ALLOC_WMARK_* flags carry the same numbers.
+public enum Watermark: Int, Sendable, CaseIterable {
+    case min = 0, low = 1, high = 2, promo = 3
+}
+
 extension Zone {
-    /// Watermark `index` (0 min, 1 low, 2 high) including the boost (`wmark_pages`).
-    public func watermarkPages(_ index: Int) -> Int {
+    /// `wmark_pages(zone, w)`: the watermark including the boost.
+    @inline(__always) public func watermarkPages(_ w: Watermark) -> Int {
+        w == .promo ? baseWatermark.promo + watermarkBoost : watermarkPages(index: w.rawValue)
+    }
+
+    /// `wmark_pages` by the ALLOC_WMARK_* index of the allocation flags (0 min, 1 low, 2 high).
+    @inline(__always) func watermarkPages(index: Int) -> Int {
         let boost = watermarkBoost
         switch index {
         case 0: return baseWatermark.min + boost

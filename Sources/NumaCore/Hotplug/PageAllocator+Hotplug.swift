@@ -22,7 +22,7 @@ extension PageAllocator {
     public func memoryBlocks(nodeIndex n: Int) -> [MemoryBlock] {
         let size = machine.memoryBlockPages
         var out: [MemoryBlock] = []
-        for z in zones[n] where machine.isOfflinable(zoneIndex: z.index) && z.endPfn > z.startPfn {
+        for z in nodes[n].zones where machine.isOfflinable(zoneIndex: z.index) && z.endPfn > z.startPfn {
             var b = z.startPfn / size * size
             while b < z.endPfn {
                 let r = Swift.max(b, z.startPfn)..<Swift.min(b + size, z.endPfn)
@@ -35,14 +35,14 @@ extension PageAllocator {
 
     /// Blocks of node index `n` now offline, ascending.
     public func offlineBlocks(nodeIndex n: Int) -> [MemoryBlock] {
-        zones[n].flatMap { z in z.offlineRanges.map { MemoryBlock(nodeIndex: n, zone: z.index, range: $0) } }
+        nodes[n].zones.flatMap { z in z.offlineRanges.map { MemoryBlock(nodeIndex: n, zone: z.index, range: $0) } }
             .sorted { $0.range.lowerBound < $1.range.lowerBound }
     }
 
     /// `drain_all_pages(zone)` for every zone of node index `n`: all CPUs' lists back to the buddy
     /// (offline_pages drains after isolating the range).
     public func drainAllPages(nodeIndex n: Int) {
-        for z in zones[n] {
+        for z in nodes[n].zones {
             for cpu in 0..<z.pcp.count { z.drainPages(cpu: cpu) }
         }
     }
@@ -51,7 +51,7 @@ extension PageAllocator {
     /// with what still holds the block (-EBUSY) or takes it offline and recomputes.
     public func offlineMemoryBlock(_ block: MemoryBlock) -> Result<Int, Zone.BlockBusy> {
         let size = machine.memoryBlockPages
-        let z = zones[block.nodeIndex][block.zone]
+        let z = nodes[block.nodeIndex].zones[block.zone]
         guard block.range.count == size else {
             // Part of the block lies outside the zone (another zone, or no memory).
             var busy = z.blockUsage(block.range)
@@ -77,7 +77,7 @@ extension PageAllocator {
     /// `online_pages` for one block this machine took offline.
     public func onlineMemoryBlock(_ block: MemoryBlock) {
         let id = nodeIDs[block.nodeIndex]
-        let z = zones[block.nodeIndex][block.zone]
+        let z = nodes[block.nodeIndex].zones[block.zone]
         var m = machine
         let wasPopulated = m.zones[id]![block.zone].present > 0
         m.adjustZone(node: id, zone: block.zone, pages: block.range.count, span: block.range)
@@ -102,12 +102,5 @@ extension PageAllocator {
             }
         }
         return lo < hi ? lo..<hi : nil
-    }
-
-    /// Takes recomputed boot numbers for every node: watermarks, lowmem_reserve, pcp high/batch
-    /// (`zone_pcp_update`), and keeps them as the machine's.
-    public func adopt(_ m: BootedMachine) {
-        for n in nodeIDs.indices { applyBootNumbers(of: m, nodeIndex: n) }
-        machine = m
     }
 }

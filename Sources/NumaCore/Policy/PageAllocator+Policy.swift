@@ -7,19 +7,55 @@ extension PageAllocator {
     /// offset, which for private anonymous memory is the virtual page number); nil for task
     /// allocations (`alloc_pages`), which use the task's interleave counter `state`.
     public func allocPages(gfp: GFP, order: Int, policy: MemPolicy, cpu: Int,
-                                    state: inout InterleaveState, interleaveIndex: Int? = nil) -> Result<AllocatedBlock, AllocFailure> {
+                           state: inout InterleaveState, interleaveIndex: Int? = nil) -> Result<AllocatedBlock, AllocFailure> {
+        let nid = policyNode(policy, cpu: cpu, order: order, state: &state, interleaveIndex: interleaveIndex)
+        return allocPages(gfp: gfp, order: order, policy: policy, preferredNode: nid, cpu: cpu)
+    }
+
+    /// The `preferred_nid` policy `policy` hands to `__alloc_pages` for a task on `cpu`
+    /// (`policy_node`; for interleave `interleave_nodes`, which advances the task's counter
+    /// `state`, or `offset_il_node` for a VMA offset; 6.12's weighted interleave likewise).
+    /// Callers that report "the node asked for" use this node: numastat's numa_miss is counted
+    /// against it.
+    public func policyNode(_ policy: MemPolicy, cpu: Int, order: Int, state: inout InterleaveState,
+                           interleaveIndex: Int? = nil) -> Int {
         let local = cpuNode[cpu] ?? nodeIDs[0]
         switch policy.mode {
         case .default, .local:
-            return allocPages(gfp: gfp, order: order, preferredNode: local, cpu: cpu)
+            return local
         case .preferred:
-            return allocPages(gfp: gfp, order: order, preferredNode: policy.nodes[0], cpu: cpu)
+            return policy.nodes[0]
+        case .bind, .preferredMany:
+            return policy.homeNode ?? local
+        case .interleave:
+            if let index = interleaveIndex { return offsetInterleaveNode(policy, offset: index >> order) }
+            let nid = policy.nextNode(after: state.ilPrev)
+            state.ilPrev = nid
+            return nid
+        case .weightedInterleave:
+            if let index = interleaveIndex { return weightedInterleaveNode(policy, index: index >> order) }
+            var node = state.ilPrev
+            if state.ilWeight == 0 || !policy.nodes.contains(node) {
+                node = policy.nextNode(after: node)
+                state.ilPrev = node
+                state.ilWeight = policy.weight(node)
+            }
+            state.ilWeight -= 1
+            return node
+        }
+    }
+
+    /// `__alloc_pages` with `policy`'s nodemask and zone rules, from `nid` (the node
+    /// `policyNode` chose): `alloc_pages`, `alloc_page_interleave` (NUMA_INTERLEAVE_HIT),
+    /// `alloc_pages_preferred_many` (first pass without reclaim on the policy nodes only).
+    public func allocPages(gfp: GFP, order: Int, policy: MemPolicy, preferredNode nid: Int, cpu: Int) -> Result<AllocatedBlock, AllocFailure> {
+        switch policy.mode {
+        case .default, .local, .preferred:
+            return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu)
         case .bind:
-            let nid = policy.homeNode ?? local
             let mask = applyPolicyZone(policy, gfp: gfp) ? Set(policy.nodes) : nil
             return allocPages(gfp: gfp, order: order, preferredNode: nid, nodemask: mask, cpu: cpu)
         case .preferredMany:
-            let nid = policy.homeNode ?? local
             var first = gfp
             first.insert(.nowarn)
             first.subtract([.directReclaim, .nofail])
@@ -28,28 +64,8 @@ extension PageAllocator {
             }
             return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu)
         case .interleave:
-            let nid: Int
-            if let index = interleaveIndex {
-                nid = offsetInterleaveNode(policy, offset: index >> order)
-            } else {
-                nid = policy.nextNode(after: state.ilPrev)
-                state.ilPrev = nid
-            }
             return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu, interleaveTarget: nid)
         case .weightedInterleave:
-            let nid: Int
-            if let index = interleaveIndex {
-                nid = weightedInterleaveNode(policy, index: index >> order)
-            } else {
-                var node = state.ilPrev
-                if state.ilWeight == 0 || !policy.nodes.contains(node) {
-                    node = policy.nextNode(after: node)
-                    state.ilPrev = node
-                    state.ilWeight = policy.weight(node)
-                }
-                state.ilWeight -= 1
-                nid = node
-            }
             // 6.12 does not count NUMA_INTERLEAVE_HIT for weighted interleave.
             return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu)
         }

@@ -5,18 +5,18 @@ extension PageAllocator {
     /// `allow_direct_reclaim`: free pages of the node's zones up to Normal exceed half their min
     /// watermarks (or the node is hopeless). Wakes kswapd when it says no.
     func allowDirectReclaim(nodeIndex n: Int) -> Bool {
-        if nodeReclaim[n].kswapdFailures >= PageAllocator.maxReclaimRetries { return true }
+        if nodes[n].reclaim.kswapdFailures >= PageAllocator.maxReclaimRetries { return true }
         var reserve = 0, free = 0
-        for z in zones[n] where z.index <= machine.policyZone && z.managed > 0 {
+        for z in nodes[n].zones where z.index <= machine.policyZone && z.managed > 0 {
             if lruPages(z, .inactiveFile) + lruPages(z, .activeFile) + (swap.hasFreeSlots ? lruPages(z, .inactiveAnon) + lruPages(z, .activeAnon) : 0) == 0 { continue }
-            reserve += z.watermarkPages(0)
+            reserve += z.watermarkPages(.min)
             free += z.nrFreePages
         }
         if reserve == 0 { return true }
         let ok = free > reserve / 2
-        if !ok && nodeReclaim[n].isKswapdSleeping {
-            nodeReclaim[n].post(order: 0, highestZone: min(machine.policyZone, zones[n].count - 1))
-            kswapdWakeupCounts.add(n)
+        if !ok && nodes[n].reclaim.isKswapdSleeping {
+            nodes[n].reclaim.post(order: 0, highestZone: min(machine.policyZone, nodes[n].zones.count - 1))
+            nodes[n].countKswapdWakeup()
             kswapdWaker?(n)
         }
         return ok
@@ -51,7 +51,7 @@ extension PageAllocator {
     /// `node_pagecache_reclaimable` (no mapped page cache in this model).
     func nodePagecacheReclaimable(nodeIndex n: Int) -> Int {
         let file = lruSize(nodeIndex: n, .inactiveFile) + lruSize(nodeIndex: n, .activeFile)
-        let delta = zoneReclaimMode & 2 != 0 ? 0 : nodeReclaim[n].dirtyFilePages
+        let delta = zoneReclaimMode & 2 != 0 ? 0 : nodes[n].reclaim.dirtyFilePages
         return file - min(delta, file)
     }
 
@@ -64,8 +64,8 @@ extension PageAllocator {
         if !ac.gfp.contains(.directReclaim) { return .noScan }
         let hasCPUs = !(machine.topology.node(nodeIDs[n])?.cpus.isEmpty ?? true)
         if hasCPUs && nodeIDs[n] != cpuNode[ac.cpu] { return .noScan }
-        if nodeReclaim[n].reclaimLocked.exchange(true, ordering: .acquiring) { return .noScan }
-        defer { nodeReclaim[n].reclaimLocked.store(false, ordering: .releasing) }
+        if nodes[n].reclaim.reclaimLocked.exchange(true, ordering: .acquiring) { return .noScan }
+        defer { nodes[n].reclaim.reclaimLocked.store(false, ordering: .releasing) }
         let want = 1 << ac.order
         var sc = ScanControl(nrToReclaim: max(want, ScanControl.swapClusterMax), reclaimIdx: ac.highestZone, order: ac.order,
                              reclaimer: .node, row: slot(ofCPU: ac.cpu), cpuSlot: cpuSlot[ac.cpu])
@@ -95,7 +95,7 @@ extension PageAllocator {
     /// request's migratetype. Returns true if something moved.
     func unreserveHighatomicPageblock(_ ac: AllocContext, force: Bool) -> Bool {
         for ref in ac.zonelist where ref.zone <= ac.highestZone && (ac.nodemask?.contains(ref.node) ?? true) {
-            let z = zones[ref.nodeIndex][ref.zone]
+            let z = nodes[ref.nodeIndex].zones[ref.zone]
             if !force && z.nrReservedHighatomic <= z.pageblockPages { continue }
             let moved: Bool = z.lock.withLock {
                 for order in 0..<FreeArea.maxOrder {

@@ -23,12 +23,12 @@ extension PageAllocator {
                 z.memmap.pushHead(b.pfn, &z.lru.lists[LRUVec.List.of(kind: kind, active: active).rawValue])
             }
         }
-        if dirty && kind == .file { nodeReclaim[n].addDirty(1 << b.order) }
+        if dirty && kind == .file { nodes[n].reclaim.addDirty(1 << b.order) }
     }
 
     /// Whether the handle still names the owner's block (reclaim has not taken it).
     public func isOwned(_ b: AllocatedBlock) -> Bool {
-        let z = zones[nodeIndex[b.node]!][b.zone]
+        let z = nodes[nodeIndex[b.node]!].zones[b.zone]
         return z.memmap.generation(pfn: b.pfn) == b.generation && z.memmap.flags(pfn: b.pfn) == .allocated
     }
 
@@ -40,7 +40,7 @@ extension PageAllocator {
         return withZone(n, b.zone) { z in
             guard z.memmap.generation(pfn: b.pfn) == b.generation else { return false }
             let old = z.memmap.insertLRUFlags(b.pfn, write ? [.young, .dirty] : .young)
-            if write && !old.contains(.dirty) && old.kind == .file { nodeReclaim[n].addDirty(1 << b.order) }
+            if write && !old.contains(.dirty) && old.kind == .file { nodes[n].reclaim.addDirty(1 << b.order) }
             return true
         }
     }
@@ -50,7 +50,7 @@ extension PageAllocator {
     @discardableResult
     public func markAccessed(_ b: AllocatedBlock, cpu: Int) -> Bool {
         let n = nodeIndex[b.node]!
-        let z = zones[n][b.zone]
+        let z = nodes[n].zones[b.zone]
         return z.lru.lock.withLock {
             guard z.memmap.generation(pfn: b.pfn) == b.generation else { return false }
             let f = z.memmap.lruFlags(pfn: b.pfn)
@@ -74,7 +74,7 @@ extension PageAllocator {
     /// `kind` is what the owner put in the block; without it the page's LRU byte is read.
     public func release(_ b: AllocatedBlock, cpu: Int, kind ownerKind: PageKind? = nil) -> Bool {
         let n = nodeIndex[b.node]!
-        let z = zones[n][b.zone]
+        let z = nodes[n].zones[b.zone]
         // A handle reclaim made stale names a page that is free or someone else's now (its
         // LRU state reads as "kernel", so this check comes first).
         guard z.memmap.generation(pfn: b.pfn) == b.generation else { return false }
@@ -95,7 +95,7 @@ extension PageAllocator {
                     return .orphaned
                 }
                 z.memmap.unlink(b.pfn, &z.lru.lists[LRUVec.List.of(kind: f.kind, active: f.contains(.active)).rawValue])
-                if f.contains(.dirty) && f.kind == .file { nodeReclaim[n].addDirty(-(1 << b.order)) }
+                if f.contains(.dirty) && f.kind == .file { nodes[n].reclaim.addDirty(-(1 << b.order)) }
                 z.memmap.setLRUFlags(b.pfn, [])
                 return .free
             }
@@ -112,7 +112,7 @@ extension PageAllocator {
     /// Pages on a node's LRU lists by list (summed over its zones up to `highestZone`).
     public func lruSize(nodeIndex n: Int, _ l: LRUVec.List, highestZone: Int = Int.max) -> Int {
         var s = 0
-        for z in zones[n] where z.index <= highestZone { s += lruPages(z, l) }
+        for z in nodes[n].zones where z.index <= highestZone { s += lruPages(z, l) }
         return s
     }
 

@@ -28,7 +28,7 @@ extension PageAllocator {
         let deactivateAnon = canSwap && inactiveIsLow(nodeIndex: n, file: false, highestZone: sc.reclaimIdx)
         let deactivateFile = inactiveIsLow(nodeIndex: n, file: true, highestZone: sc.reclaimIdx)
         let cacheTrim = (size[LRUVec.List.inactiveFile.rawValue] >> sc.priority) != 0 && !deactivateFile
-        let highSum = zones[n].reduce(0) { $0 + ($1.managed > 0 ? $1.watermarkPages(2) : 0) }
+        let highSum = nodes[n].zones.reduce(0) { $0 + ($1.managed > 0 ? $1.watermarkPages(.high) : 0) }
         let fileIsTiny = size[2] + size[3] + freePages(node: nodeIDs[n]) <= highSum && !deactivateAnon
             && (size[0] >> sc.priority) != 0
         // get_scan_count
@@ -69,7 +69,7 @@ extension PageAllocator {
             shrinkActiveList(nodeIndex: n, .activeAnon, ScanControl.swapClusterMax, &sc)
         }
         let reclaimed = sc.nrReclaimed - before
-        if reclaimed > 0 { nodeReclaim[n].failuresAtomic.store(0, ordering: .relaxed) }
+        if reclaimed > 0 { nodes[n].reclaim.failuresAtomic.store(0, ordering: .relaxed) }
         return reclaimed
     }
 
@@ -77,7 +77,7 @@ extension PageAllocator {
     func busiestZone(nodeIndex n: Int, _ l: LRUVec.List, highestZone: Int) -> Zone? {
         var best: Zone? = nil
         var bestCount = 0
-        for z in zones[n] where z.index <= highestZone {
+        for z in nodes[n].zones where z.index <= highestZone {
             let c = lruPages(z, l)
             if c > bestCount { best = z; bestCount = c }
         }
@@ -137,7 +137,7 @@ extension PageAllocator {
                     if verdict == .reclaim && sc.reclaimer == .kswapd && sc.mayWritepage {
                         // pageout(): written back (synchronously in this model), then clean.
                         z.memmap.removeLRUFlags(pfn, .dirty)
-                        nodeReclaim[n].addDirty(-1)
+                        nodes[n].reclaim.addDirty(-1)
                         vmEvents.add(.nrWritten, row: sc.row)
                     } else {
                         verdict = .keep
@@ -172,7 +172,7 @@ extension PageAllocator {
         if tookSwapSlot {
             if f.contains(.orphan) { swap.release() } else { vmEvents.add(.pswpout, row: sc.row) }
         }
-        if f.kind == .file && f.contains(.dirty) { nodeReclaim[n].addDirty(-1) }
+        if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
         freeReclaimed(z, pfn, sc)
         return true
     }
@@ -182,7 +182,7 @@ extension PageAllocator {
         let orphaned: Bool = z.lru.lock.withLock {
             let f = z.memmap.lruFlags(pfn: pfn)
             if f.contains(.orphan) {
-                if f.kind == .file && f.contains(.dirty) { nodeReclaim[n].addDirty(-1) }
+                if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
                 z.memmap.setLRUFlags(pfn, [])
                 _ = z.memmap.bumpGeneration(pfn)
                 return true
@@ -215,7 +215,7 @@ extension PageAllocator {
             let orphaned: Bool = z.lru.lock.withLock {
                 let f = z.memmap.lruFlags(pfn: pfn)
                 if f.contains(.orphan) {
-                    if f.kind == .file && f.contains(.dirty) { nodeReclaim[n].addDirty(-1) }
+                    if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
                     z.memmap.setLRUFlags(pfn, [])
                     _ = z.memmap.bumpGeneration(pfn)
                     return true

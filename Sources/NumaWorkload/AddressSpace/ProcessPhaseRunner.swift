@@ -49,13 +49,13 @@ public struct ProcessStepError: Error, CustomStringConvertible {
 /// a thread runs on its CPU, so a CPU shared by threads of different processes switches mm (and,
 /// without PCID, loses its TLB) whenever the other process's thread takes its turn. Woken kswapds
 /// run after each operation, as for thread groups.
-enum ProcessPhaseRunner {
+public enum ProcessPhaseRunner {
     /// The frame the shared zero page stands for: `empty_zero_page` lives in the kernel image,
     /// which starts at CONFIG_PHYSICAL_START (16 MiB) — frame 0x1000. Symbolic: the model does not
     /// reserve the image, and the page is never allocated or freed.
     static let zeroPfn = 0x1000
 
-    static func run(_ phase: Workload.ProcessPhase, allocator a: PageAllocator, seed: UInt64,
+    public static func run(_ phase: Workload.ProcessPhase, allocator a: PageAllocator, seed: UInt64,
                     afterEachOperation: () -> Void, report: inout AddressSpaceReport) throws {
         let topology = a.machine.topology
         let mode = PagingMode(arch: topology.arch, kernel: topology.kernel).withPageTableIsolation()

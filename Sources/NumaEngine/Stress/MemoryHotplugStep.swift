@@ -1,4 +1,5 @@
 import NumaCore
+import NumaWorkload
 
 /// A workload's memory hotplug step: every memory block of a node offlined (`echo offline >
 /// /sys/devices/system/memory/memoryN/state` for each block of the node, ascending) or every

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NumaCore
+import NumaWorkload
 import Synchronization
 
 /// The run over time: every N operations (deterministic engine) or T milliseconds (concurrent
@@ -74,8 +75,7 @@ public final class StressObserver: @unchecked Sendable {
 
     public private(set) var timeline = Timeline(zones: [], nodes: [], samples: [])
     var zoneRefs: [Zone] = []
-    var nodeReclaim: [NodeReclaimState] = []
-    var wakeups: () -> [Int] = { [] }
+    var nodes: [PGData] = []
     var runs: () -> [Int] = { [] }
     var tasks: [SimulatedTask] = []
     var earlier = PlacementSums()
@@ -101,14 +101,13 @@ public final class StressObserver: @unchecked Sendable {
         if concurrent { timeline.everyMs = everyMs } else { timeline.everyOps = everyOps }
         if zoneRefs.isEmpty {
             for (n, id) in a.nodeIDs.enumerated() {
-                for z in a.zones[n] where z.managed > 0 {
+                for z in a.nodes[n].zones where z.managed > 0 {
                     zoneRefs.append(z)
                     timeline.zones.append("\(id):\(z.name)")
                 }
             }
             timeline.nodes = a.nodeIDs
-            nodeReclaim = a.nodeReclaim
-            wakeups = { [a] in a.nodeIDs.map { a.kswapdWakeups[$0] ?? 0 } }
+            nodes = a.nodes
         }
         runs = kswapdRuns
         if recordLatency { for t in tasks where t.latency == nil { t.latency = OpLatency() } }
@@ -123,12 +122,12 @@ public final class StressObserver: @unchecked Sendable {
         tasks = []
     }
 
-    func currentSums() -> PlacementSums { tasks.reduce(PlacementSums()) { $0 + $1.published.snapshot } }
+    func currentSums() -> PlacementSums { tasks.reduce(PlacementSums()) { $0 + $1.publishedSums } }
 
     /// Deterministic engine: called once per round; samples when `everyOps` operations passed.
     func tick() {
         ticks &+= 1
-        let ops = earlier.ops + tasks.reduce(0) { $0 + $1.published.load(.ops) }
+        let ops = earlier.ops + tasks.reduce(0) { $0 + $1.publishedOps }
         if ops - lastOps >= everyOps {
             sample()
         } else if status != nil, ticks & 63 == 0, elapsedMs - lastStatus >= statusInterval * 1000 {
@@ -162,9 +161,9 @@ public final class StressObserver: @unchecked Sendable {
         let dp = sums.pages - (prev?.pages ?? 0)
         var s = TimelineSample(
             ops: sums.ops, ms: elapsedMs,
-            free: zoneRefs.map(\.nrFreePages), min: zoneRefs.map { $0.watermarkPages(0) },
-            low: zoneRefs.map { $0.watermarkPages(1) }, high: zoneRefs.map { $0.watermarkPages(2) },
-            kswapdWakeups: wakeups(), kswapdRuns: runs(), kswapdAwake: nodeReclaim.map { !$0.isKswapdSleeping },
+            free: zoneRefs.map(\.nrFreePages), min: zoneRefs.map { $0.watermarkPages(.min) },
+            low: zoneRefs.map { $0.watermarkPages(.low) }, high: zoneRefs.map { $0.watermarkPages(.high) },
+            kswapdWakeups: nodes.map(\.kswapdWakeups), kswapdRuns: runs(), kswapdAwake: nodes.map { !$0.reclaim.isKswapdSleeping },
             pages: sums.pages, fallbackPages: sums.missPages, localPages: sums.localPages, distancePages: sums.distancePages)
         if dp > 0 {
             s.fallbackRate = Double(sums.missPages - (prev?.fallbackPages ?? 0)) / Double(dp)

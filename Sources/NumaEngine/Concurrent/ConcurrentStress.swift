@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NumaCore
+import NumaWorkload
 import NumaEngine
 import NumaTopology
 import Synchronization
@@ -14,27 +15,11 @@ import Synchronization
 /// pagesets and counter rows are touched by nobody else. Host threads interleave their tasks one
 /// operation at a time. Results are not reproducible run to run (threads race, as on a real
 /// machine); invariants and conservation are checked after every phase.
-public struct ConcurrentStress {
-    public struct Result: Sendable {
-        public var allocator: PageAllocator
-        public var tasks: [SimulatedTask] = []
-        public var threads: Int
-        public var seconds: Double = 0
-        public var allocations: Int { tasks.reduce(0) { $0 + $1.stats.allocations } }
-        public var frees: Int { tasks.reduce(0) { $0 + $1.stats.frees } }
-        public var failures: [String: Int] {
-            tasks.reduce(into: [:]) { acc, t in for (k, v) in t.stats.failures { acc[k, default: 0] += v } }
-        }
-        public var ops: Int { tasks.reduce(0) { $0 + $1.stats.ops } }
-        public var refaults: Int { tasks.reduce(0) { $0 + $1.stats.refaults } }
-        public var oomKilled: [String] { tasks.filter(\.stats.killed).map(\.name) }
-        public var opsPerSecond: Double { seconds > 0 ? Double(ops) / seconds : 0 }
-        public var kswapdRuns: [Int] = []
-        /// What each memory hotplug step did.
-        public var hotplug: [MemoryHotplugReport] = []
-        /// Invariant reports taken at the end of each run phase.
-        public var phaseInvariants: [[Zone.InvariantReport]] = []
-    }
+public struct ConcurrentStress: StressEngine {
+    let allocator: PageAllocator
+    let machine: SimulatedMachine
+    let threads: Int
+    var isConcurrent: Bool { true }
 
     /// A host thread's share of the simulated CPUs and their tasks.
     /// One host thread's state. `current` is written on every step, so the object is padded to
@@ -49,52 +34,55 @@ public struct ConcurrentStress {
         init(index: Int) { self.index = index }
     }
 
+    init(machine m: BootedMachine, threads: Int) {
+        allocator = PageAllocator(machine: m)
+        machine = SimulatedMachine(allocator: allocator)
+        self.threads = threads
+    }
+
     public static func run(machine: BootedMachine, workload: Workload, threads: Int, seed: UInt64,
-                           progress: (@Sendable (Int, Int) -> Void)? = nil, observer: StressObserver? = nil) throws -> Result {
+                           progress: (@Sendable (Int, Int) -> Void)? = nil, observer: StressObserver? = nil) throws -> StressResult {
         precondition(threads >= 1)
-        // Process phases share an mm between threads and a TLB per CPU; they run in the
-        // deterministic engine only.
+        return try ConcurrentStress(machine: machine, threads: threads).run(workload, seed: seed, threads: threads,
+                                                                            progress: progress, observer: observer)
+    }
+
+    /// Process phases share an mm between threads and a TLB per CPU; they run in the
+    /// deterministic engine only.
+    func check(_ workload: Workload) throws {
         if let i = workload.phases.firstIndex(where: { if case .processes = $0 { return true } else { return false } }) {
             throw InputError(file: "workload", key: "phases[\(i)].processes",
                              "process phases run in the deterministic engine only; drop --threads to run this workload")
         }
-        let a = PageAllocator(machine: machine)
-        a.swap = SwapSpace(totalPages: workload.swapPages)
-        a.swappiness = workload.swappiness
-        let sim = SimulatedMachine(allocator: a)
-        var result = Result(allocator: a, threads: threads)
-        var phaseSeed = seed
-        let clock = ContinuousClock()
-        let start = clock.now
-        for phase in workload.phases {
-            switch phase {
-            case .sysctl(let assignments):
-                try sim.writeSysctls(assignments)
-            case .hotplug(let step):
-                let tasks = result.tasks
-                result.hotplug.append(sim.hotplug { MemoryHotplug.run(step, allocator: a, tasks: tasks) })
-            case .processes: break  // rejected above
-            case .run(let specs):
-                let tasks = makeTasks(specs, seed: phaseSeed, maxNumNodes: machine.topology.kernel.maxNumNodes)
-                phaseSeed = phaseSeed &* 6364136223846793005 &+ 1442695040888963407
-                observer?.beginPhase(a, tasks: tasks, concurrent: true) { sim.nodes.map { $0.kswapd.runs.load(ordering: .relaxed) } }
-                runPhase(tasks, threads: threads, allocator: a, progress: progress, observer: observer)
-                observer?.endPhase()
-                sim.quiesce()
-                result.phaseInvariants.append(a.checkInvariants())
-                sim.resume()
-                result.tasks += tasks
-            }
-        }
-        sim.quiesce()
-        result.seconds = (clock.now - start) / .seconds(1)
-        result.kswapdRuns = sim.nodes.map { $0.kswapd.runs.load(ordering: .relaxed) }
-        return result
     }
+
+    /// Every kswapd stopped while `body` changes the machine (no CPU allocates between phases).
+    func changeMachine<R>(_ body: () throws -> R) rethrows -> R {
+        machine.quiesce()
+        defer { machine.resume() }
+        return try body()
+    }
+
+    func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport) throws {
+        preconditionFailure("refused by check(_:)")
+    }
+
+    func runTasks(_ tasks: [SimulatedTask], progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver?) {
+        ConcurrentStress.runPhase(tasks, threads: threads, allocator: allocator, progress: progress, observer: observer)
+    }
+
+    /// The invariants, checked with every kswapd stopped.
+    func endRunPhase(_ result: inout StressResult) {
+        machine.quiesce()
+        result.phaseInvariants.append(allocator.checkInvariants())
+        machine.resume()
+    }
+
+    func finish() { machine.quiesce() }
 
     /// One task per CPU of each group; a group's pages are shared out evenly (the first CPUs
     /// take the remainder).
-    static func makeTasks(_ specs: [Workload.ThreadSpec], seed: UInt64, maxNumNodes: Int) -> [SimulatedTask] {
+    func makeTasks(_ specs: [Workload.ThreadSpec], seed: UInt64, maxNumNodes: Int) -> [SimulatedTask] {
         var tasks: [SimulatedTask] = []
         for (g, spec) in specs.enumerated() {
             let n = spec.cpus.count
@@ -125,9 +113,7 @@ public struct ConcurrentStress {
         // once (its CPU's pagesets are this thread's); one on another thread dies at its owner's
         // next step, and the asker waits for that (bounded, as the kernel's OOM reaper is).
         a.oomKiller = { cpu in
-            guard let victim = tasks.filter({ !$0.isKilled }).max(by: { $0.livePages < $1.livePages }), victim.livePages > 0 else {
-                return false
-            }
+            guard let victim = OutOfMemory.victim(among: tasks.filter { !$0.isKilled }) else { return false }
             victim.kill()
             let askingHost = owner[cpu].map { hosts[$0] }
             if let askingHost, hostOf[ObjectIdentifier(victim)] == askingHost.index {

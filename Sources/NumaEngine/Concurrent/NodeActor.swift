@@ -1,16 +1,18 @@
 import Dispatch
 import NumaCore
 
-/// A node's `pg_data_t` as an actor whose jobs run on the node's own serial Dispatch queue.
+/// A node's `pg_data_t` (`PGData`) as an actor whose jobs run on the node's own serial Dispatch
+/// queue, owning the node's kswapd loop.
 ///
 /// Page work never hops here (an await onto a Dispatch-queue executor costs ~18 µs, an order-0
 /// allocation ~50 ns): CPUs allocate through the lock-free per-CPU pagesets and the zone locks.
 /// What the actor serialises is the node's coarse state changes and views: starting and
-/// stopping its kswapd, applying recomputed watermarks after a sysctl step, and consistent
-/// snapshots of its zones for progress lines and reports.
+/// stopping its kswapd, and consistent snapshots of its zones for progress lines and reports.
 public actor NodeActor {
     public let nodeID: Int
     public let nodeIndex: Int
+    /// The node this actor stands for.
+    public nonisolated let pgdat: PGData
     let allocator: PageAllocator
     public nonisolated let kswapd: KswapdLoop
     private let executor: DispatchQueueExecutor
@@ -20,6 +22,7 @@ public actor NodeActor {
     public init(nodeIndex: Int, allocator: PageAllocator) {
         self.nodeIndex = nodeIndex
         nodeID = allocator.nodeIDs[nodeIndex]
+        pgdat = allocator.nodes[nodeIndex]
         self.allocator = allocator
         executor = DispatchQueueExecutor(label: "numasim.node\(allocator.nodeIDs[nodeIndex])")
         kswapd = KswapdLoop(nodeIndex: nodeIndex, allocator: allocator, label: "numasim.kswapd\(allocator.nodeIDs[nodeIndex])")
@@ -47,18 +50,12 @@ public actor NodeActor {
     /// The node's zones, watermarks, LRU sizes and kswapd state (free counts are read
     /// lock-free, as /proc/zoneinfo reads them).
     public func snapshot() -> Snapshot {
-        let zones = allocator.zones[nodeIndex].filter { $0.managed > 0 }.map { z in
-            ZoneSnapshot(name: z.name, free: z.nrFreePages, min: z.watermarkPages(0), low: z.watermarkPages(1),
-                         high: z.watermarkPages(2), lru: LRUVec.List.allCases.map { allocator.lruPages(z, $0) })
+        let zones = pgdat.managedZones.map { z in
+            ZoneSnapshot(name: z.name, free: z.nrFreePages, min: z.watermarkPages(.min), low: z.watermarkPages(.low),
+                         high: z.watermarkPages(.high), lru: LRUVec.List.allCases.map { allocator.lruPages(z, $0) })
         }
-        let r = allocator.nodeReclaim[nodeIndex]
+        let r = pgdat.reclaim
         return Snapshot(node: nodeID, zones: zones, kswapdSleeping: r.isKswapdSleeping, kswapdFailures: r.kswapdFailures)
-    }
-
-    /// Applies recomputed boot numbers (watermarks, lowmem_reserve, pcp high/batch) to the
-    /// node's zones. Callers make sure no CPU allocates meanwhile (a phase barrier).
-    public func apply(_ machine: BootedMachine) {
-        allocator.applyBootNumbers(of: machine, nodeIndex: nodeIndex)
     }
 
     public func startKswapd() { kswapd.resume() }

@@ -19,19 +19,16 @@ public final class KswapdLoop: @unchecked Sendable {
     /// Bumped by every wake-up, so a nap can tell whether it was interrupted.
     private let wakeups = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
-    /// The classzone kswapd last worked for (`hz` carried between iterations).
-    private var lastHighestZone: Int
     /// How long a nap lasts (the kernel's HZ/10).
     public var napMilliseconds = 100
-    /// balance_pgdat runs so far (for tests and reports).
-    public let runs = Atomic<Int>(0)
 
     public init(nodeIndex: Int, allocator: PageAllocator, label: String) {
         self.nodeIndex = nodeIndex
         self.allocator = allocator
         queue = DispatchQueue(label: label)
-        lastHighestZone = allocator.zones[nodeIndex].count - 1
     }
+
+    private var reclaim: NodeReclaimState { allocator.nodes[nodeIndex].reclaim }
 
     /// `wake_up_interruptible(&pgdat->kswapd_wait)`: from any thread.
     public func wake() {
@@ -40,55 +37,46 @@ public final class KswapdLoop: @unchecked Sendable {
         let s = state.load(ordering: .acquiring)
         if s == 0 {
             if state.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged {
-                allocator.nodeReclaim[nodeIndex].setSleeping(false)
+                reclaim.setSleeping(false)
                 queue.async { self.runOnce() }
             }
         } else if s == 2 {
             if state.compareExchange(expected: 2, desired: 1, ordering: .acquiringAndReleasing).exchanged {
-                allocator.vmEvents.add(.kswapdLowWmarkHitQuickly, row: allocator.kswapdSlot(nodeIndex: nodeIndex))
-                allocator.nodeReclaim[nodeIndex].setSleeping(false)
+                allocator.kswapdWokenDuringNap(nodeIndex: nodeIndex)
+                reclaim.setSleeping(false)
                 queue.async { self.runOnce() }
             }
         }
     }
 
-    /// One iteration of the kswapd loop: take the request, balance, then try to sleep.
+    /// One iteration of the kswapd loop (`PageAllocator.kswapdIteration`), then the nap.
     private func runOnce() {
         guard !stopped.load(ordering: .acquiring) else { state.store(0, ordering: .releasing); return }
-        let req = allocator.nodeReclaim[nodeIndex].consumeRequest()
-        let hz = req.highestZone ?? lastHighestZone
-        lastHighestZone = hz
-        let allocOrder = req.order
-        var reclaimOrder = allocator.balancePgdat(nodeIndex: nodeIndex, order: allocOrder, highestZone: hz)
-        runs.wrappingAdd(1, ordering: .relaxed)
-        if reclaimOrder < allocOrder { reclaimOrder = 0 }
-        trySleep(reclaimOrder: reclaimOrder, highestZone: hz)
+        switch allocator.kswapdIteration(nodeIndex: nodeIndex) {
+        case .unbalanced: queue.async { self.runOnce() }
+        case .maySleep(let order, let hz): nap(reclaimOrder: order, highestZone: hz)
+        }
     }
 
-    /// `kswapd_try_to_sleep`
-    private func trySleep(reclaimOrder: Int, highestZone hz: Int) {
-        let row = allocator.kswapdSlot(nodeIndex: nodeIndex)
-        guard allocator.prepareKswapdSleep(nodeIndex: nodeIndex, order: reclaimOrder, highestZone: hz) else {
-            allocator.vmEvents.add(.kswapdHighWmarkHitQuickly, row: row)
-            queue.async { self.runOnce() }
-            return
-        }
-        // The nap: asleep on kswapd_wait (wakeup_kswapd may wake it), for up to 100 ms.
+    /// `kswapd_try_to_sleep`'s nap: asleep on kswapd_wait (wakeup_kswapd may wake it), for up to
+    /// 100 ms, then the second check before the full sleep.
+    private func nap(reclaimOrder: Int, highestZone hz: Int) {
         let seen = wakeups.load(ordering: .acquiring)
-        allocator.nodeReclaim[nodeIndex].setSleeping(true)
+        reclaim.setSleeping(true)
         state.store(2, ordering: .releasing)
         queue.asyncAfter(deadline: .now() + .milliseconds(napMilliseconds)) {
             // A wake-up during the nap already moved the state on (and queued a run).
             guard self.state.compareExchange(expected: 2, desired: 1, ordering: .acquiringAndReleasing).exchanged else { return }
-            if self.wakeups.load(ordering: .acquiring) == seen,
-               self.allocator.prepareKswapdSleep(nodeIndex: self.nodeIndex, order: reclaimOrder, highestZone: hz) {
+            if self.wakeups.load(ordering: .acquiring) != seen {
+                // Woken during the nap, but the nap's end won the race for the state.
+                self.allocator.kswapdWokenDuringNap(nodeIndex: self.nodeIndex)
+            } else if self.allocator.kswapdNapEnded(nodeIndex: self.nodeIndex, order: reclaimOrder, highestZone: hz) {
                 self.state.store(0, ordering: .releasing)   // full sleep until wakeup_kswapd
                 // A wake-up that raced with going to sleep: run again rather than miss it.
                 if self.wakeups.load(ordering: .acquiring) != seen { self.wake() }
                 return
             }
-            self.allocator.vmEvents.add(.kswapdHighWmarkHitQuickly, row: row)
-            self.allocator.nodeReclaim[self.nodeIndex].setSleeping(false)
+            self.reclaim.setSleeping(false)
             self.runOnce()
         }
     }
@@ -99,7 +87,7 @@ public final class KswapdLoop: @unchecked Sendable {
         queue.sync {}
         // A pending nap fires later and finds the loop stopped.
         state.store(0, ordering: .releasing)
-        allocator.nodeReclaim[nodeIndex].setSleeping(true)
+        reclaim.setSleeping(true)
     }
 
     /// Lets a stopped loop be woken again.

@@ -2,8 +2,10 @@ import Dispatch
 import NumaCore
 import NumaTopology
 
-/// The concurrent shell around one `PageAllocator`: a `NodeActor` and a kswapd loop per node,
-/// wired so that `wakeup_kswapd` from any CPU reaches the node's kswapd queue.
+/// The concurrent shell around one `PageAllocator`: a `NodeActor` per node (`pg_data_t` as an
+/// actor, owning the node's kswapd loop), wired so that `wakeup_kswapd` from any CPU reaches
+/// the node's kswapd queue. Machine changes (sysctl writes, hotplug steps) go through the
+/// allocator's one path while `quiesce` holds every kswapd stopped.
 public final class SimulatedMachine: @unchecked Sendable {
     public let allocator: PageAllocator
     public let nodes: [NodeActor]
@@ -47,33 +49,6 @@ public final class SimulatedMachine: @unchecked Sendable {
     public func resume() {
         let nodes = self.nodes
         SimulatedMachine.blocking { for n in nodes { await n.startKswapd() } }
-    }
-
-    /// A sysctl step: kswapd stopped, the handlers' recomputation done, and each node's new
-    /// numbers applied on its node actor.
-    public func writeSysctls(_ assignments: [String]) throws {
-        quiesce()
-        defer { resume() }
-        var m = allocator.machine
-        for s in assignments { try m.topology.sysctl.apply(assignment: s, arch: m.topology.arch, source: "workload") }
-        m.applySysctlWrite()
-        let nodes = self.nodes
-        let machine = m
-        SimulatedMachine.blocking { for n in nodes { await n.apply(machine) } }
-        allocator.adopt(m)
-        allocator.zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
-    }
-
-    /// A memory hotplug step: kswapd stopped while `body` changes the machine (no CPU allocates
-    /// between phases), then each node actor applies the recomputed numbers.
-    public func hotplug<R>(_ body: () -> R) -> R {
-        quiesce()
-        defer { resume() }
-        let r = body()
-        let nodes = self.nodes
-        let machine = allocator.machine
-        SimulatedMachine.blocking { for n in nodes { await n.apply(machine) } }
-        return r
     }
 }
 

@@ -1,0 +1,70 @@
+import NumaCore
+import NumaTopology
+import NumaWorkload
+
+/// What differs between the two engines, over one phase loop (`StressEngine.run`): how a run
+/// phase's tasks are played (one thread in a fixed order, or host threads racing), who runs
+/// kswapd (inline, or a loop per node on Dispatch queues), and what must hold around a change
+/// of the machine (sysctl writes and hotplug steps run with no CPU allocating and, in the
+/// concurrent engine, every kswapd stopped). Everything the kernel decides is in NumaCore and
+/// shared.
+protocol StressEngine {
+    var allocator: PageAllocator { get }
+    /// Host threads race (the timeline is sampled by time, not by operations).
+    var isConcurrent: Bool { get }
+    /// Refuses what this engine cannot run, before anything runs.
+    func check(_ workload: Workload) throws
+    /// Runs `body` while nothing else touches the machine.
+    func changeMachine<R>(_ body: () throws -> R) rethrows -> R
+    /// The tasks of a run phase (`seed` is the phase's).
+    func makeTasks(_ specs: [Workload.ThreadSpec], seed: UInt64, maxNumNodes: Int) throws -> [SimulatedTask]
+    /// Plays a run phase's tasks until they are done.
+    func runTasks(_ tasks: [SimulatedTask], progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver?)
+    /// Runs a `processes:` phase.
+    func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport) throws
+    /// After a run phase: what the engine checks or records.
+    func endRunPhase(_ result: inout StressResult)
+    /// The run is over: stop what still runs.
+    func finish()
+}
+
+extension StressEngine {
+    /// The phase loop both engines share: sysctl steps through the allocator's one sysctl
+    /// path, hotplug steps, process phases and run phases in workload order, each run phase
+    /// with its own seed (an LCG step from the last).
+    func run(_ workload: Workload, seed: UInt64, threads: Int, progress: (@Sendable (Int, Int) -> Void)?,
+             observer: StressObserver?) throws -> StressResult {
+        try check(workload)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let a = allocator
+        a.swap = SwapSpace(totalPages: workload.swapPages)
+        a.swappiness = workload.swappiness
+        var result = StressResult(allocator: a, threads: threads)
+        var phaseSeed = seed
+        let nextSeed = { (s: UInt64) in s &* 6364136223846793005 &+ 1442695040888963407 }
+        for phase in workload.phases {
+            switch phase {
+            case .sysctl(let assignments):
+                try changeMachine { try a.writeSysctls(assignments) }
+            case .hotplug(let step):
+                let tasks = result.tasks
+                result.hotplug.append(changeMachine { MemoryHotplug.run(step, allocator: a, tasks: tasks) })
+            case .processes(let p):
+                try runProcesses(p, seed: phaseSeed, report: &result.addressSpaces)
+                phaseSeed = nextSeed(phaseSeed)
+            case .run(let specs):
+                let tasks = try makeTasks(specs, seed: phaseSeed, maxNumNodes: a.machine.topology.kernel.maxNumNodes)
+                phaseSeed = nextSeed(phaseSeed)
+                observer?.beginPhase(a, tasks: tasks, concurrent: isConcurrent) { a.nodes.map(\.kswapdRuns) }
+                runTasks(tasks, progress: progress, observer: observer)
+                observer?.endPhase()
+                endRunPhase(&result)
+                result.tasks += tasks
+            }
+        }
+        finish()
+        result.seconds = (clock.now - start) / .seconds(1)
+        return result
+    }
+}

@@ -1,0 +1,39 @@
+import NumaCore
+import NumaWorkload
+
+/// What a stress run left behind, the same for both engines: the allocator as it stands at the
+/// end (every counter, zone and LRU), the tasks with their statistics, and what the phases that
+/// are not task runs did (hotplug steps, process phases).
+public struct StressResult: Sendable {
+    public var allocator: PageAllocator
+    public var tasks: [SimulatedTask] = []
+    /// 1 for the deterministic engine, the host threads for the concurrent one.
+    public var threads: Int
+    /// Host seconds the run took (not part of the model: for throughput lines only).
+    public var seconds: Double = 0
+    /// What each memory hotplug step did.
+    public var hotplug: [MemoryHotplugReport] = []
+    /// Processes of `processes:` phases, faults, TLB numbers (deterministic engine).
+    public var addressSpaces = AddressSpaceReport()
+    /// Invariant reports taken at the end of each run phase (concurrent engine: after its
+    /// threads stopped; the deterministic engine checks once at the end).
+    public var phaseInvariants: [[Zone.InvariantReport]] = []
+
+    public init(allocator: PageAllocator, threads: Int) {
+        self.allocator = allocator
+        self.threads = threads
+    }
+
+    public var allocations: Int { tasks.reduce(0) { $0 + $1.stats.allocations } }
+    public var frees: Int { tasks.reduce(0) { $0 + $1.stats.frees } }
+    /// Failed allocations by GFP mask name and reason.
+    public var failures: [String: Int] {
+        tasks.reduce(into: [:]) { acc, t in for (k, v) in t.stats.failures { acc[k, default: 0] += v } }
+    }
+    public var ops: Int { tasks.reduce(0) { $0 + $1.stats.ops } }
+    public var refaults: Int { tasks.reduce(0) { $0 + $1.stats.refaults } }
+    public var oomKilled: [String] { tasks.filter(\.stats.killed).map(\.name) }
+    public var opsPerSecond: Double { seconds > 0 ? Double(ops) / seconds : 0 }
+    /// balance_pgdat runs per node index.
+    public var kswapdRuns: [Int] { allocator.nodes.map(\.kswapdRuns) }
+}
