@@ -1,8 +1,8 @@
 /// `__alloc_pages(gfp, order, preferred_nid, nodemask)` (mm/page_alloc.c 6.1.119): the fast
 /// path at the low watermark over the zonelist from the preferred zone, then the slow path at
-/// the min watermark (with reserve access for atomic and __GFP_HIGH callers), waking kswapd.
-/// Direct reclaim and OOM arrive with the reclaim model; until then a request that passes no
-/// watermark fails with its reason.
+/// the min watermark (with reserve access for atomic and __GFP_HIGH callers), waking kswapd,
+/// then direct reclaim (PageAllocator+DirectReclaim.swift) and the OOM killer; a request that
+/// still passes no watermark fails with its reason.
 extension PageAllocator {
     struct AllocContext {
         var gfp: GFP

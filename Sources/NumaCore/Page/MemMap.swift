@@ -216,22 +216,22 @@ public struct PageList: Sendable, Equatable {
 
 extension MemMap {
     /// `list_add`: insert at the head.
-    @inline(__always) func pushHead(_ pfn: Int, _ list: inout PageList) {
-        let i = Int32(truncatingIfNeeded: index(pfn))
-        next[Int(i)] = list.head
-        prev[Int(i)] = -1
-        if list.head >= 0 { prev[Int(list.head)] = i } else { list.tail = i }
-        list.head = i
-        list.count += 1
-    }
+    @inline(__always) func pushHead(_ pfn: Int, _ list: inout PageList) { link(pfn, &list, atHead: true) }
 
     /// `list_add_tail`.
-    @inline(__always) func pushTail(_ pfn: Int, _ list: inout PageList) {
+    @inline(__always) func pushTail(_ pfn: Int, _ list: inout PageList) { link(pfn, &list, atHead: false) }
+
+    /// Links `pfn` in at one end of `list`. The two ends mirror each other: at the head the new
+    /// entry's `next` is the old head, at the tail its `prev` is the old tail, so the link arrays
+    /// swap roles (the constant `atHead` folds away when inlined).
+    @inline(__always) private func link(_ pfn: Int, _ list: inout PageList, atHead: Bool) {
         let i = Int32(truncatingIfNeeded: index(pfn))
-        prev[Int(i)] = list.tail
-        next[Int(i)] = -1
-        if list.tail >= 0 { next[Int(list.tail)] = i } else { list.head = i }
-        list.tail = i
+        let (away, toward) = atHead ? (next, prev) : (prev, next)
+        let end = atHead ? list.head : list.tail
+        away[Int(i)] = end
+        toward[Int(i)] = -1
+        if end >= 0 { toward[Int(end)] = i } else if atHead { list.tail = i } else { list.head = i }
+        if atHead { list.head = i } else { list.tail = i }
         list.count += 1
     }
 

@@ -181,12 +181,7 @@ extension PageAllocator {
     func putBack(_ z: Zone, _ pfn: Int, active: Bool, _ n: Int, _ sc: ScanControl) {
         let orphaned: Bool = z.lru.lock.withLock {
             let f = z.memmap.lruFlags(pfn: pfn)
-            if f.contains(.orphan) {
-                if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
-                z.memmap.setLRUFlags(pfn, [])
-                _ = z.memmap.bumpGeneration(pfn)
-                return true
-            }
+            if dropOrphanLocked(z, pfn, f, n) { return true }
             if active { z.memmap.insertLRUFlags(pfn, [.active, .lru]) } else { z.memmap.insertLRUFlags(pfn, .lru) }
             z.memmap.pushHead(pfn, &z.lru.lists[LRUVec.List.of(kind: f.kind, active: active).rawValue])
             return false
@@ -196,6 +191,18 @@ extension PageAllocator {
         } else if active {
             vmEvents.add(.pgactivate, row: sc.row)
         }
+    }
+
+    /// A page isolated from the LRU whose owner let go of it meanwhile (an orphan: the owner's
+    /// free found it isolated and left it to reclaim, as `folio_put` leaves the last reference to
+    /// the isolating side): its LRU state is cleared and its generation bumped, and the caller
+    /// frees it. Under the LRU lock. Returns false for a page still owned.
+    func dropOrphanLocked(_ z: Zone, _ pfn: Int, _ f: LRUFlags, _ n: Int) -> Bool {
+        guard f.contains(.orphan) else { return false }
+        if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
+        z.memmap.setLRUFlags(pfn, [])
+        _ = z.memmap.bumpGeneration(pfn)
+        return true
     }
 
     func freeReclaimed(_ z: Zone, _ pfn: Int, _ sc: ScanControl) {
@@ -214,12 +221,7 @@ extension PageAllocator {
             z.memmap.removeLRUFlags(pfn, .young)
             let orphaned: Bool = z.lru.lock.withLock {
                 let f = z.memmap.lruFlags(pfn: pfn)
-                if f.contains(.orphan) {
-                    if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
-                    z.memmap.setLRUFlags(pfn, [])
-                    _ = z.memmap.bumpGeneration(pfn)
-                    return true
-                }
+                if dropOrphanLocked(z, pfn, f, n) { return true }
                 z.memmap.removeLRUFlags(pfn, .active)
                 z.memmap.insertLRUFlags(pfn, .lru)
                 z.memmap.pushHead(pfn, &z.lru.lists[LRUVec.List.of(kind: f.kind, active: false).rawValue])
