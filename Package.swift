@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "NumaWorkload", targets: ["NumaWorkload"]),
         .library(name: "NumaEngine", targets: ["NumaEngine"]),
         .library(name: "NumaMM", targets: ["NumaMM"]),
+        .library(name: "NumaProcess", targets: ["NumaProcess"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,25 +40,28 @@ let package = Package(
         // Layer 2b: address spaces — paging modes, page tables, direct map, TLB. Independent of
         // NumaCore: page-table pages come through a protocol (PageTablePageSource).
         .target(name: "NumaMM", dependencies: ["NumaTopology"]),
+        // Layer 2c: processes as the kernel holds them — an mm_struct bound to the allocator, the
+        // fault path (mm/memory.c), page-table pages from the allocator, per-CPU TLBs.
+        .target(name: "NumaProcess", dependencies: ["NumaCore", "NumaMM", "NumaTopology"]),
         // Layer 3: workloads — their description and parsing, simulated tasks and processes.
         .target(name: "NumaWorkload", dependencies: ["NumaCore", "NumaMM", "NumaTopology", .product(name: "Yams", package: "Yams"),
                                                     .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // Layer 4: the two engines over one phase loop — deterministic (one thread, fixed order)
         // and concurrent (host threads, node actors and kswapd loops on Dispatch queues).
-        .target(name: "NumaEngine", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload"]),
+        .target(name: "NumaEngine", dependencies: ["NumaCore", "NumaMM", "NumaProcess", "NumaTopology", "NumaWorkload"]),
         // Layer 5: the kernel's text formats, JSON and HTML views of the model and of a run.
-        .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload", "NumaEngine"]),
+        .target(name: "NumaReports", dependencies: ["NumaCore", "NumaMM", "NumaProcess", "NumaTopology", "NumaWorkload", "NumaEngine"]),
         .executableTarget(
             name: "numasim",
             dependencies: [
-                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaEngine", "NumaMM",
+                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaEngine", "NumaMM", "NumaProcess",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "NumaSimTests",
-            dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM", "NumaEngine"],
+            dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM", "NumaEngine", "NumaProcess"],
             exclude: ["Fixtures"]
         ),
     ]

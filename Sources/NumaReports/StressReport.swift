@@ -1,5 +1,6 @@
 import NumaCore
 import NumaEngine
+import NumaProcess
 import NumaTopology
 import NumaWorkload
 

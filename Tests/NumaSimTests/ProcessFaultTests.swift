@@ -1,4 +1,6 @@
 import XCTest
+@testable import NumaEngine
+@testable import NumaProcess
 @testable import NumaCore
 import NumaMM
 @testable import NumaTopology
@@ -32,8 +34,7 @@ final class ProcessFaultTests: XCTestCase {
                                          allocator: a, cpu: cpus[0], policy: policy, zeroPfn: ProcessPhaseRunner.zeroPfn)
             nextASID += 1
             for (k, c) in cpus.enumerated() {
-                p.threads.append(ProcessThread(name: "t\(k)", spec: .init(cpu: c, policy: policy, steps: []), process: p,
-                                               seed: UInt64(k), maxNumNodes: 1024))
+                p.threads.append(ProcessThread(name: "t\(k)", cpu: c, policy: policy, process: p, maxNumNodes: 1024))
             }
             return p
         }

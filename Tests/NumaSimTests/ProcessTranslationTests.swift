@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+@testable import NumaEngine
+@testable import NumaProcess
 @testable import NumaCore
 import NumaMM
 @testable import NumaTopology
@@ -12,7 +14,7 @@ final class ProcessTranslationTests: XCTestCase {
         let a = PageAllocator(machine: try boot(yaml))
         let p = try SimulatedProcess(name: "p", asid: 1, mode: mode, allocator: a, cpu: cpu, policy: .default,
                                      zeroPfn: ProcessPhaseRunner.zeroPfn)
-        p.threads.append(ProcessThread(name: "t0", spec: .init(cpu: cpu, steps: []), process: p, seed: 1, maxNumNodes: 1024))
+        p.threads.append(ProcessThread(name: "t0", cpu: cpu, policy: MemPolicy(.default), process: p, maxNumNodes: 1024))
         let tlbs = CPUTLBs(config: .init(), allocator: a)
         tlbs.switchTo(1, cpu: cpu)
         return (p, tlbs)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import NumaProcess
 @testable import NumaCore
 @testable import NumaEngine
 import NumaMM

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NumaCore
+import NumaProcess
 import NumaWorkload
 import NumaEngine
 import NumaTopology

@@ -1,4 +1,5 @@
 import NumaCore
+import NumaProcess
 import NumaTopology
 import NumaWorkload
 

@@ -1,4 +1,5 @@
 import NumaCore
+import NumaProcess
 import NumaWorkload
 
 /// What a stress run left behind, the same for both engines: the allocator as it stands at the

@@ -5,7 +5,7 @@ import NumaMM
 /// PTEs and frees the pages, `free_pgtables` frees the tables left empty, `tlb_finish_mmu`
 /// flushes the TLBs; mm/mempolicy.c `mbind_range`).
 extension SimulatedProcess {
-    func munmap(start: UInt64, end: UInt64, thread: ProcessThread, tlbs: CPUTLBs) throws {
+    public func munmap(start: UInt64, end: UInt64, thread: ProcessThread, tlbs: CPUTLBs) throws {
         let removed: [VMArea<MemPolicy>]
         do { removed = try mm.munmap(start: start, length: end - start) } catch {
             throw ProcessError.syscall(process: name, call: "munmap \(hex64(start))-\(hex64(end))", error.description)
@@ -28,7 +28,7 @@ extension SimulatedProcess {
         tlbs.flushRange(asid: asid, start: lo, end: hi, cpu: cpu, freedTables: !freed.isEmpty)
     }
 
-    func mbind(start: UInt64, end: UInt64, policy: MemPolicy?) throws {
+    public func mbind(start: UInt64, end: UInt64, policy: MemPolicy?) throws {
         do { try mm.mbind(start: start, length: end - start, policy: policy) } catch {
             throw ProcessError.syscall(process: name, call: "mbind \(hex64(start))-\(hex64(end))", error.description)
         }
@@ -39,7 +39,7 @@ extension SimulatedProcess {
     /// the range that is not on `node` is copied to a new page there, its PTE cleared and flushed
     /// (`try_to_migrate`, one page at a time in 6.1), remapped, and the old page freed.
     /// `pgmigrate_success` / `pgmigrate_fail` per page. Swapped-out pages and the zero page stay.
-    func migrate(start: UInt64, end: UInt64, to node: Int, thread: ProcessThread, tlbs: CPUTLBs) throws {
+    public func migrate(start: UInt64, end: UInt64, to node: Int, thread: ProcessThread, tlbs: CPUTLBs) throws {
         let cpu = thread.cpu
         var vpn = start >> 12
         while vpn < (end + 0xfff) >> 12 {

@@ -10,7 +10,7 @@ extension SimulatedProcess {
     /// walked; a fault is handled and the access retried, as the CPU restarts the instruction.
     /// Returns false if the process was killed (out of memory) on the way.
     @discardableResult
-    func access(_ va: UInt64, write: Bool, thread: ProcessThread, tlbs: CPUTLBs) throws -> Bool {
+    public func access(_ va: UInt64, write: Bool, thread: ProcessThread, tlbs: CPUTLBs) throws -> Bool {
         let vpn = va >> 12
         stats.accesses += 1
         // Reclaim took the page since the last access: do now what try_to_unmap did then (the

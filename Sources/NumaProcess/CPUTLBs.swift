@@ -20,47 +20,50 @@ import NumaMM
 ///   and otherwise flushes when it next leaves lazy mode (`tlb_gen`) — dropped at once here.
 /// * With PCID, CPUs that switched away keep entries tagged with the mm; the kernel flushes them
 ///   when it next loads the mm (its `tlb_gen` moved on); the model drops them at once.
-final class CPUTLBs: @unchecked Sendable {
+public final class CPUTLBs: @unchecked Sendable {
     private(set) var tlbs: [Int: TLB] = [:]
     /// The asid loaded per CPU (absent: none yet, or the mm exited).
     private(set) var loaded: [Int: Int] = [:]
     /// CPUs idle in lazy-TLB mode (their thread finished; the mm is still loaded).
     private(set) var lazy: Set<Int> = []
-    let config: Workload.TLBConfig
+    /// Every CPU's TLB geometry (entries, ways) and whether PCID tags entries with the mm.
+    let entries: Int, ways: Int, pcid: Bool
     let allocator: PageAllocator
-    var contextSwitches = 0
-    var contextSwitchFlushes = 0
+    public internal(set) var contextSwitches = 0
+    public internal(set) var contextSwitchFlushes = 0
     /// `NR_TLB_*` events (include/linux/vm_event_item.h under CONFIG_DEBUG_TLBFLUSH).
-    var flushEvents = TLBFlushEvents()
+    public internal(set) var flushEvents = TLBFlushEvents()
 
-    init(config: Workload.TLBConfig, allocator: PageAllocator) {
-        self.config = config
+    public init(entries: Int, ways: Int, pcid: Bool, allocator: PageAllocator) {
+        self.entries = entries
+        self.ways = ways
+        self.pcid = pcid
         self.allocator = allocator
     }
 
     /// The TLB of `cpu` (created empty on first use).
     func withTLB<R>(_ cpu: Int, _ body: (inout TLB) throws -> R) rethrows -> R {
-        if tlbs[cpu] == nil { tlbs[cpu] = TLB(entries: config.entries, ways: config.ways, pcid: config.pcid, asid: -1) }
+        if tlbs[cpu] == nil { tlbs[cpu] = TLB(entries: entries, ways: ways, pcid: pcid, asid: -1) }
         return try body(&tlbs[cpu]!)
     }
 
     /// `switch_mm_irqs_off` when `cpu` runs a thread of `asid`. Returns whether a switch happened.
     @discardableResult
-    func switchTo(_ asid: Int, cpu: Int) -> Bool {
+    public func switchTo(_ asid: Int, cpu: Int) -> Bool {
         lazy.remove(cpu)
         guard loaded[cpu] != asid else { return false }
         loaded[cpu] = asid
         contextSwitches += 1
-        if !config.pcid { contextSwitchFlushes += 1 }
+        if !pcid { contextSwitchFlushes += 1 }
         withTLB(cpu) { $0.switchAddressSpace(to: asid) }
         return true
     }
 
     /// The thread on `cpu` has nothing left to run: the CPU goes idle, lazily keeping the mm.
-    func goIdle(cpu: Int) { if loaded[cpu] != nil { lazy.insert(cpu) } }
+    public func goIdle(cpu: Int) { if loaded[cpu] != nil { lazy.insert(cpu) } }
 
     /// `flush_tlb_mm_range(mm, start, end, freed_tables)` initiated on `cpu`.
-    func flushRange(asid: Int, start: UInt64, end: UInt64, cpu: Int, freedTables: Bool = false) {
+    public func flushRange(asid: Int, start: UInt64, end: UInt64, cpu: Int, freedTables: Bool = false) {
         let pages = Int((end - start) >> 12)
         let all = pages > TLB.singlePageFlushCeiling
         var remote = 0
@@ -74,7 +77,7 @@ final class CPUTLBs: @unchecked Sendable {
             }
         }
         if remote > 0 { flushEvents.remoteFlush += 1 }
-        if config.pcid {
+        if pcid {
             for c in tlbs.keys.sorted() where loaded[c] != asid { withTLB(c) { $0.dropAddressSpace(asid) } }
         }
     }
@@ -82,7 +85,7 @@ final class CPUTLBs: @unchecked Sendable {
     /// The mm is gone (exit): CPUs that had it loaded fall back to no mm (`init_mm`, lazily) and
     /// their entries for it go; the exiting CPU counts the full flush of `exit_mmap`'s
     /// `tlb_finish_mmu` if it had the mm loaded.
-    func exit(asid: Int, cpu: Int) {
+    public func exit(asid: Int, cpu: Int) {
         for c in tlbs.keys.sorted() {
             withTLB(c) { $0.dropAddressSpace(asid) }
             if loaded[c] == asid {
@@ -94,16 +97,19 @@ final class CPUTLBs: @unchecked Sendable {
     }
 
     /// Sums over the CPUs' TLBs.
-    var statistics: TLB.Statistics {
-        var s = TLB.Statistics()
-        for t in tlbs.values {
-            s.hits += t.statistics.hits
-            s.misses += t.statistics.misses
-            s.evictions += t.statistics.evictions
-            s.fullFlushes += t.statistics.fullFlushes
-            s.pageFlushes += t.statistics.pageFlushes
-            s.globalFlushes += t.statistics.globalFlushes
-        }
+    public var statistics: TLB.Statistics { tlbs.values.reduce(TLB.Statistics()) { $0 + $1.statistics } }
+}
+
+extension TLB.Statistics {
+    /// Two sets of TLB counters added field by field.
+    public static func + (a: TLB.Statistics, b: TLB.Statistics) -> TLB.Statistics {
+        var s = a
+        s.hits += b.hits
+        s.misses += b.misses
+        s.evictions += b.evictions
+        s.fullFlushes += b.fullFlushes
+        s.pageFlushes += b.pageFlushes
+        s.globalFlushes += b.globalFlushes
         return s
     }
 }
@@ -120,7 +126,7 @@ public struct TLBFlushEvents: Sendable, Equatable {
     public var localFlushOne = 0
     public init() {}
 
-    static func + (a: TLBFlushEvents, b: TLBFlushEvents) -> TLBFlushEvents {
+    public static func + (a: TLBFlushEvents, b: TLBFlushEvents) -> TLBFlushEvents {
         var r = a
         r.remoteFlush += b.remoteFlush
         r.remoteFlushReceived += b.remoteFlushReceived

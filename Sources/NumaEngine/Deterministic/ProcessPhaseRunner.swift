@@ -1,0 +1,195 @@
+import NumaCore
+import NumaMM
+import NumaProcess
+import NumaWorkload
+
+/// A process step that failed, with where it was in the workload.
+public struct ProcessStepError: Error, CustomStringConvertible {
+    public var process: String
+    public var thread: String
+    public var step: Int
+    public var kind: String
+    public var underlying: String
+    public var description: String {
+        "process '\(process)' \(thread) steps[\(step)] (\(kind)): \(underlying)"
+    }
+}
+
+/// Runs one `processes:` phase in the deterministic engine: every thread of every process takes
+/// one operation per round (one access of a touch, or one whole other step) in workload order;
+/// a thread runs on its CPU, so a CPU shared by threads of different processes switches mm (and,
+/// without PCID, loses its TLB) whenever the other process's thread takes its turn. Woken kswapds
+/// run after each operation, as for thread groups.
+public enum ProcessPhaseRunner {
+    /// The frame the shared zero page stands for: `empty_zero_page` lives in the kernel image,
+    /// which starts at CONFIG_PHYSICAL_START (16 MiB) — frame 0x1000. Symbolic: the model does not
+    /// reserve the image, and the page is never allocated or freed.
+    static let zeroPfn = 0x1000
+
+    public static func run(_ phase: Workload.ProcessPhase, allocator a: PageAllocator, seed: UInt64,
+                    afterEachOperation: () -> Void, report: inout AddressSpaceReport) throws {
+        let topology = a.machine.topology
+        let mode = PagingMode(arch: topology.arch, kernel: topology.kernel).withPageTableIsolation()
+        let maxNumNodes = topology.kernel.maxNumNodes
+        let tlbs = CPUTLBs(config: phase.tlb, allocator: a)
+        var processes: [SimulatedProcess] = []
+        var threads: [ThreadProgram] = []
+        for (i, spec) in phase.processes.enumerated() {
+            let main = spec.threads[0]
+            let p = try SimulatedProcess(
+                name: spec.name, asid: report.processes.count + i + 1, mode: mode, allocator: a, cpu: main.cpu,
+                policy: main.policy, zeroPfn: zeroPfn, exitsAtPhaseEnd: spec.exits)
+            processes.append(p)
+            for m in spec.mmaps { try p.mmap(m) }
+            for (k, t) in spec.threads.enumerated() {
+                let thread = ProcessThread(name: "threads[\(k)] (cpu \(t.cpu))", cpu: t.cpu, policy: t.policy, process: p,
+                                           maxNumNodes: maxNumNodes)
+                p.add(thread)
+                threads.append(ThreadProgram(thread: thread, steps: t.steps, seed: seed &+ UInt64(threads.count) &* 0x9E37_79B9))
+            }
+        }
+        let running = RunningProcess()
+        let all = processes
+        // out_of_memory → oom_kill_process: the process with the most resident pages.
+        a.oomKiller = { _ in
+            guard let victim = all.filter({ !$0.killed && !$0.exited }).max(by: { $0.residentPages < $1.residentPages }),
+                  victim.residentPages > 0 else { return false }
+            victim.killed = true
+            // The victim's memory goes now unless it is the faulting process (it dies after its step).
+            if victim !== running.process {
+                victim.exit(cpu: victim.mainCPU)
+                tlbs.exit(asid: victim.asid, cpu: victim.mainCPU)
+            }
+            return true
+        }
+        defer { a.oomKiller = nil }
+        var active = true
+        while active {
+            active = false
+            for t in threads where !t.isDone {
+                active = true
+                running.process = t.thread.process
+                try step(t, tlbs: tlbs, maxNumNodes: maxNumNodes)
+                running.process = nil
+                report.ops += 1
+                // A finished thread leaves its CPU idle unless another thread still runs there.
+                if t.isDone && !threads.contains(where: { $0.thread.cpu == t.thread.cpu && !$0.isDone }) { tlbs.goIdle(cpu: t.thread.cpu) }
+                let p = t.thread.process
+                if p.killed && !p.exited {
+                    a.count(.oomKill, cpu: t.thread.cpu)
+                    p.exit(cpu: t.thread.cpu)
+                    tlbs.exit(asid: p.asid, cpu: t.thread.cpu)
+                }
+                afterEachOperation()
+            }
+        }
+        for p in processes where p.exitsAtPhaseEnd && !p.exited {
+            p.exit(cpu: p.mainCPU)
+            tlbs.exit(asid: p.asid, cpu: p.mainCPU)
+        }
+        report.processes += processes
+        report.tlb = report.tlb + tlbs.statistics
+        report.contextSwitches += tlbs.contextSwitches
+        report.contextSwitchFlushes += tlbs.contextSwitchFlushes
+        report.tlbFlushes = report.tlbFlushes + tlbs.flushEvents
+    }
+
+    /// One operation of `t`.
+    static func step(_ program: ThreadProgram, tlbs: CPUTLBs, maxNumNodes: Int) throws {
+        let t = program
+        let p = t.thread.process
+        let index = t.stepIndex
+        let s = t.steps[index]
+        func fail(_ kind: String, _ e: Error) -> ProcessStepError {
+            ProcessStepError(process: p.name, thread: t.thread.name, step: index, kind: kind, underlying: "\(e)")
+        }
+        tlbs.switchTo(p.asid, cpu: t.thread.cpu)
+        switch s {
+        case .touch(let spec):
+            do {
+                if t.touchPlan == nil {
+                    let (start, end) = try p.resolve(spec.range, step: "touch")
+                    t.touchPlan = TouchPlan(start: start, end: end, spec: spec, rng: &t.rng)
+                    t.touchDone = 0
+                }
+                let plan = t.touchPlan!
+                if t.touchDone < plan.total {
+                    try p.access(plan.address(t.touchDone), write: plan.write, thread: t.thread, tlbs: tlbs)
+                    t.touchDone += 1
+                }
+                if t.touchDone >= plan.total {
+                    t.touchPlan = nil
+                    t.stepIndex += 1
+                }
+            } catch { throw fail("touch", error) }
+            return
+        case .mmap(let spec):
+            do { try p.mmap(spec) } catch { throw fail("mmap", error) }
+        case .munmap(let ref):
+            do {
+                let (start, end) = try p.resolve(ref, step: "munmap")
+                try p.munmap(start: start, end: end, thread: t.thread, tlbs: tlbs)
+            } catch { throw fail("munmap", error) }
+        case .mbind(let ref, let policy):
+            do {
+                let (start, end) = try p.resolve(ref, step: "mbind")
+                try p.mbind(start: start, end: end, policy: policy)
+            } catch { throw fail("mbind", error) }
+        case .setMempolicy(let policy):
+            // do_set_mempolicy: a new interleave policy restarts the task counter.
+            t.thread.setMempolicy(policy, maxNumNodes: maxNumNodes)
+        case .migrate(let ref, let node):
+            do {
+                let (start, end) = try p.resolve(ref, step: "migrate")
+                try p.migrate(start: start, end: end, to: node, thread: t.thread, tlbs: tlbs)
+            } catch { throw fail("migrate", error) }
+        }
+        t.stepIndex += 1
+    }
+}
+
+/// What a process thread runs: its workload steps, the step under way and how far a touch
+/// step's accesses got (the thread itself, `ProcessThread`, is the kernel's side).
+final class ThreadProgram {
+    let thread: ProcessThread
+    let steps: [Workload.ProcessStep]
+    var stepIndex = 0
+    var touchDone = 0
+    var touchPlan: TouchPlan?
+    var rng: SplitMix64
+
+    init(thread: ProcessThread, steps: [Workload.ProcessStep], seed: UInt64) {
+        self.thread = thread
+        self.steps = steps
+        rng = SplitMix64(seed: seed)
+    }
+
+    var isDone: Bool { stepIndex >= steps.count || thread.process.killed || thread.process.exited }
+}
+
+extension SimulatedProcess {
+    /// A workload mapping (`mmaps:` or an `mmap` step) as mmap(2) on the process.
+    @discardableResult
+    public func mmap(_ spec: Workload.MmapSpec) throws -> UInt64 {
+        try mmap(at: spec.address, length: spec.length, flags: spec.flags, kind: spec.kind, fileOffset: spec.fileOffset,
+                 policy: spec.policy, name: spec.name)
+    }
+
+    /// The address range a workload step names.
+    public func resolve(_ ref: Workload.RangeRef, step: String) throws -> (start: UInt64, end: UInt64) {
+        try resolve(vma: ref.vma, offset: ref.offset, length: ref.length, step: step)
+    }
+}
+
+extension CPUTLBs {
+    /// Every CPU's TLB as a process phase's `tlb:` describes it.
+    public convenience init(config: Workload.TLBConfig, allocator: PageAllocator) {
+        self.init(entries: config.entries, ways: config.ways, pcid: config.pcid, allocator: allocator)
+    }
+}
+
+/// The process whose thread is being stepped (the OOM killer must not free it mid-step).
+final class RunningProcess: @unchecked Sendable {
+    var process: SimulatedProcess?
+}
+

@@ -1,0 +1,43 @@
+import NumaMM
+
+/// What a process did, for reports and tests.
+public struct ProcessStats: Sendable, Equatable {
+    /// `pgfault`: every fault the handler resolved (minor and major).
+    public var faults = 0
+    /// `pgmajfault`: faults that had to read the page (swap-in, page-cache miss).
+    public var majorFaults = 0
+    /// Read faults of anonymous memory answered with the shared zero page.
+    public var zeroPageFaults = 0
+    /// Write faults on a zero-page PTE (`do_wp_page` copying the zero page).
+    public var wpFaults = 0
+    public var pagesAllocated = 0
+    public var pagesFreed = 0
+    public var tablePagesAllocated = 0
+    public var tablePagesFreed = 0
+    public var accesses = 0
+    public var migrated = 0
+    public var migrateFailed = 0
+    /// Reclaimed pages noticed at their next access (the process's share of refaults).
+    public var refaults = 0
+    /// Failed allocations by "GFP order N: reason".
+    public var failures: [String: Int] = [:]
+}
+
+/// Why a process step could not run: a workload mistake (a touch outside every mapping is a
+/// SIGSEGV) or a refused system call. Reported with the process and step.
+public enum ProcessError: Error, CustomStringConvertible, Equatable {
+    case segv(process: String, thread: String, address: UInt64, reason: String)
+    case syscall(process: String, call: String, String)
+    case outOfMemory(process: String, what: String)
+
+    public var description: String {
+        switch self {
+        case let .segv(p, t, a, reason):
+            return "process '\(p)' \(t): SIGSEGV at \(hex64(a)): \(reason)"
+        case let .syscall(p, call, msg):
+            return "process '\(p)': \(call): \(msg)"
+        case let .outOfMemory(p, what):
+            return "process '\(p)': out of memory for \(what)"
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import NumaProcess
+
+/// The text and JSON views of what process phases did (`numasim stress`: the address-spaces
+/// lines and `address_spaces` in `--json`).
+extension AddressSpaceReport {
+    /// The stress command's text lines for process phases (empty without processes).
+    public var summaryText: String {
+        guard !processes.isEmpty else { return "" }
+        var out = "\naddress spaces: \(processes.count) process(es), pgfault \(faults), pgmajfault \(majorFaults)"
+        out += ", TLB hits \(tlb.hits) misses \(tlb.misses), mm switches \(contextSwitches) (\(contextSwitchFlushes) flushing)\n"
+        let f = tlbFlushes
+        out += "  TLB flushes (CONFIG_DEBUG_TLBFLUSH names): nr_tlb_local_flush_one \(f.localFlushOne), nr_tlb_local_flush_all \(f.localFlushAll), "
+            + "nr_tlb_remote_flush \(f.remoteFlush), nr_tlb_remote_flush_received \(f.remoteFlushReceived)\n"
+        for p in processes {
+            let s = p.stats
+            out += "  \(p.name): \(s.accesses) accesses, \(s.faults) faults (\(s.majorFaults) major, \(s.zeroPageFaults) zero-page, "
+                + "\(s.wpFaults) copy-on-write), data pages \(s.pagesAllocated) allocated / \(s.pagesFreed) freed, "
+                + "page-table pages \(s.tablePagesAllocated) / \(s.tablePagesFreed)"
+            if s.migrated + s.migrateFailed > 0 { out += ", migrated \(s.migrated) (failed \(s.migrateFailed))" }
+            out += p.exited ? (p.killed ? ", OOM-killed" : ", exited") : ", alive: \(p.residentPages) pages mapped, \(p.tablePages) table pages"
+            out += "\n"
+        }
+        return out
+    }
+
+    /// The JSON view (`address_spaces` in `numasim stress --json`).
+    public struct JSON: Codable, Sendable {
+        public struct Process: Codable, Sendable {
+            public var name: String
+            public var accesses, faults, major_faults, zero_page_faults, cow_faults: Int
+            public var pages_allocated, pages_freed, table_pages_allocated, table_pages_freed: Int
+            public var migrated, migrate_failed, resident_pages, table_pages: Int
+            public var exited, oom_killed: Bool
+        }
+        public var processes: [Process]
+        public var pgfault, pgmajfault: Int
+        public var tlb_hits, tlb_misses, tlb_evictions, mm_switches, mm_switch_flushes: Int
+        public var nr_tlb_local_flush_one, nr_tlb_local_flush_all, nr_tlb_remote_flush, nr_tlb_remote_flush_received: Int
+    }
+
+    public var json: JSON {
+        JSON(processes: processes.map { p in
+            let s = p.stats
+            return JSON.Process(
+                name: p.name, accesses: s.accesses, faults: s.faults, major_faults: s.majorFaults,
+                zero_page_faults: s.zeroPageFaults, cow_faults: s.wpFaults, pages_allocated: s.pagesAllocated,
+                pages_freed: s.pagesFreed, table_pages_allocated: s.tablePagesAllocated,
+                table_pages_freed: s.tablePagesFreed, migrated: s.migrated, migrate_failed: s.migrateFailed,
+                resident_pages: p.residentPages, table_pages: p.exited ? 0 : p.tablePages, exited: p.exited,
+                oom_killed: p.killed)
+        }, pgfault: faults, pgmajfault: majorFaults, tlb_hits: tlb.hits, tlb_misses: tlb.misses,
+             tlb_evictions: tlb.evictions, mm_switches: contextSwitches, mm_switch_flushes: contextSwitchFlushes,
+             nr_tlb_local_flush_one: tlbFlushes.localFlushOne, nr_tlb_local_flush_all: tlbFlushes.localFlushAll,
+             nr_tlb_remote_flush: tlbFlushes.remoteFlush, nr_tlb_remote_flush_received: tlbFlushes.remoteFlushReceived)
+    }
+}
