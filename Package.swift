@@ -2,6 +2,11 @@
 // numasim — a NUMA multi-node simulator of the Linux 6.1 physical page allocator.
 import PackageDescription
 
+/// Cheap `_checkInvariants()` hooks at mutation points (zones, pagesets, nodes, zonelists, page
+/// tables), as swift-collections' COLLECTIONS_INTERNAL_CHECKS: on in debug builds (tests), compiled
+/// out of release builds. The full invariant checker runs at the end of phases either way.
+let internalChecks: [SwiftSetting] = [.define("NUMASIM_INTERNAL_CHECKS", .when(configuration: .debug))]
+
 let package = Package(
     name: "numasim",
     platforms: [.macOS(.v13)],
@@ -36,7 +41,7 @@ let package = Package(
         ),
         // Layer 2: the kernel model — boot (zones, watermarks, pcp sizing, zonelists), the nodes
         // (pg_data_t), the allocator (buddy, pcp, __alloc_pages, policies), reclaim and kswapd, hotplug.
-        .target(name: "NumaCore", dependencies: ["NumaTopology"]),
+        .target(name: "NumaCore", dependencies: ["NumaTopology"], swiftSettings: internalChecks),
         // Layer 2b: address spaces — paging modes, page tables, direct map, TLB. Independent of
         // NumaCore: page-table pages come through a protocol (PageTablePageSource).
         .target(name: "NumaMM", dependencies: ["NumaTopology"]),

@@ -21,6 +21,7 @@ extension PageAllocator {
     public func adopt(_ m: BootedMachine) {
         for node in nodes {
             if let boot = m.zones[node.nodeID] { node.apply(boot, watermarkBoostFactor: m.topology.sysctl.watermarkBoostFactor) }
+            node._checkInvariants(nodeCount: nodes.count)
         }
         machine = m
     }

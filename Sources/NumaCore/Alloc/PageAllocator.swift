@@ -26,7 +26,10 @@ public final class PageAllocator: @unchecked Sendable {
     /// The counter row of node index `n`'s kswapd.
     public func kswapdSlot(nodeIndex n: Int) -> Int { cpus.count + 1 + n }
     public var zonelists: Zonelists {
-        didSet { rebuildZonelistTables() }
+        didSet {
+            zonelists._checkInvariants()
+            rebuildZonelistTables()
+        }
     }
     /// Zonelists by node index, FALLBACK and NOFALLBACK, as flat tables the fast path reads
     /// without reference counting (rebuilt only between phases).
@@ -111,6 +114,8 @@ public final class PageAllocator: @unchecked Sendable {
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
                                     mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.bootZonelists)
         allocateRecordedUsedPages()
+        for node in nodes { node._checkInvariants(nodeCount: nodes.count) }
+        zonelists._checkInvariants()
     }
 
     deinit {

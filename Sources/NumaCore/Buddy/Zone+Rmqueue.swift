@@ -19,6 +19,7 @@ extension Zone {
         guard let p = pfn else { return nil }
         addFreePages(-(1 << order))
         markBlock(p, order: order, head: .allocated)
+        _checkInvariants()
         return p
     }
 
@@ -26,6 +27,9 @@ extension Zone {
     public func freeBlock(_ pfn: Int, order: Int) {
         precondition(memmap.flags(pfn: pfn) == .allocated && memmap.order(pfn: pfn) == order,
                      "freeing pfn \(pfn) order \(order) which is not an allocated block of that order")
-        lock.withLock { freeOneBlock(pfn, order: order, memmap.pageblockMigrateType(pfn: pfn)) }
+        lock.withLock {
+            freeOneBlock(pfn, order: order, memmap.pageblockMigrateType(pfn: pfn))
+            _checkInvariants()
+        }
     }
 }

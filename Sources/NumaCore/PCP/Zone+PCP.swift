@@ -18,6 +18,7 @@ extension Zone {
             taken += 1
         }
         addFreePages(-(taken << order))
+        _checkInvariants()
         lock.unlock()
         return taken
     }
@@ -40,6 +41,7 @@ extension Zone {
         memmap.unlink(pfn, &list.pointee)
         p.pointee.count -= 1 << order
         memmap.setFlags(pfn, .allocated)
+        p.pointee._checkInvariants(pageblockOrder: pageblockOrder)
         return pfn
     }
 
@@ -159,7 +161,9 @@ extension Zone {
                 freeOneBlock(pfn, order: order, mt)
             } while count > 0 && !list.pointee.isEmpty
         }
+        _checkInvariants()
         lock.unlock()
+        p.pointee._checkInvariants(pageblockOrder: pageblockOrder)
     }
 
     /// `drain_pages_zone`: everything on this CPU's lists back to the buddy.
