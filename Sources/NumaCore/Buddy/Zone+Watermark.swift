@@ -1,11 +1,11 @@
-/// The watermark check (mm/page_alloc.c 6.1.119 `__zone_watermark_unusable_free`,
-/// `__zone_watermark_ok`, `zone_watermark_fast`).
 /// `enum zone_watermarks` (include/linux/mmzone.h 6.1): WMARK_MIN, WMARK_LOW, WMARK_HIGH,
 /// WMARK_PROMO. The allocator's ALLOC_WMARK_* flags carry the same numbers.
 public enum Watermark: Int, Sendable, CaseIterable {
     case min = 0, low = 1, high = 2, promo = 3
 }
 
+/// The watermark check (mm/page_alloc.c 6.1.119 `zone_watermark_ok`, `__zone_watermark_unusable_free`,
+/// `__zone_watermark_ok`, `zone_watermark_fast`).
 extension Zone {
     /// `wmark_pages(zone, w)`: the watermark including the boost.
     @inline(__always) public func watermarkPages(_ w: Watermark) -> Int {
