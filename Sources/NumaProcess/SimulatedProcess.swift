@@ -40,6 +40,10 @@ public final class SimulatedProcess: @unchecked Sendable {
     var exitInterleave: InterleaveState
     /// The shared zero page (`empty_zero_page`, in the kernel image: no allocation).
     let zeroPfn: Int
+    /// The frame the shared zero page stands for: `empty_zero_page` lives in the kernel image,
+    /// which starts at CONFIG_PHYSICAL_START (16 MiB) — frame 0x1000. Symbolic: the model does not
+    /// reserve the image, and the page is never allocated or freed.
+    public static let zeroPagePfn = 0x1000
 
     /// `mm_alloc` + `pgd_alloc` on the main thread's CPU.
     public init(name: String, asid: Int, mode: PagingMode, allocator: PageAllocator, cpu: Int, policy: MemPolicy,
@@ -82,8 +86,8 @@ public final class SimulatedProcess: @unchecked Sendable {
 
     /// mmap(2) of a named mapping; `policy` is an mbind right after it. Returns its start.
     @discardableResult
-    public func mmap(at address: UInt64?, length: UInt64, flags: VMFlags, kind: VMAKind, fileOffset: UInt64,
-                     policy: MemPolicy?, name mappingName: String) throws -> UInt64 {
+    public func mmap(name mappingName: String, length: UInt64, at address: UInt64? = nil, flags: VMFlags = [.read, .write],
+                     kind: VMAKind = .anon, fileOffset: UInt64 = 0, policy: MemPolicy? = nil) throws -> UInt64 {
         let start: UInt64
         do {
             start = try mm.mmap(at: address, length: length, flags: flags, kind: kind,

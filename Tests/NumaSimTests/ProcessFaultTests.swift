@@ -1,10 +1,8 @@
 import XCTest
-@testable import NumaEngine
 @testable import NumaProcess
 @testable import NumaCore
 import NumaMM
 @testable import NumaTopology
-@testable import NumaWorkload
 
 /// Processes driven step by step through the fault handler, munmap and the TLBs, with the
 /// expected numbers worked out by hand from the kernel rules quoted in each test.
@@ -23,15 +21,15 @@ final class ProcessFaultTests: XCTestCase {
         let tlbs: CPUTLBs
         var nextASID = 1
 
-        init(tlb: Workload.TLBConfig = .init()) throws {
+        init(tlb: (entries: Int, ways: Int, pcid: Bool) = (64, 4, false)) throws {
             a = PageAllocator(machine: try boot(ProcessFaultTests.topo))
-            tlbs = CPUTLBs(config: tlb, allocator: a)
+            tlbs = CPUTLBs(entries: tlb.entries, ways: tlb.ways, pcid: tlb.pcid, allocator: a)
         }
 
         /// A process with a PTI x86-64 address space (order-1 pgd) and one thread per CPU given.
         mutating func process(_ name: String, cpus: [Int], policy: MemPolicy = .default) throws -> SimulatedProcess {
             let p = try SimulatedProcess(name: name, asid: nextASID, mode: PagingMode.x86_64.withPageTableIsolation(),
-                                         allocator: a, cpu: cpus[0], policy: policy, zeroPfn: ProcessPhaseRunner.zeroPfn)
+                                         allocator: a, cpu: cpus[0], policy: policy, zeroPfn: SimulatedProcess.zeroPagePfn)
             nextASID += 1
             for (k, c) in cpus.enumerated() {
                 p.threads.append(ProcessThread(name: "t\(k)", cpu: c, policy: policy, process: p, maxNumNodes: 1024))
@@ -61,7 +59,7 @@ final class ProcessFaultTests: XCTestCase {
         let allocBefore = rig.pgallocTotal, freeBefore = rig.a.pgfree
         let p = try rig.process("p", cpus: [0])
         XCTAssertEqual(p.tablePages, 2, "PTI pgd: PGD_ALLOCATION_ORDER 1")
-        try p.mmap(.init(name: "buf", length: 4 << 20, address: 0x4000_0000))
+        try p.mmap(name: "buf", length: 4 << 20, at: 0x4000_0000)
         for i in 0..<1024 { try rig.access(p, 0, 0x4000_0000 + UInt64(i) * 4096, write: true) }
         XCTAssertEqual(p.residentPages, 1024)
         XCTAssertEqual(p.pageTable.tablePageCounts, [.pgd: 2, .pud: 1, .pmd: 1, .pte: 2])
@@ -104,14 +102,14 @@ final class ProcessFaultTests: XCTestCase {
         var rig = try Rig()
         rig.a.swap = SwapSpace(totalPages: 100)
         let p = try rig.process("p", cpus: [0])
-        let anon = try p.mmap(.init(name: "anon", length: 8 * 4096))
-        let file = try p.mmap(.init(name: "file", length: 4 * 4096, flags: [.read, .write, .shared], kind: .file))
+        let anon = try p.mmap(name: "anon", length: 8 * 4096)
+        let file = try p.mmap(name: "file", length: 4 * 4096, flags: [.read, .write, .shared], kind: .file)
         let f0 = rig.vm(.pgfault), m0 = rig.vm(.pgmajfault)
         for i in 0..<8 { try rig.access(p, 0, anon + UInt64(i) * 4096, write: false) }
         XCTAssertEqual(rig.vm(.pgfault) - f0, 8)
         XCTAssertEqual(p.stats.zeroPageFaults, 8)
         XCTAssertEqual(p.residentPages, 0, "the zero page is not allocated")
-        XCTAssertEqual(try p.pageTable.walk(anon).pfn, ProcessPhaseRunner.zeroPfn)
+        XCTAssertEqual(try p.pageTable.walk(anon).pfn, SimulatedProcess.zeroPagePfn)
         XCTAssertFalse(p.pageTable.leaf(anon)!.flags(in: p.pageTable.mode).contains(.rw))
         for i in 0..<8 { try rig.access(p, 0, anon + UInt64(i) * 4096, write: true) }
         XCTAssertEqual(rig.vm(.pgfault) - f0, 16)
@@ -160,11 +158,11 @@ final class ProcessFaultTests: XCTestCase {
     /// Totals: misses 8 + 2 + 4 + 1 = 15, hits 16 + 2 = 18, mm switches: A on 0, B on 0, A on 0,
     /// A on 1 = 4, all flushing.
     func testTLBHitsMissesAndFlushes() throws {
-        var rig = try Rig(tlb: .init(entries: 8, ways: 2, pcid: false))
+        var rig = try Rig(tlb: (entries: 8, ways: 2, pcid: false))
         let a = try rig.process("A", cpus: [0, 1])
         let b = try rig.process("B", cpus: [0])
-        let base = try a.mmap(.init(name: "buf", length: 4 * 4096, address: 0x1000_0000))
-        let other = try b.mmap(.init(name: "buf", length: 4096, address: 0x2000_0000))
+        let base = try a.mmap(name: "buf", length: 4 * 4096, at: 0x1000_0000)
+        let other = try b.mmap(name: "buf", length: 4096, at: 0x2000_0000)
         for i in 0..<4 { try rig.access(a, 0, base + UInt64(i) * 4096, write: true) }
         XCTAssertEqual(rig.tlbs.statistics.misses, 8)
         for k in 0..<16 { try rig.access(a, 0, base + UInt64(k) * 1024, write: true) }
@@ -194,11 +192,11 @@ final class ProcessFaultTests: XCTestCase {
 
     /// With PCID the switch back to A keeps A's entries: step 4 of the test above hits 4 times.
     func testPCIDKeepsEntriesAcrossSwitches() throws {
-        var rig = try Rig(tlb: .init(entries: 8, ways: 2, pcid: true))
+        var rig = try Rig(tlb: (entries: 8, ways: 2, pcid: true))
         let a = try rig.process("A", cpus: [0])
         let b = try rig.process("B", cpus: [0])
-        let base = try a.mmap(.init(name: "buf", length: 4 * 4096, address: 0x1000_0000))
-        let other = try b.mmap(.init(name: "buf", length: 4096, address: 0x2000_0000))
+        let base = try a.mmap(name: "buf", length: 4 * 4096, at: 0x1000_0000)
+        let other = try b.mmap(name: "buf", length: 4096, at: 0x2000_0000)
         for i in 0..<4 { try rig.access(a, 0, base + UInt64(i) * 4096, write: true) }
         try rig.access(b, 0, other, write: true)
         for i in 0..<4 { try rig.access(a, 0, base + UInt64(i) * 4096, write: false) }
@@ -214,8 +212,8 @@ final class ProcessFaultTests: XCTestCase {
     func testInterleavedVMAUsesOffsetRuleAndTablesStayLocal() throws {
         var rig = try Rig()
         let p = try rig.process("p", cpus: [2])
-        let il = try PolicyParser.parse("interleave:0,1", topology: rig.a.machine.topology)
-        let base = try p.mmap(.init(name: "buf", length: 64 * 4096, address: 0x1000_0000 + 3 * 4096, policy: il))
+        let il = MemPolicy(.interleave, nodes: [0, 1])
+        let base = try p.mmap(name: "buf", length: 64 * 4096, at: 0x1000_0000 + 3 * 4096, policy: il)
         for i in 0..<64 { try rig.access(p, 0, base + UInt64(i) * 4096, write: true) }
         for i in 0..<64 {
             let vpn = (base >> 12) + UInt64(i)

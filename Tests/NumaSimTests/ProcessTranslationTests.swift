@@ -1,11 +1,9 @@
 import Foundation
 import XCTest
-@testable import NumaEngine
 @testable import NumaProcess
 @testable import NumaCore
 import NumaMM
 @testable import NumaTopology
-@testable import NumaWorkload
 
 /// Translation of hand-worked addresses on both architectures: user addresses through a
 /// process's page table (built by its faults), kernel addresses by the direct-map rule.
@@ -13,9 +11,9 @@ final class ProcessTranslationTests: XCTestCase {
     func process(topology yaml: String, mode: PagingMode, cpu: Int = 0) throws -> (SimulatedProcess, CPUTLBs) {
         let a = PageAllocator(machine: try boot(yaml))
         let p = try SimulatedProcess(name: "p", asid: 1, mode: mode, allocator: a, cpu: cpu, policy: .default,
-                                     zeroPfn: ProcessPhaseRunner.zeroPfn)
+                                     zeroPfn: SimulatedProcess.zeroPagePfn)
         p.threads.append(ProcessThread(name: "t0", cpu: cpu, policy: MemPolicy(.default), process: p, maxNumNodes: 1024))
-        let tlbs = CPUTLBs(config: .init(), allocator: a)
+        let tlbs = CPUTLBs(entries: 64, ways: 4, pcid: false, allocator: a)
         tlbs.switchTo(1, cpu: cpu)
         return (p, tlbs)
     }
@@ -49,7 +47,7 @@ final class ProcessTranslationTests: XCTestCase {
     /// physical address is pfn << 12 | 0x123.
     func testX86_64UserAddressWalk() throws {
         let (p, tlbs) = try process(topology: Self.x86, mode: PagingMode.x86_64.withPageTableIsolation())
-        try p.mmap(.init(name: "b", length: 4096, address: 0x7fff_adfa_e000))
+        try p.mmap(name: "b", length: 4096, at: 0x7fff_adfa_e000)
         try p.access(0x7fff_adfa_e123, write: true, thread: p.threads[0], tlbs: tlbs)
         let w = try p.pageTable.walk(0x7fff_adfa_e123)
         let pfn = p.pages[0x7fff_adfa_e]!.pfn
@@ -77,7 +75,7 @@ final class ProcessTranslationTests: XCTestCase {
     /// 4-byte entries, no NX: the leaf is 0x067 | pfn << 12; the pgd entry 0x067 | table << 12.
     func testI386UserAddressWalkTopDown() throws {
         let (p, tlbs) = try process(topology: Self.i386, mode: PagingMode.i386)
-        let start = try p.mmap(.init(name: "b", length: 4096))
+        let start = try p.mmap(name: "b", length: 4096)
         XCTAssertEqual(start, 0xb7ff_f000)
         try p.access(0xb7ff_f456, write: true, thread: p.threads[0], tlbs: tlbs)
         let w = try p.pageTable.walk(0xb7ff_f456)

@@ -21,11 +21,6 @@ public struct ProcessStepError: Error, CustomStringConvertible {
 /// without PCID, loses its TLB) whenever the other process's thread takes its turn. Woken kswapds
 /// run after each operation, as for thread groups.
 public enum ProcessPhaseRunner {
-    /// The frame the shared zero page stands for: `empty_zero_page` lives in the kernel image,
-    /// which starts at CONFIG_PHYSICAL_START (16 MiB) — frame 0x1000. Symbolic: the model does not
-    /// reserve the image, and the page is never allocated or freed.
-    static let zeroPfn = 0x1000
-
     public static func run(_ phase: Workload.ProcessPhase, allocator a: PageAllocator, seed: UInt64,
                     afterEachOperation: () -> Void, report: inout AddressSpaceReport) throws {
         let topology = a.machine.topology
@@ -38,7 +33,7 @@ public enum ProcessPhaseRunner {
             let main = spec.threads[0]
             let p = try SimulatedProcess(
                 name: spec.name, asid: report.processes.count + i + 1, mode: mode, allocator: a, cpu: main.cpu,
-                policy: main.policy, zeroPfn: zeroPfn, exitsAtPhaseEnd: spec.exits)
+                policy: main.policy, zeroPfn: SimulatedProcess.zeroPagePfn, exitsAtPhaseEnd: spec.exits)
             processes.append(p)
             for m in spec.mmaps { try p.mmap(m) }
             for (k, t) in spec.threads.enumerated() {
@@ -171,8 +166,8 @@ extension SimulatedProcess {
     /// A workload mapping (`mmaps:` or an `mmap` step) as mmap(2) on the process.
     @discardableResult
     public func mmap(_ spec: Workload.MmapSpec) throws -> UInt64 {
-        try mmap(at: spec.address, length: spec.length, flags: spec.flags, kind: spec.kind, fileOffset: spec.fileOffset,
-                 policy: spec.policy, name: spec.name)
+        try mmap(name: spec.name, length: spec.length, at: spec.address, flags: spec.flags, kind: spec.kind,
+                 fileOffset: spec.fileOffset, policy: spec.policy)
     }
 
     /// The address range a workload step names.
