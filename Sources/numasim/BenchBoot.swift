@@ -18,7 +18,7 @@ extension BenchCommand {
         for _ in 0..<runs {
             let clock = ContinuousClock()
             let t0 = clock.now
-            let m = try BootedMachine(topology: t, file: topology)
+            let m = try InputError.labelling(file: topology) { try BootedMachine(topology: t) }
             let t1 = clock.now
             let before = Self.residentBytes()
             let a = PageAllocator(machine: m)

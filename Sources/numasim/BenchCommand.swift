@@ -50,8 +50,11 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let t = try TopologyFile.load(path: topology)
-        let m = try BootedMachine(topology: t, file: topology)
-        try PageAllocator.checkLimits(m, file: topology)
+        let m = try InputError.labelling(file: topology) { () throws -> BootedMachine in
+            let m = try BootedMachine(topology: t)
+            try PageAllocator.checkLimits(m)
+            return m
+        }
         guard let cpu = t.allCPUs.first, let node = m.node(ofCPU: cpu) else { throw ValidationError("the topology has no CPU") }
         var results: [BenchResult] = []
         // The pair and burst cases as first recorded in docs/benchmarks.md; their loop is the

@@ -37,7 +37,7 @@ struct TopologyOptions: ParsableArguments {
     func load() throws -> (Topology, BootedMachine) {
         var t = try TopologyFile.load(path: topology)
         for s in sysctls { try t.sysctl.apply(assignment: s, arch: t.arch) }
-        let machine = try BootedMachine(topology: t, file: topology)
+        let machine = try InputError.labelling(file: topology) { try BootedMachine(topology: t) }
         return (t, machine)
     }
 }

@@ -77,7 +77,7 @@ struct StressCommand: ParsableCommand {
     func run() throws {
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads: expected 1…256, got \(threads)") }
         let (t, machine) = try options.load()
-        try PageAllocator.checkLimits(machine, file: options.topology)
+        try InputError.labelling(file: options.topology) { try PageAllocator.checkLimits(machine) }
         let w = try Workload.load(path: workload, topology: t)
         // Output files are checked before the run, not after minutes of it.
         for path in [csv, report].compactMap({ $0 }) { try StressCommand.checkWritable(path) }

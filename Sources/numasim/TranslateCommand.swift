@@ -62,7 +62,7 @@ struct TranslateCommand: ParsableCommand {
         if let topology {
             let t = try TopologyFile.load(path: topology)
             topo = t
-            machine = try BootedMachine(topology: t, file: topology)
+            machine = try InputError.labelling(file: topology) { try BootedMachine(topology: t) }
         }
         let archValue: Arch
         if let arch {
