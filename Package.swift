@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "NumaWorkload", targets: ["NumaWorkload"]),
         .library(name: "NumaEngine", targets: ["NumaEngine"]),
         .library(name: "NumaMM", targets: ["NumaMM"]),
+        .library(name: "NumaExperiments", targets: ["NumaExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,10 +46,12 @@ let package = Package(
                                                     .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // Layer 5: the kernel's text formats and JSON views of the model.
         .target(name: "NumaReports", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload"]),
+        // Layer 6: experiments over the model — the bench cases, sweeps of stress runs over a grid.
+        .target(name: "NumaExperiments", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload"]),
         .executableTarget(
             name: "numasim",
             dependencies: [
-                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM",
+                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM", "NumaExperiments",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -57,6 +60,10 @@ let package = Package(
             name: "NumaSimTests",
             dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM", "NumaEngine"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "NumaExperimentsTests",
+            dependencies: ["NumaExperiments", "NumaTopology", "NumaCore", "NumaWorkload"]
         ),
     ]
 )
