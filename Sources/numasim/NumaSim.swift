@@ -42,6 +42,13 @@ struct TopologyOptions: ParsableArguments {
     }
 }
 
+/// `--threads N` of `stress` and `sweep`: host threads for the concurrent engine.
+enum HostThreads {
+    static func check(_ threads: Int?) throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads: expected 1…256, got \(threads)") }
+    }
+}
+
 /// Prints `value` as pretty JSON with sorted keys (stable output for scripts and diffs).
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()

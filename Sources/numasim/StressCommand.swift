@@ -75,7 +75,7 @@ struct StressCommand: ParsableCommand {
     var threads: Int?
 
     func run() throws {
-        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads: expected 1…256, got \(threads)") }
+        try HostThreads.check(threads)
         let (t, machine) = try options.load()
         try InputError.labelling(file: options.topology) { try PageAllocator.checkLimits(machine) }
         let w = try Workload.load(path: workload, topology: t)

@@ -83,7 +83,7 @@ struct SweepCommand: ParsableCommand {
     func validate() throws {
         if json && csv { throw ValidationError("--json and --csv: choose one") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs: expected 1 or more, got \(jobs)") }
-        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads: expected 1…256, got \(threads)") }
+        try HostThreads.check(threads)
         if SweepJobs.Format(rawValue: format) == nil {
             throw ValidationError("--format: expected parallel or slurm, got '\(format)'")
         }
