@@ -35,9 +35,15 @@ struct TopologyOptions: ParsableArguments {
     var sysctls: [String] = []
 
     func load() throws -> (Topology, BootedMachine) {
-        var t = try TopologyFile.load(path: topology)
+        try Self.boot(path: topology, sysctls: sysctls)
+    }
+
+    /// Reads the topology file at `path`, applies `sysctls`, and boots it; a boot problem is
+    /// reported with the file's name (`InputError.labelling`).
+    static func boot(path: String, sysctls: [String] = []) throws -> (Topology, BootedMachine) {
+        var t = try TopologyFile.load(path: path)
         for s in sysctls { try t.sysctl.apply(assignment: s, arch: t.arch) }
-        let machine = try InputError.labelling(file: topology) { try BootedMachine(topology: t) }
+        let machine = try InputError.labelling(file: path) { try BootedMachine(topology: t) }
         return (t, machine)
     }
 }

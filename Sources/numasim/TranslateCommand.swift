@@ -60,9 +60,7 @@ struct TranslateCommand: ParsableCommand {
         var topo: Topology?
         var machine: BootedMachine?
         if let topology {
-            let t = try TopologyFile.load(path: topology)
-            topo = t
-            machine = try InputError.labelling(file: topology) { try BootedMachine(topology: t) }
+            (topo, machine) = try TopologyOptions.boot(path: topology)
         }
         let archValue: Arch
         if let arch {
