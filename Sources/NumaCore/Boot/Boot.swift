@@ -14,6 +14,9 @@ import NumaTopology
 ///
 /// Values recorded from a real machine (`ZoneOverride`) replace the computed ones at the step
 /// that computes them, so everything downstream follows from the recorded numbers.
+///
+/// A topology that cannot boot throws `BootError`: the node, the topology key and what was
+/// expected, without a file (`InputError.labelling(file:)` adds it where the topology was read).
 extension BootedMachine {
     public init(topology t: Topology) throws(BootError) {
         do { try TopologyValidator.validate(t) } catch { throw .invalidTopology(error) }
