@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "NumaEngine", targets: ["NumaEngine"]),
         .library(name: "NumaMM", targets: ["NumaMM"]),
         .library(name: "NumaProcess", targets: ["NumaProcess"]),
+        .library(name: "NumaExperiments", targets: ["NumaExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,10 +57,12 @@ let package = Package(
         .target(name: "NumaEngine", dependencies: ["NumaCore", "NumaMM", "NumaProcess", "NumaTopology", "NumaWorkload"]),
         // Layer 5: the kernel's text formats, JSON and HTML views of the model and of a run.
         .target(name: "NumaReports", dependencies: ["NumaCore", "NumaMM", "NumaProcess", "NumaTopology", "NumaWorkload", "NumaEngine"]),
+        // Layer 6: experiments over the model — the bench cases, sweeps of stress runs over a grid.
+        .target(name: "NumaExperiments", dependencies: ["NumaCore", "NumaTopology", "NumaWorkload", "NumaEngine", "NumaReports"]),
         .executableTarget(
             name: "numasim",
             dependencies: [
-                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaEngine", "NumaMM", "NumaProcess",
+                "NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaEngine", "NumaMM", "NumaProcess", "NumaExperiments",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -68,6 +71,10 @@ let package = Package(
             name: "NumaSimTests",
             dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM", "NumaEngine", "NumaProcess"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "NumaExperimentsTests",
+            dependencies: ["NumaExperiments", "NumaTopology", "NumaCore", "NumaWorkload", "NumaEngine"]
         ),
     ]
 )

@@ -108,48 +108,36 @@ public struct PagingMode: Sendable, Equatable, Hashable, CustomStringConvertible
 
     /// x86-64, 4-level, no KASLR.
     public static let x86_64 = PagingMode(
-        arch: .x86_64,
-        levels: [
-            LevelGeometry(level: .pgd, shift: 39, entries: 512),
-            LevelGeometry(level: .p4d, shift: 39, entries: 1),
-            LevelGeometry(level: .pud, shift: 30, entries: 512),
-            LevelGeometry(level: .pmd, shift: 21, entries: 512),
-            LevelGeometry(level: .pte, shift: 12, entries: 512),
-        ],
+        arch: .x86_64, geometry: [(39, 512), (39, 1), (30, 512), (21, 512), (12, 512)],
         virtualAddressBits: 48, entryBytes: 8, physicalMaskShift: 52, maxPfnBits: 40, maxPhysmemBits: 46,
         supportsNX: true, pageOffset: 0xffff_8880_0000_0000, startKernelMap: 0xffff_ffff_8000_0000,
         physBase: 0, kernelImageSize: 512 << 20, vmemmapStart: 0xffff_ea00_0000_0000, vmallocReserve: nil,
         maxmem: 1 << 46, preallocatedPMDs: 0, pgdSlabBytes: nil)
 
     /// i386 without PAE, 3G/1G split.
-    public static let i386 = PagingMode(
-        arch: .i386,
-        levels: [
-            LevelGeometry(level: .pgd, shift: 22, entries: 1024),
-            LevelGeometry(level: .p4d, shift: 22, entries: 1),
-            LevelGeometry(level: .pud, shift: 22, entries: 1),
-            LevelGeometry(level: .pmd, shift: 22, entries: 1),
-            LevelGeometry(level: .pte, shift: 12, entries: 1024),
-        ],
-        virtualAddressBits: 32, entryBytes: 4, physicalMaskShift: 32, maxPfnBits: 20, maxPhysmemBits: 32,
-        supportsNX: false, pageOffset: 0xC000_0000, startKernelMap: 0xC000_0000,
-        physBase: 0, kernelImageSize: 512 << 20, vmemmapStart: nil, vmallocReserve: 128 << 20,
-        maxmem: (1 << 32) - 0xC000_0000 - (128 << 20), preallocatedPMDs: 0, pgdSlabBytes: nil)
+    public static let i386 = vmsplit3G(
+        arch: .i386, geometry: [(22, 1024), (22, 1), (22, 1), (22, 1), (12, 1024)], entryBytes: 4,
+        physicalMaskShift: 32, maxPfnBits: 20, maxPhysmemBits: 32, supportsNX: false, preallocatedPMDs: 0, pgdSlabBytes: nil)
 
     /// i386 with PAE, 3G/1G split, PTI off.
-    public static let i386PAE = PagingMode(
-        arch: .i386PAE,
-        levels: [
-            LevelGeometry(level: .pgd, shift: 30, entries: 4),
-            LevelGeometry(level: .p4d, shift: 30, entries: 1),
-            LevelGeometry(level: .pud, shift: 30, entries: 1),
-            LevelGeometry(level: .pmd, shift: 21, entries: 512),
-            LevelGeometry(level: .pte, shift: 12, entries: 512),
-        ],
-        virtualAddressBits: 32, entryBytes: 8, physicalMaskShift: 52, maxPfnBits: 32, maxPhysmemBits: 36,
-        supportsNX: true, pageOffset: 0xC000_0000, startKernelMap: 0xC000_0000,
-        physBase: 0, kernelImageSize: 512 << 20, vmemmapStart: nil, vmallocReserve: 128 << 20,
-        maxmem: (1 << 32) - 0xC000_0000 - (128 << 20), preallocatedPMDs: 3, pgdSlabBytes: 32)
+    public static let i386PAE = vmsplit3G(
+        arch: .i386PAE, geometry: [(30, 4), (30, 1), (30, 1), (21, 512), (12, 512)], entryBytes: 8,
+        physicalMaskShift: 52, maxPfnBits: 32, maxPhysmemBits: 36, supportsNX: true, preallocatedPMDs: 3, pgdSlabBytes: 32)
+
+    /// An i386 mode with CONFIG_VMSPLIT_3G: `PAGE_OFFSET` and the image at 0xC0000000, 32-bit
+    /// addresses, a 128 MiB `__VMALLOC_RESERVE`, `MAXMEM` = 4 GiB − PAGE_OFFSET − reserve, no vmemmap.
+    private static func vmsplit3G(
+        arch: Arch, geometry: [(shift: Int, entries: Int)], entryBytes: Int, physicalMaskShift: Int, maxPfnBits: Int,
+        maxPhysmemBits: Int, supportsNX: Bool, preallocatedPMDs: Int, pgdSlabBytes: Int?
+    ) -> PagingMode {
+        let pageOffset: UInt64 = 0xC000_0000, vmallocReserve: UInt64 = 128 << 20
+        return PagingMode(
+            arch: arch, geometry: geometry, virtualAddressBits: 32, entryBytes: entryBytes,
+            physicalMaskShift: physicalMaskShift, maxPfnBits: maxPfnBits, maxPhysmemBits: maxPhysmemBits,
+            supportsNX: supportsNX, pageOffset: pageOffset, startKernelMap: pageOffset, physBase: 0,
+            kernelImageSize: 512 << 20, vmemmapStart: nil, vmallocReserve: vmallocReserve,
+            maxmem: (1 << 32) - pageOffset - vmallocReserve, preallocatedPMDs: preallocatedPMDs, pgdSlabBytes: pgdSlabBytes)
+    }
 
     /// The mode of a topology's architecture.
     public init(arch: Arch) {
@@ -167,14 +155,15 @@ public struct PagingMode: Sendable, Equatable, Hashable, CustomStringConvertible
         if arch.is32Bit { maxmem = kernel.highmemStart }
     }
 
+    /// `geometry`: (`*_SHIFT`, `PTRS_PER_*`) of pgd, p4d, pud, pmd and pte, in that order.
     private init(
-        arch: Arch, levels: [LevelGeometry], virtualAddressBits: Int, entryBytes: Int, physicalMaskShift: Int,
+        arch: Arch, geometry: [(shift: Int, entries: Int)], virtualAddressBits: Int, entryBytes: Int, physicalMaskShift: Int,
         maxPfnBits: Int, maxPhysmemBits: Int, supportsNX: Bool, pageOffset: UInt64, startKernelMap: UInt64,
         physBase: UInt64, kernelImageSize: UInt64, vmemmapStart: UInt64?, vmallocReserve: UInt64?, maxmem: UInt64,
         preallocatedPMDs: Int, pgdSlabBytes: Int?
     ) {
         self.arch = arch
-        self.levels = levels
+        self.levels = zip(PageTableLevel.allCases, geometry).map { LevelGeometry(level: $0, shift: $1.shift, entries: $1.entries) }
         self.virtualAddressBits = virtualAddressBits
         self.entryBytes = entryBytes
         self.physicalMaskShift = physicalMaskShift

@@ -79,13 +79,18 @@ public struct CPUList: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     /// The kernel's `%*pbl` rendering: runs collapsed to `a-b`, joined by commas; empty → "".
-    public var description: String {
+    public var description: String { CPUList.rangeText(members) }
+
+    /// `%*pbl` (`bitmap_print_to_pagebuf` → `bitmap_list_string`) of numbers in the order given:
+    /// each run of consecutive ascending numbers becomes `a-b`, the rest stand alone, joined by
+    /// commas. For CPU lists and node lists (policies' nodemasks) alike.
+    public static func rangeText(_ ids: [Int]) -> String {
         var parts: [String] = []
         var i = 0
-        while i < members.count {
+        while i < ids.count {
             var j = i
-            while j + 1 < members.count && members[j + 1] == members[j] + 1 { j += 1 }
-            parts.append(i == j ? "\(members[i])" : "\(members[i])-\(members[j])")
+            while j + 1 < ids.count && ids[j + 1] == ids[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(ids[i])" : "\(ids[i])-\(ids[j])")
             i = j + 1
         }
         return parts.joined(separator: ",")

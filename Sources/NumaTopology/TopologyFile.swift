@@ -156,9 +156,25 @@ public struct YAMLReader {
             holes: holes, nodes: nodes, distances: distances)
         if let s = top["sysctl"] { topology.sysctl = try sysctls(s, arch: arch) }
         if let k = top["kernel"] { topology.kernel = try kernel(k) }
-        try TopologyValidator(file: file).validate(topology, nodesNode: nodesNode, distancesNode: top["distances"],
-                                                   nodeNodes: nodeList)
+        do { try TopologyValidator.validate(topology) } catch {
+            throw fail(place(error.place, nodes: nodesNode, nodeList: nodeList, distances: top["distances"]), error.key, error.message)
+        }
         return topology
+    }
+
+    /// The YAML node a validator issue points at, for its line and column.
+    func place(_ place: TopologyIssue.Place, nodes: Yams.Node, nodeList: [Yams.Node], distances: Yams.Node?) -> Yams.Node? {
+        switch place {
+        case .node(let i): return i < nodeList.count ? nodeList[i] : nodes
+        case .nodes: return nodes
+        case .distances: return distances
+        case .distanceRow(let i), .distanceCell(let i, _):
+            guard case .sequence(let rows)? = distances, i < rows.count else { return distances }
+            guard case .distanceCell(_, let j) = place else { return rows[i] }
+            guard case .sequence(let cells) = rows[i], j < cells.count else { return rows[i] }
+            return cells[j]
+        case .unplaced: return nil
+        }
     }
 
     func range(_ node: Yams.Node, _ path: String) throws -> MemoryRange {

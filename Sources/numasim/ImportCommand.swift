@@ -72,7 +72,7 @@ extension TopologyCommand {
             for s in sysctls { try t.sysctl.apply(assignment: s, arch: t.arch) }
             if let name { t.name = name }
             // Refuse to write what would not boot: the same checks `topology show` makes.
-            _ = try BootedMachine(topology: t, file: output ?? "<imported>")
+            _ = try InputError.labelling(file: output ?? "<imported>") { try BootedMachine(topology: t) }
             let yaml = TopologyWriter.yaml(t)
             if let output {
                 do {

@@ -35,10 +35,23 @@ struct TopologyOptions: ParsableArguments {
     var sysctls: [String] = []
 
     func load() throws -> (Topology, BootedMachine) {
-        var t = try TopologyFile.load(path: topology)
+        try Self.boot(path: topology, sysctls: sysctls)
+    }
+
+    /// Reads the topology file at `path`, applies `sysctls`, and boots it; a boot problem is
+    /// reported with the file's name (`InputError.labelling`).
+    static func boot(path: String, sysctls: [String] = []) throws -> (Topology, BootedMachine) {
+        var t = try TopologyFile.load(path: path)
         for s in sysctls { try t.sysctl.apply(assignment: s, arch: t.arch) }
-        let machine = try BootedMachine(topology: t, file: topology)
+        let machine = try InputError.labelling(file: path) { try BootedMachine(topology: t) }
         return (t, machine)
+    }
+}
+
+/// `--threads N` of `stress` and `sweep`: host threads for the concurrent engine.
+enum HostThreads {
+    static func check(_ threads: Int?) throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads: expected 1…256, got \(threads)") }
     }
 }
 

@@ -40,7 +40,7 @@ struct StressCommand: ParsableCommand {
     var dump: String?
 
     /// The files `--dump` knows, in the order the help lists them.
-    static let dumpFiles = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat"]
+    static let dumpFiles = StressDumps.files
 
     @Flag(help: "No live status line.")
     var quiet = false
@@ -76,9 +76,9 @@ struct StressCommand: ParsableCommand {
     var threads: Int?
 
     func run() throws {
-        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads: expected 1…256, got \(threads)") }
+        try HostThreads.check(threads)
         let (t, machine) = try options.load()
-        try PageAllocator.checkLimits(machine, file: options.topology)
+        try InputError.labelling(file: options.topology) { try PageAllocator.checkLimits(machine) }
         let w = try Workload.load(path: workload, topology: t)
         // Output files are checked before the run, not after minutes of it.
         for path in [csv, report].compactMap({ $0 }) { try StressCommand.checkWritable(path) }
@@ -99,49 +99,15 @@ struct StressCommand: ParsableCommand {
         let run = StressRun(engine: threads == nil ? "deterministic" : "concurrent", seed: seed, result: result,
                             violations: violations, timeline: observer.timeline, checked: StressCommand.checked)
         status.clear()
-        let a = run.allocator
         let dumps = (dump ?? "").split(separator: ",").map(String.init)
-        func render(_ f: String) -> String {
-            switch f {
-            case "zoneinfo": return NumastatFormat.zoneinfo(a)
-            case "buddyinfo": return NumastatFormat.buddyinfo(a)
-            case "pagetypeinfo": return PagetypeinfoFormat.render(a)
-            case "vmstat": return VmstatFormat.render(a)
-            default: return ""  // validate() rejected anything else
-            }
-        }
-        let rep = StressReport(run, dumps: dumps.isEmpty ? nil : Dictionary(uniqueKeysWithValues: dumps.map { ($0, render($0)) }))
+        let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator))
         if let csv { try StressCommand.write(TimelineCSV.render(rep.timeline), to: csv) }
         if let report { try StressCommand.write(HTMLReport.render(rep, topology: t), to: report) }
         if json {
             try printJSON(rep)
         } else {
-            var out = "numasim stress: \(t.name), \(rep.engine) engine"
-            out += rep.engine == "concurrent" ? " on \(rep.threads) host thread(s)" : ""
-            out += ", seed \(seed): \(rep.allocations) allocations, \(rep.frees) frees, \(rep.failures.values.reduce(0, +)) failures"
-            out += String(format: "; %d ops in %.2f s (%.0f ops/s)\n\n", rep.ops, rep.seconds, rep.ops_per_second)
-            out += "Per-node numastat (numastat):\n" + NumastatFormat.table(nodes: a.nodeIDs, stats: Dictionary(uniqueKeysWithValues: rep.numastat.map { (Int($0.key)!, $0.value) })) + "\n"
-            for id in a.nodeIDs {
-                out += "/sys/devices/system/node/node\(id)/numastat:\n" + NumastatFormat.nodeFile(rep.numastat[String(id)]!)
-            }
-            out += "\n" + rep.inspectText
-            if !run.hotplug.isEmpty { out += "\n" + run.hotplug.map { $0.summary + "\n" + $0.fallbackOrder.map { "  " + $0 + "\n" }.joined() }.joined() }
-            if let p = run.addressSpaces, !p.processes.isEmpty { out += p.summaryText }
-            if !rep.oom_killed.isEmpty { out += "OOM-killed: " + rep.oom_killed.joined(separator: ", ") + "\n" }
-            if !rep.failures.isEmpty {
-                out += "\nallocation failures:\n"
-                for (k, v) in rep.failures.sorted(by: { $0.key < $1.key }) { out += "  \(v) × \(k)\n" }
-            }
-            out += "\ntimeline: \(rep.timeline.samples.count) samples"
-            out += rep.engine == "concurrent" ? " every \(Int(observer.everyMs)) ms" : " every \(observer.everyOps) ops"
-            out += (csv.map { ", CSV in \($0)" } ?? "") + (report.map { ", HTML report in \($0)" } ?? "") + "\n"
-            out += "\ninvariants: " + (run.violations.isEmpty ? "ok" : "VIOLATED\n  " + run.violations.joined(separator: "\n  ")) + "\n"
-            emit(out)
-            for f in dumps {
-                // A header names the file, so several dumps in one output can be told apart.
-                emit("\n/proc/\(f):\n")
-                emit(render(f))
-            }
+            emit(StressTextReport(report: rep, run: run, everyOps: observer.everyOps, everyMs: observer.everyMs,
+                                  csvPath: csv, htmlPath: report, dumps: dumps).text)
         }
         if !run.violations.isEmpty { throw ExitCode(3) }
     }

@@ -1,7 +1,7 @@
 import NumaEngine
 import ArgumentParser
 import Foundation
-import NumaWorkload
+import NumaExperiments
 
 /// `numasim sweep`: a parameter grid as independent `numasim stress` runs in child processes,
 /// collected into one table — or written out as jobs for GNU parallel or a Slurm array.
@@ -84,7 +84,7 @@ struct SweepCommand: ParsableCommand {
     func validate() throws {
         if json && csv { throw ValidationError("--json and --csv: choose one") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs: expected 1 or more, got \(jobs)") }
-        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads: expected 1…256, got \(threads)") }
+        try HostThreads.check(threads)
         if SweepJobs.Format(rawValue: format) == nil {
             throw ValidationError("--format: expected parallel or slurm, got '\(format)'")
         }
@@ -95,24 +95,18 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
+        do { try runSweep() } catch let e as SweepError { throw ValidationError(e.description) }
+    }
+
+    func runSweep() throws {
         if let collect { return try finish(try SweepCollector.collect(directory: collect)) }
-        let grid: SweepGrid
-        do {
-            grid = try SweepGrid(base: .init(topology: topology, workload: workload, seed: seed, threads: threads, sysctls: sysctls),
+        let grid = try SweepGrid(base: .init(topology: topology, workload: workload, seed: seed, threads: threads, sysctls: sysctls),
                                  specs: params)
-            try grid.validate()
-        } catch let e as SweepError {
-            throw ValidationError(e.description)
-        }
+        try grid.validate()
         let me = binary ?? Self.executablePath()
         if let emitJobs {
             let dir = out ?? "sweep-results"
-            try writeManifest(grid, directory: dir)
-            let text = SweepJobs.render(grid, format: SweepJobs.Format(rawValue: format)!, binary: me, outputDirectory: dir)
-            do { try text.write(toFile: emitJobs, atomically: true, encoding: .utf8) } catch {
-                throw ValidationError("--emit-jobs \(emitJobs): cannot write the file (\(error.localizedDescription))")
-            }
-            if format == "slurm" { chmod(emitJobs, 0o755) }
+            try SweepJobs.write(grid, format: SweepJobs.Format(rawValue: format)!, binary: me, outputDirectory: dir, to: emitJobs)
             FileHandle.standardError.write(Data("""
                 numasim sweep: \(grid.count) jobs written to \(emitJobs); results go to \(dir)/<index>.json
                   run them from this directory: \(format == "slurm" ? "sbatch" : "parallel <") \(SweepJobs.shellQuote(emitJobs))
@@ -121,22 +115,14 @@ struct SweepCommand: ParsableCommand {
                 """.utf8))
             return
         }
-        if let out { try writeManifest(grid, directory: out) }
-        let runner = SweepRunner(executable: me, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                 keepDirectory: out, progress: !quiet && isatty(STDERR_FILENO) != 0)
-        let rows = try runner.run(grid)
-        try finish((grid.parameters.map(\.name), rows))
-    }
-
-    func writeManifest(_ grid: SweepGrid, directory dir: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let data = try JSONSerialization.data(withJSONObject: SweepJobs.manifest(grid),
-                                                  options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            try data.write(to: URL(fileURLWithPath: dir).appendingPathComponent(SweepJobs.manifestName))
-        } catch {
-            throw ValidationError("--out \(dir): cannot write \(SweepJobs.manifestName) there (\(error.localizedDescription))")
+        let progress = !quiet && isatty(STDERR_FILENO) != 0
+        var runner = SweepRunner(executable: me, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, keepDirectory: out)
+        if progress {
+            runner.progress = { done, count in FileHandle.standardError.write(Data("\r\(done)/\(count) runs done   ".utf8)) }
         }
+        let rows = try runner.run(grid)
+        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        try finish((grid.parameters.map(\.name), rows))
     }
 
     func finish(_ collected: (parameters: [String], rows: [SweepRow])) throws {
@@ -161,146 +147,5 @@ struct SweepCommand: ParsableCommand {
         if let path = Bundle.main.executablePath { return path }
         let arg0 = CommandLine.arguments[0]
         return arg0.hasPrefix("/") ? arg0 : FileManager.default.currentDirectoryPath + "/" + arg0
-    }
-}
-
-/// Runs grid points as child processes, `jobs` at a time, and keeps every result.
-struct SweepRunner {
-    var executable: String
-    var jobs: Int
-    var keepDirectory: String?
-    var progress: Bool
-
-    func run(_ grid: SweepGrid) throws -> [SweepRow] {
-        let points = grid.points
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("numasim-sweep-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let state = SweepState(count: points.count)
-        // One thread per job slot (concurrentPerform would cap the slots at the core count;
-        // the children, not these threads, do the work).
-        let finished = DispatchSemaphore(value: 0)
-        let workers = min(jobs, points.count)
-        let runner = self
-        for _ in 0..<workers {
-            Thread {
-                while let i = state.next() { state.finish(runner.runOne(points[i], scratch: scratch), progress: runner.progress) }
-                finished.signal()
-            }.start()
-        }
-        for _ in 0..<workers { finished.wait() }
-        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        return state.rows.compactMap { $0 }
-    }
-
-    func runOne(_ point: SweepPoint, scratch: URL) -> SweepRow {
-        let values = point.values.map(\.1)
-        let dir = keepDirectory.map { URL(fileURLWithPath: $0) } ?? scratch
-        let outURL = dir.appendingPathComponent("\(point.index).json")
-        let errURL = dir.appendingPathComponent("\(point.index).err")
-        // Files rather than pipes: a child's JSON can exceed a pipe buffer, and files need no
-        // reader thread per child.
-        guard FileManager.default.createFile(atPath: outURL.path, contents: nil),
-              FileManager.default.createFile(atPath: errURL.path, contents: nil),
-              let outHandle = try? FileHandle(forWritingTo: outURL), let errHandle = try? FileHandle(forWritingTo: errURL) else {
-            return SweepRow(index: point.index, values: values, error: "cannot create \(outURL.path)")
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = point.stressArguments
-        p.standardOutput = outHandle
-        p.standardError = errHandle
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch {
-            return SweepRow(index: point.index, values: values, error: "cannot start \(executable): \(error.localizedDescription)")
-        }
-        p.waitUntilExit()
-        try? outHandle.close()
-        try? errHandle.close()
-        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-        return SweepCollector.row(index: point.index, values: values, exitStatus: status,
-                                  output: (try? Data(contentsOf: outURL)) ?? Data(),
-                                  errorText: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
-    }
-}
-
-/// The work queue and results shared by the runner's workers.
-final class SweepState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var nextIndex = 0
-    private var done = 0
-    private(set) var rows: [SweepRow?]
-    let count: Int
-    init(count: Int) { self.count = count; rows = Array(repeating: nil, count: count) }
-
-    func next() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard nextIndex < count else { return nil }
-        nextIndex += 1
-        return nextIndex - 1
-    }
-
-    func finish(_ row: SweepRow, progress: Bool) {
-        lock.lock(); defer { lock.unlock() }
-        rows[row.index] = row
-        done += 1
-        if progress { FileHandle.standardError.write(Data("\r\(done)/\(count) runs done   ".utf8)) }
-    }
-}
-
-/// Turns run outputs into rows, from a finished child or from a result directory.
-enum SweepCollector {
-    static func row(index: Int, values: [String], exitStatus: Int32?, output: Data, errorText: String) -> SweepRow {
-        let firstErrorLine = errorText.split(whereSeparator: \.isNewline).first.map(String.init)
-        var row = SweepRow(index: index, values: values, exitStatus: exitStatus, result: output.isEmpty ? nil : output)
-        do {
-            row.summary = try SweepRow.summary(fromStressJSON: output)
-            if let exitStatus, exitStatus != 0, row.summary?.invariantsOK != false { row.error = firstErrorLine }
-        } catch {
-            row.error = firstErrorLine ?? "\(error)"
-            row.result = nil
-        }
-        return row
-    }
-
-    /// Reads DIR/grid.json (if present) and DIR/<index>.json. With the grid, every point gets
-    /// a row (a missing result is a failure); without it, one row per result file, labelled by
-    /// what the results themselves say.
-    static func collect(directory dir: String) throws -> (parameters: [String], rows: [SweepRow]) {
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw ValidationError("--collect \(dir): not a directory")
-        }
-        let base = URL(fileURLWithPath: dir)
-        func read(_ name: String) -> Data? { try? Data(contentsOf: base.appendingPathComponent(name)) }
-        func errorText(_ i: Int) -> String { read("\(i).err").map { String(decoding: $0, as: UTF8.self) } ?? "" }
-        if let data = read(SweepJobs.manifestName) {
-            guard let m = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let names = m["parameters"] as? [String], let points = m["points"] as? [[String: Any]] else {
-                throw ValidationError("--collect \(dir): \(SweepJobs.manifestName) is not a sweep grid (schema numasim.sweep-grid/1)")
-            }
-            let rows = points.enumerated().map { k, p -> SweepRow in
-                let i = (p["index"] as? Int) ?? k
-                let values = (p["values"] as? [String]) ?? []
-                guard let output = read("\(i).json"), !output.isEmpty else {
-                    let err = errorText(i).split(whereSeparator: \.isNewline).first.map(String.init)
-                    return SweepRow(index: i, values: values, error: err ?? "no result (\(dir)/\(i).json missing or empty)")
-                }
-                return row(index: i, values: values, exitStatus: nil, output: output, errorText: errorText(i))
-            }
-            return (names, rows)
-        }
-        let files = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).compactMap { name -> Int? in
-            name.hasSuffix(".json") ? Int(name.dropLast(5)) : nil
-        }.sorted()
-        guard !files.isEmpty else { throw ValidationError("--collect \(dir): no <index>.json results and no \(SweepJobs.manifestName)") }
-        let rows = files.map { i -> SweepRow in
-            var r = row(index: i, values: [], exitStatus: nil, output: read("\(i).json") ?? Data(), errorText: errorText(i))
-            let s = r.summary
-            r.values = [s?.topology ?? "?", s?.engine ?? "?", s.map { String($0.threads) } ?? "?", s.map { String($0.seed) } ?? "?"]
-            return r
-        }
-        return (["topology", "engine", "threads", "seed"], rows)
     }
 }

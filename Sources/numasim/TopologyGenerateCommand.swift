@@ -72,7 +72,7 @@ extension TopologyCommand {
             }
             let t = try g.topology()
             // What a topology file must satisfy (e.g. some node needs CPUs), before writing one.
-            try TopologyValidator(file: output ?? "<generated>").validate(t)
+            try InputError.labelling(file: output ?? "<generated>") { try TopologyValidator.validate(t) }
             let yaml = TopologyWriter.yaml(t)
             if let output {
                 do { try yaml.write(toFile: output, atomically: true, encoding: .utf8) } catch {

@@ -61,9 +61,7 @@ struct TranslateCommand: ParsableCommand {
         var topo: Topology?
         var machine: BootedMachine?
         if let topology {
-            let t = try TopologyFile.load(path: topology)
-            topo = t
-            machine = try BootedMachine(topology: t, file: topology)
+            (topo, machine) = try TopologyOptions.boot(path: topology)
         }
         let archValue: Arch
         if let arch {

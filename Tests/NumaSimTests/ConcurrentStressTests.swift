@@ -153,7 +153,7 @@ final class ConcurrentStressTests: XCTestCase {
         var t = m.topology
         try t.sysctl.apply(assignment: "min_free_kbytes=16384", arch: t.arch)
         try t.sysctl.apply(assignment: "watermark_scale_factor=100", arch: t.arch)
-        let expected = try BootedMachine(topology: t, file: "t")
+        let expected = try BootedMachine(topology: t)
         for (n, id) in r.allocator.nodeIDs.enumerated() {
             for (z, b) in zip(r.allocator.nodes[n].zones, expected.zones[id]!) where b.isPopulated {
                 XCTAssertEqual(z.baseWatermark.min, b.watermark.min)

@@ -178,7 +178,7 @@ final class MaxNumNodesBootTests: XCTestCase {
     func testMaxNumNodesMachineBootsWithKernelZonelists() throws {
         var g = TopologyGenerator(nodes: 1024, cpusPerNode: 1, memoryPerNode: 64 << 20, distance: .twoLevel)
         g.cpulessNodes = Set(stride(from: 2, to: 1024, by: 4))
-        let m = try BootedMachine(topology: try g.topology(), file: "generated")
+        let m = try BootedMachine(topology: try g.topology())
         XCTAssertEqual(m.nodeIDs.count, 1024)
         for (zonelists, sawCPUs) in [(m.bootZonelists, false), (m.rebuiltZonelists, true)] {
             var kernel = reference(m, sawCPUs: sawCPUs)
@@ -225,7 +225,7 @@ final class MaxNumNodesBootTests: XCTestCase {
             let table = (0..<count).map { i in (0..<count).map { j in i == j ? 10 : palette[Int(rng.next() % UInt64(palette.count))] } }
             var t = Topology(name: "awkward-\(trial)", nodes: nodes, distances: table)
             t.kernel.maxNumNodes = 1024
-            let m = try BootedMachine(topology: t, file: "awkward")
+            let m = try BootedMachine(topology: t)
             for (zonelists, sawCPUs) in [(m.bootZonelists, false), (m.rebuiltZonelists, true)] {
                 var kernel = reference(m, sawCPUs: sawCPUs)
                 let expected = kernel.build()
@@ -243,7 +243,7 @@ final class MaxNumNodesBootTests: XCTestCase {
     /// without any page record, and scale as the kernel's formulas say.
     func testSixtyFourTebibyteNodesBoot() throws {
         let t = try TopologyGenerator(nodes: 64, cpusPerNode: 4, memoryPerNode: 1 << 40, distance: .mesh).topology()
-        let m = try BootedMachine(topology: t, file: "generated")
+        let m = try BootedMachine(topology: t)
         let normal = m.z(5, "Normal")
         XCTAssertEqual(normal.spanned, (1 << 40) >> 12)
         XCTAssertEqual(normal.present, (1 << 40) >> 12)

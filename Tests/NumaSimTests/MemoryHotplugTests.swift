@@ -200,7 +200,7 @@ final class MemoryHotplugTests: XCTestCase {
             try a.writeSysctls([s])
             var t = m.topology
             try t.sysctl.apply(assignment: s, arch: t.arch, source: "test")
-            let fresh = try BootedMachine(topology: t, file: "test")
+            let fresh = try BootedMachine(topology: t)
             for z in fresh.allZones {
                 let live = a.nodes[a.nodeIDs.firstIndex(of: z.node)!].zones[z.index]
                 XCTAssertEqual(live.baseWatermark, ZoneWatermarks(min: z.watermark.min, low: z.watermark.low, high: z.watermark.high, promo: z.watermark.promo), s)

@@ -181,7 +181,7 @@ final class SweepTests: XCTestCase {
         func node0(_ factor: Int) throws -> [BootZone] {
             var t = try TopologyFile.load(path: topo)
             try t.sysctl.apply(assignment: "vm.watermark_scale_factor=\(factor)", arch: t.arch)
-            return try BootedMachine(topology: t, file: topo).zones[0]!.filter(\.isPopulated)
+            return try BootedMachine(topology: t).zones[0]!.filter(\.isPopulated)
         }
         let (z10, z1000) = (try node0(10), try node0(1000))
         for (a, b) in zip(z10, z1000) {

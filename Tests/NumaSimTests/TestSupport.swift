@@ -11,7 +11,7 @@ enum Fixtures {
 
 func boot(_ yaml: String, file: StaticString = #filePath, line: UInt = #line) throws -> BootedMachine {
     let t = try TopologyFile.parse(yaml, file: "test.yaml")
-    return try BootedMachine(topology: t, file: "test.yaml")
+    return try BootedMachine(topology: t)
 }
 
 extension BootedMachine {

@@ -6,7 +6,8 @@ final class TopologyFileTests: XCTestCase {
     func expectError(_ yaml: String, line: Int?, key: String?, mentions: String,
                      file: StaticString = #filePath, sourceLine: UInt = #line) {
         do {
-            _ = try BootedMachine(topology: try TopologyFile.parse(yaml, file: "bad.yaml"), file: "bad.yaml")
+            let t = try TopologyFile.parse(yaml, file: "bad.yaml")
+            _ = try InputError.labelling(file: "bad.yaml") { try BootedMachine(topology: t) }
             XCTFail("expected an error mentioning '\(mentions)'", file: file, line: sourceLine)
         } catch let e as InputError {
             XCTAssertEqual(e.file, "bad.yaml", file: file, line: sourceLine)

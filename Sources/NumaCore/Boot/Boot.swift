@@ -14,10 +14,13 @@ import NumaTopology
 ///
 /// Values recorded from a real machine (`ZoneOverride`) replace the computed ones at the step
 /// that computes them, so everything downstream follows from the recorded numbers.
+///
+/// A topology that cannot boot throws `BootError`: the node, the topology key and what was
+/// expected, without a file (`InputError.labelling(file:)` adds it where the topology was read).
 extension BootedMachine {
-    public init(topology t: Topology, file: String = "<topology>") throws {
-        try TopologyValidator(file: file).validate(t)
-        let layout = try ZoneLayout(topology: t, file: file)
+    public init(topology t: Topology) throws(BootError) {
+        do { try TopologyValidator.validate(t) } catch { throw .invalidTopology(error) }
+        let layout = try ZoneLayout(topology: t)
         let names = t.arch.zoneNames
         let movableIndex = names.firstIndex(of: "Movable")!
         let highmemIndex = names.firstIndex(of: "HighMem")
@@ -42,12 +45,12 @@ extension BootedMachine {
                 list.append(z)
             }
             try ManagedPages.assign(zones: &list, node: node, layout: layout, arch: t.arch,
-                                    legacyHoles: t.legacyHoles, file: file)
+                                    legacyHoles: t.legacyHoles)
             for i in list.indices {
                 if let m = node.zones[list[i].name]?.managed { list[i].managed = m }
                 guard list[i].managed <= list[i].present else {
-                    throw InputError(file: file, key: "nodes (id \(node.id)).zones.\(list[i].name)",
-                                     "managed \(list[i].managed) exceeds present \(list[i].present)")
+                    throw .zoneManagedAbovePresent(node: node.id, zone: list[i].name, managed: list[i].managed,
+                                                   present: list[i].present)
                 }
             }
             zones[node.id] = list
@@ -103,8 +106,7 @@ extension BootedMachine {
             for i in list.indices {
                 if let f = node.zones[list[i].name]?.free {
                     guard f <= list[i].managed else {
-                        throw InputError(file: file, key: "nodes (id \(node.id)).zones.\(list[i].name).free",
-                                         "free \(f) exceeds managed \(list[i].managed)")
+                        throw .zoneFreeAboveManaged(node: node.id, zone: list[i].name, free: f, managed: list[i].managed)
                     }
                     list[i].free = f
                 }

@@ -17,7 +17,7 @@ enum ManagedPages {
 
     /// Assigns `managed` to each zone of `node` (indexed by zone type).
     static func assign(zones: inout [BootZone], node: NodeSpec, layout: ZoneLayout, arch: Arch,
-                       legacyHoles: Bool, file: String) throws {
+                       legacyHoles: Bool) throws(BootError) {
         for i in zones.indices { zones[i].managed = zones[i].present }
         if legacyHoles {
             for i in zones.indices where zones[i].present > 0 && zones[i].startPfn < 256 {
@@ -44,8 +44,7 @@ enum ManagedPages {
             let want = Int(target >> ZoneLayout.pageShift)
             let present = zones.reduce(0) { $0 + $1.present }
             guard want <= present else {
-                throw InputError(file: file, key: "nodes (id \(node.id)).managed",
-                                 "managed \(want) pages exceeds the node's present pages \(present); give more memory or less managed")
+                throw .nodeManagedAbovePresent(node: node.id, managed: want, present: present)
             }
             var diff = want - zones.reduce(0) { $0 + $1.managed }
             for i in zones.indices.reversed() where diff != 0 && zones[i].present > 0 {

@@ -36,8 +36,9 @@ public struct ZoneLayout: Sendable {
         public var present: Int
     }
 
-    public init(topology t: Topology, file: String = "<topology>") throws {
-        nodeRanges = try ZoneLayout.memblockRanges(t, file: file)
+    /// Throws `BootError.overlappingMemory` when two nodes claim the same page frames.
+    public init(topology t: Topology) throws(BootError) {
+        nodeRanges = try ZoneLayout.memblockRanges(t)
         let all = nodeRanges.values.flatMap { $0 }
         lowestPfn = all.map(\.lowerBound).min() ?? 0
         maxPfn = all.map(\.upperBound).max() ?? 0
@@ -148,7 +149,7 @@ public struct ZoneLayout: Sendable {
 
     /// Node memory as memblock sees it: explicit ranges, or sizes laid end to end from address 0
     /// skipping `holes`; x86 legacy holes (pfn 0, 640 KiB–1 MiB) removed.
-    static func memblockRanges(_ t: Topology, file: String) throws -> [Int: [Range<Int>]] {
+    static func memblockRanges(_ t: Topology) throws(BootError) -> [Int: [Range<Int>]] {
         let pageShift = ZoneLayout.pageShift
         var holes = t.holes.map { Int($0.start >> pageShift)..<Int(($0.end + 4095) >> pageShift) }
         holes.sort { $0.lowerBound < $1.lowerBound }
@@ -174,8 +175,7 @@ public struct ZoneLayout: Sendable {
             ranges.sort { $0.lowerBound < $1.lowerBound }
             for r in ranges {
                 if let (other, owner) = claimed.first(where: { $0.0.overlaps(r) }) {
-                    throw InputError(file: file, key: "nodes (id \(node.id))",
-                                     "memory pfn \(r.lowerBound)..<\(r.upperBound) overlaps node \(owner)'s pfn \(other.lowerBound)..<\(other.upperBound)")
+                    throw .overlappingMemory(node: node.id, pfns: r, otherNode: owner, otherPfns: other)
                 }
                 claimed.append((r, node.id))
             }

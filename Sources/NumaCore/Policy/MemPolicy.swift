@@ -1,3 +1,5 @@
+import NumaTopology
+
 /// `struct mempolicy` (mm/mempolicy.c, include/uapi/linux/mempolicy.h): where a task's or a
 /// VMA's pages should come from.
 public struct MemPolicy: Sendable, Equatable, CustomStringConvertible {
@@ -142,7 +144,7 @@ public struct MemPolicy: Sendable, Equatable, CustomStringConvertible {
     /// (STATIC) or `+` (RELATIVE), which is what parsing needs to rebuild them.
     public var description: String {
         let shown = userNodemask ?? nodes
-        let list = flags.prefix + CPUListText.format(shown)
+        let list = flags.prefix + CPUList.rangeText(shown)
         switch mode {
         case .default: return "default"
         case .local: return "local"
@@ -187,8 +189,8 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
         case .flagsNotAllowed(let m, let f):
             return "policy \(m) takes no mode flags, got \(f.kernelNames) ('\(f.prefix)'); write just '\(m)' (EINVAL)"
         case .noAllowedNodes(let m, let nodes, let allowed):
-            return "policy \(m): none of nodes \(CPUListText.format(nodes)) is allowed "
-                + "(allowed nodes with memory: \(allowed.isEmpty ? "none" : CPUListText.format(allowed))) (EINVAL)"
+            return "policy \(m): none of nodes \(CPUList.rangeText(nodes)) is allowed "
+                + "(allowed nodes with memory: \(allowed.isEmpty ? "none" : CPUList.rangeText(allowed))) (EINVAL)"
         }
     }
 }
@@ -209,19 +211,4 @@ public struct InterleaveState: Sendable, Equatable {
     public var ilWeight = 0
     /// After `set_mempolicy(MPOL_INTERLEAVE)`: il_prev = MAX_NUMNODES − 1.
     public init(maxNumNodes: Int = 1024) { ilPrev = maxNumNodes - 1 }
-}
-
-/// `%*pbl`-style node lists (shared with CPU lists).
-enum CPUListText {
-    static func format(_ ids: [Int]) -> String {
-        var parts: [String] = []
-        var i = 0
-        while i < ids.count {
-            var j = i
-            while j + 1 < ids.count && ids[j + 1] == ids[j] + 1 { j += 1 }
-            parts.append(i == j ? "\(ids[i])" : "\(ids[i])-\(ids[j])")
-            i = j + 1
-        }
-        return parts.joined(separator: ",")
-    }
 }

@@ -1,24 +1,23 @@
-import ArgumentParser
 import Foundation
 import Glibc
 import NumaCore
 import NumaTopology
 
-/// The `boot` case of `numasim bench`: what bringing a machine up costs — the boot numbers
-/// (`BootedMachine`: zones, watermarks, zonelists) and the allocator over them (`PageAllocator`:
-/// mem_map, free lists, pagesets) — in time and in host memory. With the sparse mem_map the
-/// allocator's cost follows the zones and CPUs, not the simulated memory. Then it allocates
-/// order-10 blocks on every node and reports the host memory per page so touched (the cost of
-/// a materialised page record).
-extension BenchCommand {
-    func bootCase(_ t: Topology) throws -> BenchResult {
+/// The boot case: what bringing a machine up costs — the boot numbers (`BootedMachine`: zones,
+/// watermarks, zonelists) and the allocator over them (`PageAllocator`: mem_map, free lists,
+/// pagesets) — in time and in host memory. With the sparse mem_map the allocator's cost follows
+/// the zones and CPUs, not the simulated memory. Then it allocates order-10 blocks on every node
+/// and reports the host memory per page so touched (the cost of a materialised page record).
+extension Bench {
+    func boot() throws -> BenchResult {
+        let t = topology
         var bestNumbers = Double.infinity, bestAllocator = Double.infinity
         var resident = 0, perTouchedPage = 0.0
         var pages = 0
         for _ in 0..<runs {
             let clock = ContinuousClock()
             let t0 = clock.now
-            let m = try BootedMachine(topology: t, file: topology)
+            let m = try BootedMachine(topology: t)
             let t1 = clock.now
             let before = Self.residentBytes()
             let a = PageAllocator(machine: m)

@@ -64,3 +64,29 @@ public enum SweepJobs {
         ]
     }
 }
+
+extension SweepJobs {
+    /// Writes `grid.json` into `dir` (created if needed), for `--collect` to label the results.
+    public static func writeManifest(_ grid: SweepGrid, directory dir: String) throws(SweepError) {
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let data = try JSONSerialization.data(withJSONObject: manifest(grid),
+                                                  options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            try data.write(to: URL(fileURLWithPath: dir).appendingPathComponent(manifestName))
+        } catch {
+            throw SweepError("--out \(dir): cannot write \(manifestName) there (\(error.localizedDescription))")
+        }
+    }
+
+    /// Writes the job list to `path` (a Slurm script is made executable) and the grid's
+    /// manifest to `dir`, where the jobs will write their results.
+    public static func write(_ grid: SweepGrid, format: Format, binary: String, outputDirectory dir: String,
+                             to path: String) throws(SweepError) {
+        try writeManifest(grid, directory: dir)
+        let text = render(grid, format: format, binary: binary, outputDirectory: dir)
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw SweepError("--emit-jobs \(path): cannot write the file (\(error.localizedDescription))")
+        }
+        if format == .slurm { chmod(path, 0o755) }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import NumaCore
+import NumaTopology
+import Yams
+
+/// Reading a workload file: the document (`threads:` or `phases:`, `swap:`, `swappiness:`) and
+/// its phases, each error naming the file, line and key (`YAMLReader`). Thread groups:
+/// `Workload+Threads.swift`; processes: `Workload+Process.swift`; hotplug steps:
+/// `Workload+Hotplug.swift`.
+extension Workload {
+    public static func load(path: String, topology: Topology) throws -> Workload {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw InputError(file: path, "cannot read the workload file (does it exist and is it UTF-8 text?)")
+        }
+        return try parse(text, file: path, topology: topology)
+    }
+
+    public static func parse(_ text: String, file: String, topology: Topology) throws -> Workload {
+        let root: Yams.Node
+        do {
+            guard let n = try Yams.compose(yaml: text) else {
+                throw InputError(file: file, "the file is empty; expected 'threads:' with a list of thread groups")
+            }
+            root = n
+        } catch let e as InputError { throw e } catch {
+            throw InputError(file: file, "not valid YAML: \(error)")
+        }
+        let r = YAMLReader(file: file)
+        let top = try r.mapping(root, "", allowed: ["threads", "phases", "swap", "swappiness", "name", "description"])
+        var phases: [Phase] = []
+        switch (top["threads"], top["phases"]) {
+        case (let t?, nil):
+            phases = [.run(try threadGroups(t, "threads", r, topology))]
+        case (nil, let p?):
+            let list = try r.sequence(p, "phases", "phases")
+            guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
+            for (i, n) in list.enumerated() {
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb"])
+                if m["processes"] != nil {
+                    guard m["threads"] == nil, m["sysctl"] == nil, m["hotplug"] == nil else {
+                        throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:', 'processes:', 'sysctl:' or 'hotplug:' in a phase")
+                    }
+                    phases.append(.processes(try processPhase(m, "phases[\(i)]", r, topology)))
+                } else if m["tlb"] != nil {
+                    throw r.fail(n, "phases[\(i)].tlb", "tlb: belongs to a phase with processes:")
+                } else if m.count == 1, let h = m["hotplug"] {
+                    phases.append(.hotplug(try hotplugStep(h, "phases[\(i)].hotplug", r, topology)))
+                } else if let t = m["threads"], m["sysctl"] == nil, m["hotplug"] == nil {
+                    phases.append(.run(try threadGroups(t, "phases[\(i)].threads", r, topology)))
+                } else if let sc = m["sysctl"], m["threads"] == nil {
+                    let entries = try r.mapping(sc, "phases[\(i)].sysctl", allowed: Workload.sysctlNames)
+                    var assignments: [String] = []
+                    var probe = topology.sysctl
+                    for (k, v) in entries.sorted(by: { $0.key < $1.key }) {
+                        let a = "\(k)=\(try r.scalar(v, "phases[\(i)].sysctl.\(k)", "a value"))"
+                        do { try probe.apply(assignment: a, arch: topology.arch, source: file) } catch let e as InputError {
+                            throw r.fail(v, "phases[\(i)].sysctl.\(k)", e.message)
+                        }
+                        assignments.append(a)
+                    }
+                    phases.append(.sysctl(assignments))
+                } else {
+                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value) or 'hotplug:' ({offline: NODE} or {online: NODE})")
+                }
+            }
+            guard phases.contains(where: { if case .sysctl = $0 { return false } else { return true } }) else {
+                throw r.fail(p, "phases", "expected at least one phase with threads or processes")
+            }
+        case (nil, nil):
+            throw r.fail(root, "threads", "missing; expected 'threads:' (a list of thread groups) or 'phases:'")
+        case (_?, _?):
+            throw r.fail(root, "phases", "give either 'threads:' or 'phases:', not both")
+        }
+        var w = Workload(phases: phases)
+        if let s = top["swap"] { w.swapPages = Int(try r.bytes(s, "swap") >> 12) }
+        if let s = top["swappiness"] { w.swappiness = try r.int(s, "swappiness", range: 0...200) }
+        return w
+    }
+
+    /// The vm sysctls a phase may change (names as in /proc/sys/vm).
+    static let sysctlNames: Set<String> = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
+                                           "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
+                                           "min_unmapped_ratio", "min_slab_ratio"]
+}
