@@ -2,10 +2,11 @@
 # Runs every README example and every shipped workload (deterministic engine, text and --json)
 # and writes each output to DIR/NAME.out, with host wall-clock fields masked (scripts/mask-timing.py),
 # so that two builds can be compared byte for byte: scripts/golden-outputs.sh BIN DIR.
+# Defaults: BIN .build/release/numasim (a relative BIN is taken from the repository root), DIR /tmp/golden.
 set -u
 BIN=${1:-.build/release/numasim}
 DIR=${2:-/tmp/golden}
-mkdir -p "$DIR"
+mkdir -p "$DIR" && DIR=$(cd "$DIR" && pwd) || exit 1
 cd "$(dirname "$0")/.."
 run() {
     name=$1; shift
