@@ -67,14 +67,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(
-            name: "NumaSimTests",
-            dependencies: ["NumaTopology", "NumaCore", "NumaReports", "NumaWorkload", "NumaMM", "NumaEngine", "NumaProcess"],
-            exclude: ["Fixtures"]
-        ),
-        .testTarget(
-            name: "NumaExperimentsTests",
-            dependencies: ["NumaExperiments", "NumaTopology", "NumaCore", "NumaWorkload", "NumaEngine"]
-        ),
+        // Tests: one target per module, each importing that module and what is below it, plus
+        // the shared fixtures and helpers (seeded RNG, kernel samples, the built binary).
+        .target(name: "NumaTestSupport", dependencies: ["NumaTopology", "NumaCore"], path: "Tests/NumaTestSupport"),
+        .testTarget(name: "NumaTopologyTests", dependencies: ["NumaTopology", "NumaTestSupport"]),
+        .testTarget(name: "NumaCoreTests", dependencies: ["NumaCore", "NumaTopology", "NumaTestSupport"]),
+        .testTarget(name: "NumaMMTests", dependencies: ["NumaMM", "NumaTopology", "NumaTestSupport"]),
+        .testTarget(name: "NumaProcessTests", dependencies: ["NumaProcess", "NumaCore", "NumaMM", "NumaTopology", "NumaTestSupport"]),
+        .testTarget(name: "NumaWorkloadTests", dependencies: ["NumaWorkload", "NumaCore", "NumaTopology", "NumaTestSupport"]),
+        .testTarget(name: "NumaEngineTests", dependencies: ["NumaEngine", "NumaWorkload", "NumaProcess", "NumaCore", "NumaMM",
+                                                            "NumaTopology", "NumaTestSupport"]),
+        .testTarget(name: "NumaReportsTests", dependencies: ["NumaReports", "NumaEngine", "NumaWorkload", "NumaCore", "NumaTopology",
+                                                             "NumaTestSupport"]),
+        .testTarget(name: "NumaExperimentsTests", dependencies: ["NumaExperiments", "NumaEngine", "NumaWorkload", "NumaCore",
+                                                                 "NumaTopology", "NumaTestSupport"]),
+        // The command line, through the built binary (`swift build` first).
+        .testTarget(name: "numasimTests", dependencies: ["NumaReports", "NumaEngine", "NumaWorkload", "NumaCore", "NumaTopology",
+                                                         "NumaTestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import XCTest
+import NumaTestSupport
 import NumaCore
 import NumaExperiments
 import NumaTopology

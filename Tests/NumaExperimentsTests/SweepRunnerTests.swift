@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import NumaTestSupport
 import NumaCore
 import NumaEngine
 import NumaExperiments

@@ -1,0 +1,12 @@
+/// A seeded generator for tests (xorshift64*, Vigna 2016): reproducible random operations in
+/// the core's tests without depending on the workload layer's generator.
+public struct TestRNG: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
+    public mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 0x2545_F491_4F6C_DD1D
+    }
+}
