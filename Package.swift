@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "NumaCore", dependencies: ["NumaTopology"], swiftSettings: internalChecks),
         // Layer 2b: address spaces — paging modes, page tables, direct map, TLB. Independent of
         // NumaCore: page-table pages come through a protocol (PageTablePageSource).
-        .target(name: "NumaMM", dependencies: ["NumaTopology"]),
+        .target(name: "NumaMM", dependencies: ["NumaTopology"], swiftSettings: internalChecks),
         // Layer 2c: processes as the kernel holds them — an mm_struct bound to the allocator, the
         // fault path (mm/memory.c), page-table pages from the allocator, per-CPU TLBs.
         .target(name: "NumaProcess", dependencies: ["NumaCore", "NumaMM", "NumaTopology"]),

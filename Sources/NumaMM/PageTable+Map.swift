@@ -22,6 +22,7 @@ extension PageTable {
                 guard !leaf.isNone else { return }  // pfn 0 with no flags: nothing to install
                 setEntry(table, index, leaf.rawValue)
                 mappedPages += 1
+                _checkInvariants()
                 return
             }
             if current != 0 {

@@ -45,6 +45,7 @@ extension PageTable {
             source.freeTablePage(pfn: pfn, cpu: cpu)
             freed.append(t.level)
         }
+        _checkInvariants()
         return UnmapResult(oldEntry: PageTableEntry(rawValue: old), freedTables: freed)
     }
 
@@ -80,6 +81,7 @@ extension PageTable {
         guard !isTornDown, start < end else { return [] }
         var freed: [PageTableLevel] = []
         prune(.root, depth: 0, base: 0, start: start, end: end, cpu: cpu, source: &source, freed: &freed)
+        _checkInvariants()
         return freed
     }
 

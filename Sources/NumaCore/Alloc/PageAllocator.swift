@@ -28,6 +28,7 @@ public final class PageAllocator: @unchecked Sendable {
     public var zonelists: Zonelists {
         didSet {
             zonelists._checkInvariants()
+            installZonelists()
             rebuildZonelistTables()
         }
     }
@@ -97,7 +98,7 @@ public final class PageAllocator: @unchecked Sendable {
             let id = m.nodeIDs[n]
             return PGData(nodeID: id, index: n, zones: zones,
                           distances: m.nodeIDs.map { m.topology.distance(from: id, to: $0) },
-                          dma32Populated: zones.count > 1 && m.zones[id]![1].isPopulated)
+                          dma32Populated: m.topology.arch.zoneIndex(.dma32).map { m.zones[id]![$0].isPopulated } ?? false)
         }
         zonesPerNode = all.map(\.count).max() ?? 0
         zoneHandles = .allocate(capacity: Swift.max(1, all.count * zonesPerNode))
@@ -114,6 +115,7 @@ public final class PageAllocator: @unchecked Sendable {
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
                                     mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.bootZonelists)
         allocateRecordedUsedPages()
+        installZonelists()
         for node in nodes { node._checkInvariants(nodeCount: nodes.count) }
         zonelists._checkInvariants()
     }
@@ -122,6 +124,14 @@ public final class PageAllocator: @unchecked Sendable {
         zoneHandles.deallocate()
         zonelistTable.deallocate()
         fastTables.deallocate()
+    }
+
+    /// Each node takes its two zonelists (`node_zonelists`) from the machine-wide build.
+    func installZonelists() {
+        for node in nodes {
+            node.zonelistFallback = zonelists.fallback[node.nodeID] ?? []
+            node.zonelistNoFallback = zonelists.noFallback[node.nodeID] ?? []
+        }
     }
 
     func rebuildZonelistTables() {

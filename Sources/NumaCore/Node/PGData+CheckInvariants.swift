@@ -11,6 +11,8 @@ extension PGData {
         }
         precondition(distances.count == nodeCount, "node \(nodeID): SLIT row of \(distances.count) for \(nodeCount) nodes")
         if let hz = reclaim.kswapdClasszone { precondition(hz >= 0 && hz < zones.count, "node \(nodeID): kswapd classzone \(hz)") }
+        precondition(zonelistNoFallback.allSatisfy { $0.node == nodeID }, "node \(nodeID): NOFALLBACK zonelist holds another node's zone")
+        precondition(Set(zonelistNoFallback).isSubset(of: Set(zonelistFallback)), "node \(nodeID): a NOFALLBACK zone missing from FALLBACK")
     }
     #else
     @inline(__always) func _checkInvariants(nodeCount: Int) {}
@@ -19,15 +21,12 @@ extension PGData {
 
 extension Zonelists {
     #if NUMASIM_INTERNAL_CHECKS
-    /// No zone twice in a node's FALLBACK list; NOFALLBACK holds only the node's own zones.
+    /// No zone twice in a node's FALLBACK list (each node checks its NOFALLBACK list itself).
     @inline(never)
     func _checkInvariants() {
         for (node, list) in fallback {
             var seen = Set<ZoneRef>()
             for r in list { precondition(seen.insert(r).inserted, "zonelist of node \(node): \(r.node):\(r.zone) twice") }
-        }
-        for (node, list) in noFallback {
-            precondition(list.allSatisfy { $0.node == node }, "NOFALLBACK zonelist of node \(node) holds another node's zone")
         }
     }
     #else

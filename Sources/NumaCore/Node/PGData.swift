@@ -7,9 +7,9 @@ import Synchronization
 /// It owns what the kernel keeps per node: `node_zones` (every MAX_NR_ZONES zone, populated or
 /// not, each with its buddy lists, per-CPU pagesets and LRU lists), the reclaim and kswapd fields
 /// (`kswapd_order`, `kswapd_highest_zoneidx`, `kswapd_failures`, `kswapd_wait`,
-/// `PGDAT_RECLAIM_LOCKED`, NR_FILE_DIRTY) in `reclaim`, and the node's row of the SLIT. The
-/// zonelists that start at this node are the allocator's (`PageAllocator.zonelists`), rebuilt
-/// for all nodes at once as `build_all_zonelists` does.
+/// `PGDAT_RECLAIM_LOCKED`, NR_FILE_DIRTY) in `reclaim`, its `node_zonelists`, and the node's
+/// row of the SLIT. The zonelists are rebuilt for all nodes at once, as `build_all_zonelists`
+/// does (`PageAllocator.zonelists`), and each node keeps its own two.
 ///
 /// Inside the core a node is addressed by its `index` (its position in `PageAllocator.nodes`);
 /// node ids, which may be sparse, appear only at the edges (`nodeID`, reports, policies).
@@ -24,6 +24,11 @@ public final class PGData: @unchecked Sendable {
     public let zones: [Zone]
     /// The reclaim fields of `pg_data_t` (kswapd request, failures, sleep state, dirty pages).
     public let reclaim: NodeReclaimState
+    /// `node_zonelists[ZONELIST_FALLBACK]`: every node's zones in this node's fallback order, as
+    /// the last `build_all_zonelists` left them (the allocator's flat tables are built from it).
+    public internal(set) var zonelistFallback: [ZoneRef] = []
+    /// `node_zonelists[ZONELIST_NOFALLBACK]`: this node's own zones (`__GFP_THISNODE`).
+    public internal(set) var zonelistNoFallback: [ZoneRef] = []
     /// `node_distance(nodeID, other)` by the other node's index (this node's SLIT row).
     let distances: [Int]
     /// ZONE_DMA32 has pages on this node (`alloc_flags_nofragment` asks).
