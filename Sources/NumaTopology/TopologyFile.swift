@@ -127,16 +127,15 @@ public struct YAMLReader {
             throw fail(root, "nodes", "missing; a topology needs a list of nodes (id, cpus, memory)")
         }
         let nodeList = try sequence(nodesNode, "nodes", "nodes")
+        let holeList = try top["holes"].map { try sequence($0, "holes", "ranges {start, size}") } ?? []
         guard !nodeList.isEmpty else { throw fail(nodesNode, "nodes", "expected at least one node") }
         var nodes: [NodeSpec] = []
         for (i, n) in nodeList.enumerated() {
             nodes.append(try node(n, "nodes[\(i)]", arch: arch))
         }
         var holes: [MemoryRange] = []
-        if let h = top["holes"] {
-            for (i, r) in try sequence(h, "holes", "ranges {start, size}").enumerated() {
-                holes.append(try range(r, "holes[\(i)]"))
-            }
+        for (i, r) in holeList.enumerated() {
+            holes.append(try range(r, "holes[\(i)]", arch: arch))
         }
         var distances: [[Int]]? = nil
         if let d = top["distances"] {
@@ -157,15 +156,29 @@ public struct YAMLReader {
         if let s = top["sysctl"] { topology.sysctl = try sysctls(s, arch: arch) }
         if let k = top["kernel"] { topology.kernel = try kernel(k) }
         do { try TopologyValidator.validate(topology) } catch {
-            throw fail(place(error.place, nodes: nodesNode, nodeList: nodeList, distances: top["distances"]), error.key, error.message)
+            throw fail(place(error.place, nodes: nodesNode, nodeList: nodeList, holes: holeList, distances: top["distances"]),
+                       error.key, error.message)
         }
         return topology
     }
 
     /// The YAML node a validator issue points at, for its line and column.
-    func place(_ place: TopologyIssue.Place, nodes: Yams.Node, nodeList: [Yams.Node], distances: Yams.Node?) -> Yams.Node? {
+    func place(_ place: TopologyIssue.Place, nodes: Yams.Node, nodeList: [Yams.Node], holes: [Yams.Node],
+               distances: Yams.Node?) -> Yams.Node? {
         switch place {
         case .node(let i): return i < nodeList.count ? nodeList[i] : nodes
+        case .nodeKey(let i, let subpath):
+            // The value of `nodes[i].<subpath>` (dotted, e.g. `zones.Normal.min`), else the
+            // deepest mapping on the way, else the node.
+            guard i < nodeList.count else { return nodes }
+            var current = nodeList[i]
+            for part in subpath.split(separator: ".") {
+                guard case .mapping(let map) = current,
+                      let next = map.first(where: { $0.key.string == String(part) })?.value else { break }
+                current = next
+            }
+            return current
+        case .hole(let i): return i < holes.count ? holes[i] : nil
         case .nodes: return nodes
         case .distances: return distances
         case .distanceRow(let i), .distanceCell(let i, _):
@@ -177,18 +190,33 @@ public struct YAMLReader {
         }
     }
 
-    func range(_ node: Yams.Node, _ path: String) throws -> MemoryRange {
+    func range(_ node: Yams.Node, _ path: String, arch: Arch) throws -> MemoryRange {
         let m = try mapping(node, path, allowed: ["start", "size", "end"])
         guard let s = m["start"] else { throw fail(node, "\(path).start", "missing; expected a physical address") }
-        let start = try bytes(s, "\(path).start")
-        if let size = m["size"] {
+        let start = try physical(s, "\(path).start", arch: arch)
+        if let sizeNode = m["size"] {
             if m["end"] != nil { throw fail(node, path, "give either size or end, not both") }
-            return MemoryRange(start: start, size: try bytes(size, "\(path).size"))
+            let size = try bytes(sizeNode, "\(path).size")
+            let r = MemoryRange(start: start, size: size)
+            guard let end = r.checkedEnd, end <= arch.physicalAddressLimit else {
+                throw fail(sizeNode, "\(path).size",
+                           "the range 0x\(String(start, radix: 16)) + \(size) bytes ends beyond the \(arch.rawValue) physical address limit; expected an end at or below \(arch.physicalAddressLimitText)")
+            }
+            return r
         }
         guard let e = m["end"] else { throw fail(node, path, "missing size (or end, exclusive)") }
-        let end = try bytes(e, "\(path).end")
+        let end = try physical(e, "\(path).end", arch: arch)
         guard end > start else { throw fail(e, "\(path).end", "expected an end above start \(start)") }
         return MemoryRange(start: start, size: end - start)
+    }
+
+    /// A physical address or size: at most the architecture's physical address limit.
+    func physical(_ node: Yams.Node, _ path: String, arch: Arch) throws -> UInt64 {
+        let v = try bytes(node, path)
+        guard v <= arch.physicalAddressLimit else {
+            throw fail(node, path, "\(ByteSize.format(v)) (0x\(String(v, radix: 16))) is beyond the \(arch.rawValue) physical address limit; expected at most \(arch.physicalAddressLimitText)")
+        }
+        return v
     }
 
     func node(_ n: Yams.Node, _ path: String, arch: Arch) throws -> NodeSpec {
@@ -204,10 +232,10 @@ public struct YAMLReader {
         let memory: NodeMemory
         switch (m["memory"], m["ranges"]) {
         case (let s?, nil):
-            memory = .size(try bytes(s, "\(path).memory"))
+            memory = .size(try physical(s, "\(path).memory", arch: arch))
         case (nil, let r?):
             memory = .ranges(try sequence(r, "\(path).ranges", "ranges {start, size}").enumerated().map {
-                try range($1, "\(path).ranges[\($0)]")
+                try range($1, "\(path).ranges[\($0)]", arch: arch)
             })
         case (nil, nil):
             throw fail(n, "\(path).memory", "missing; give memory: SIZE (0 for a memoryless node) or ranges: [...]")
@@ -217,7 +245,7 @@ public struct YAMLReader {
         var movable: MovableAmount? = nil
         if let mv = m["movable"] {
             let text = try scalar(mv, "\(path).movable", "a size or 'all'")
-            if text == "all" { movable = .all } else { movable = .bytes(try bytes(mv, "\(path).movable")) }
+            if text == "all" { movable = .all } else { movable = .bytes(try physical(mv, "\(path).movable", arch: arch)) }
         }
         var zones: [String: ZoneOverride] = [:]
         if let z = m["zones"] {
@@ -227,9 +255,9 @@ public struct YAMLReader {
             }
         }
         return NodeSpec(id: id, cpus: cpus, memory: memory,
-                        reserved: try m["reserved"].map { try bytes($0, "\(path).reserved") } ?? 0,
-                        managed: try m["managed"].map { try bytes($0, "\(path).managed") },
-                        free: try m["free"].map { try bytes($0, "\(path).free") },
+                        reserved: try m["reserved"].map { try physical($0, "\(path).reserved", arch: arch) } ?? 0,
+                        managed: try m["managed"].map { try physical($0, "\(path).managed", arch: arch) },
+                        free: try m["free"].map { try physical($0, "\(path).free", arch: arch) },
                         movable: movable, zones: zones)
     }
 

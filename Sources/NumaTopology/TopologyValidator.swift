@@ -40,17 +40,6 @@ public enum TopologyValidator {
             if case .size(let s) = node.memory, s % 4096 != 0 {
                 throw fail(.node(i), "nodes[\(i)].memory", "expected a multiple of the 4 KiB page size, got \(s) bytes")
             }
-            if t.arch.is32Bit {
-                let end: UInt64
-                switch node.memory {
-                case .ranges(let r): end = r.map(\.end).max() ?? 0
-                case .size: end = 0
-                }
-                let limit: UInt64 = t.arch == .i386PAE ? 1 << 36 : 1 << 32
-                if end > limit {
-                    throw fail(.node(i), "nodes[\(i)].ranges", "\(t.arch.rawValue) addresses at most \(ByteSize.format(limit)) of physical memory")
-                }
-            }
             for (zoneName, o) in node.zones {
                 if let p = o.present, let s = o.spanned, p > s {
                     throw fail(.node(i), "nodes[\(i)].zones.\(zoneName)", "present (\(p)) cannot exceed spanned (\(s))")
@@ -61,8 +50,11 @@ public enum TopologyValidator {
                 if let f = o.free, let m = o.managed, f > m {
                     throw fail(.node(i), "nodes[\(i)].zones.\(zoneName)", "free (\(f)) cannot exceed managed (\(m))")
                 }
+                try checkWatermarks(o, node: i, zone: zoneName)
             }
+            try checkNodeAmounts(node, index: i, limit: t.arch.physicalAddressLimit)
         }
+        try checkPhysicalLayout(t)
         guard !cpuOwner.isEmpty else {
             throw fail(.nodes, "nodes", "no node has CPUs; at least one CPU is needed to boot")
         }
@@ -95,6 +87,101 @@ public enum TopologyValidator {
     }
 }
 
+extension TopologyValidator {
+    /// `free:`, `reserved:`, `movable:` and `managed:` of a node fit in the node's memory (the boot
+    /// would otherwise clamp them silently).
+    static func checkNodeAmounts(_ node: NodeSpec, index i: Int, limit: UInt64) throws(TopologyIssue) {
+        var total: UInt64 = 0
+        switch node.memory {
+        case .size(let s): total = s
+        case .ranges(let rs):
+            for r in rs {
+                let (sum, overflow) = total.addingReportingOverflow(r.size)
+                guard !overflow else {
+                    throw TopologyIssue(place: .node(i), key: "nodes[\(i)].ranges", message: "the ranges add up to more than 2^64 bytes")
+                }
+                total = sum
+            }
+        }
+        func refuse(_ key: String, _ value: UInt64, _ what: String) -> TopologyIssue {
+            TopologyIssue(place: .nodeKey(i, key), key: "nodes[\(i)].\(key)",
+                          message: "\(ByteSize.format(value)) is larger than the node's memory (\(ByteSize.format(total))); expected \(what) at most the node's memory")
+        }
+        if node.reserved > total { throw refuse("reserved", node.reserved, "reserved memory") }
+        if let f = node.free, f > total { throw refuse("free", f, "free memory") }
+        if let m = node.managed, m > total { throw refuse("managed", m, "managed memory") }
+        if let f = node.free, let m = node.managed, f > m {
+            throw TopologyIssue(place: .nodeKey(i, "free"), key: "nodes[\(i)].free",
+                                message: "\(ByteSize.format(f)) is larger than the node's managed memory (\(ByteSize.format(m))); expected free at most managed")
+        }
+        if case .bytes(let b)? = node.movable, b > total { throw refuse("movable", b, "a movable size") }
+    }
+
+    /// Recorded watermarks rise min <= low <= high (`__setup_per_zone_wmarks` sets low = min + delta,
+    /// high = min + 2 * delta), and a recorded pageset batch is not above its high.
+    static func checkWatermarks(_ o: ZoneOverride, node i: Int, zone: String) throws(TopologyIssue) {
+        let base = "zones.\(zone)"
+        let marks = [("min", o.min), ("low", o.low), ("high", o.high)].compactMap { name, v in v.map { (name, $0) } }
+        for (a, b) in zip(marks, marks.dropFirst()) where a.1 > b.1 {
+            throw TopologyIssue(place: .nodeKey(i, "\(base).\(b.0)"), key: "nodes[\(i)].\(base).\(b.0)",
+                                message: "watermark \(b.0) (\(b.1)) is below \(a.0) (\(a.1)); expected min <= low <= high, as __setup_per_zone_wmarks sets them (low = min + delta, high = min + 2 * delta)")
+        }
+        // zone_highsize makes high at least 4 * batch; only the boot pageset (high 0, batch 1) of a
+        // zone without managed pages has batch above high.
+        if let batch = o.pcpBatch, let high = o.pcpHigh, batch > high, !(high == 0 && batch == 1) {
+            throw TopologyIssue(place: .nodeKey(i, "\(base).pcp_batch"), key: "nodes[\(i)].\(base).pcp_batch",
+                                message: "pcp_batch \(batch) is above pcp_high \(high); the kernel never sets up such a pageset (zone_highsize keeps high >= 4 * batch), so expected pcp_batch <= pcp_high")
+        }
+    }
+
+    /// Every physical address the topology places — holes, explicit ranges and nodes laid out by
+    /// size after each other (skipping holes, as the boot does) — ends within 64 bits and within
+    /// the architecture's physical address limit.
+    static func checkPhysicalLayout(_ t: Topology) throws(TopologyIssue) {
+        let limit = t.arch.physicalAddressLimit
+        func beyond(_ place: TopologyIssue.Place, _ key: String, _ what: String) -> TopologyIssue {
+            TopologyIssue(place: place, key: key,
+                          message: "\(what) ends beyond the \(t.arch.rawValue) physical address limit; expected memory at or below \(t.arch.physicalAddressLimitText)")
+        }
+        var holes: [(start: UInt64, end: UInt64)] = []
+        for (k, h) in t.holes.enumerated() {
+            guard let end = h.checkedEnd, end <= limit else {
+                throw beyond(.hole(k), "holes[\(k)]", "the hole at 0x\(String(h.start, radix: 16)) of \(h.size) bytes")
+            }
+            // Rounded out to whole pages, as the boot removes them.
+            holes.append((h.start & ~4095, (end + 4095) & ~4095))
+        }
+        holes.sort { $0.start < $1.start }
+        var cursor: UInt64 = 0
+        for (i, node) in t.nodes.enumerated() {
+            switch node.memory {
+            case .ranges(let rs):
+                for (k, r) in rs.enumerated() {
+                    guard let end = r.checkedEnd, end <= limit else {
+                        throw beyond(.nodeKey(i, "ranges"), "nodes[\(i)].ranges[\(k)]", "the range at 0x\(String(r.start, radix: 16)) of \(r.size) bytes")
+                    }
+                    cursor = max(cursor, end)
+                }
+            case .size(let bytes):
+                // The layout of ZoneLayout.memblockRanges, in bytes and with every sum checked.
+                var remaining = bytes
+                while remaining > 0 {
+                    if let hole = holes.first(where: { $0.start <= cursor && cursor < $0.end }) { cursor = hole.end; continue }
+                    let nextHole = holes.first(where: { $0.start > cursor })?.start ?? UInt64.max
+                    let take = min(remaining, nextHole - cursor)
+                    let (next, overflow) = cursor.addingReportingOverflow(take)
+                    guard !overflow, next <= limit else {
+                        throw beyond(.nodeKey(i, "memory"), "nodes[\(i)].memory",
+                                     "\(ByteSize.format(bytes)) laid out from 0x\(String(cursor, radix: 16)) after the nodes before it")
+                    }
+                    cursor = next
+                    remaining -= take
+                }
+            }
+        }
+    }
+}
+
 /// A rule of `TopologyValidator` that a topology breaks: the key holding the bad value, what was
 /// expected, and the place of that key, so that a reader that knows the file's lines can point at
 /// it.
@@ -102,6 +189,10 @@ public struct TopologyIssue: TopologyProblem, Equatable, Sendable {
     public enum Place: Equatable, Sendable {
         /// `nodes[i]`.
         case node(Int)
+        /// A key inside `nodes[i]`, as a dotted path below the node (`free`, `zones.Normal.min`).
+        case nodeKey(Int, String)
+        /// `holes[i]`.
+        case hole(Int)
         /// The `nodes:` list as a whole.
         case nodes
         /// The `distances:` table as a whole, one row of it, or one cell.

@@ -229,6 +229,9 @@ public final class SimulatedTask: @unchecked Sendable {
     static func pickOrder(_ orders: [(order: Int, weight: Int)], _ rng: inout SplitMix64) -> Int {
         if orders.count == 1 { return orders[0].order }
         let total = orders.reduce(0) { $0 + $1.weight }
+        // The parser refuses an empty order map and a zero total; a spec built in code that
+        // breaks that draws order 0 rather than dividing by zero.
+        guard total > 0 else { return orders.first?.order ?? 0 }
         var x = Int(rng.next() % UInt64(total))
         for o in orders {
             if x < o.weight { return o.order }

@@ -52,6 +52,10 @@ extension Workload {
         var orders: [(Int, Int)] = [(0, 1)]
         if let o = m["order"] {
             if case .mapping(let dist) = o {
+                // An empty map would leave pickOrder nothing to draw from (a total weight of 0).
+                guard !dist.isEmpty else {
+                    throw r.fail(o, "\(path).order", "expected an order (0...10) or a map of order: weight with at least one entry, such as {0: 9, 9: 1}; got an empty map")
+                }
                 orders = []
                 for (k, v) in dist {
                     let order = try r.int(k, "\(path).order", range: 0...10)
@@ -59,6 +63,11 @@ extension Workload {
                     orders.append((order, weight))
                 }
                 orders.sort { $0.0 < $1.0 }
+                // Weights are 1...1_000_000 each, so the total is above 0 and cannot overflow; kept
+                // as a check so a later change of the weight range cannot bring back a division by 0.
+                guard orders.reduce(0, { $0 + $1.1 }) > 0 else {
+                    throw r.fail(o, "\(path).order", "expected weights whose total is above 0")
+                }
             } else {
                 orders = [(try r.int(o, "\(path).order", range: 0...10), 1)]
             }

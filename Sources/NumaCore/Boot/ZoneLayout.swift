@@ -151,22 +151,45 @@ public struct ZoneLayout: Sendable {
     /// skipping `holes`; x86 legacy holes (pfn 0, 640 KiB–1 MiB) removed.
     static func memblockRanges(_ t: Topology) throws(BootError) -> [Int: [Range<Int>]] {
         let pageShift = ZoneLayout.pageShift
-        var holes = t.holes.map { Int($0.start >> pageShift)..<Int(($0.end + 4095) >> pageShift) }
+        let limit = t.arch.physicalAddressLimit
+        // Every end is checked here too: `TopologyValidator` refuses such topologies first, but a
+        // layout built directly from a `Topology` must not trap on an end past 2^64.
+        func outOfRange(_ place: TopologyIssue.Place, _ key: String, _ r: MemoryRange) -> BootError {
+            .invalidTopology(TopologyIssue(place: place, key: key,
+                message: "the range at 0x\(String(r.start, radix: 16)) of \(r.size) bytes ends beyond the \(t.arch.rawValue) physical address limit; expected memory at or below \(t.arch.physicalAddressLimitText)"))
+        }
+        var holes: [Range<Int>] = []
+        for (k, h) in t.holes.enumerated() {
+            guard let end = h.checkedEnd, end <= limit else { throw outOfRange(.hole(k), "holes[\(k)]", h) }
+            holes.append(Int(h.start >> pageShift)..<Int((end + 4095) >> pageShift))
+        }
         holes.sort { $0.lowerBound < $1.lowerBound }
         var result: [Int: [Range<Int>]] = [:]
         var cursor = 0
         var claimed: [(Range<Int>, Int)] = []
-        for node in t.nodes {
+        let limitPfn = Int(limit >> pageShift)
+        for (i, node) in t.nodes.enumerated() {
             var ranges: [Range<Int>] = []
             switch node.memory {
             case .ranges(let rs):
-                ranges = rs.map { Int($0.start >> pageShift)..<Int($0.end >> pageShift) }
+                for (k, r) in rs.enumerated() {
+                    guard let end = r.checkedEnd, end <= limit, r.start <= end else {
+                        throw outOfRange(.nodeKey(i, "ranges"), "nodes[\(i)].ranges[\(k)]", r)
+                    }
+                    ranges.append(Int(r.start >> pageShift)..<Int(end >> pageShift))
+                }
             case .size(let bytes):
+                guard bytes <= limit else {
+                    throw outOfRange(.nodeKey(i, "memory"), "nodes[\(i)].memory", MemoryRange(start: UInt64(cursor) << pageShift, size: bytes))
+                }
                 var remaining = Int(bytes >> pageShift)
                 while remaining > 0 {
                     if let hole = holes.first(where: { $0.contains(cursor) }) { cursor = hole.upperBound; continue }
                     let nextHole = holes.first(where: { $0.lowerBound > cursor })?.lowerBound ?? Int.max
                     let take = min(remaining, nextHole - cursor)
+                    guard cursor + take <= limitPfn else {
+                        throw outOfRange(.nodeKey(i, "memory"), "nodes[\(i)].memory", MemoryRange(start: UInt64(cursor) << pageShift, size: bytes))
+                    }
                     ranges.append(cursor..<(cursor + take))
                     cursor += take
                     remaining -= take

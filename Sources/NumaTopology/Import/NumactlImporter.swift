@@ -36,6 +36,7 @@ public enum NumactlImporter {
         var size: UInt64?
         var free: UInt64?
         var freeLine = 0
+        var sizeLine = 0
     }
 
     struct Parser {
@@ -122,9 +123,14 @@ public enum NumactlImporter {
                     guard w.count == 5, w[4] == "MB", let bytes = ImportSupport.megabytes(w[3]) else {
                         throw fail(number, "expected 'node \(id) \(key): <number> MB', got '\(line)'")
                     }
+                    let arch = Arch.x86_64
+                    guard bytes <= arch.physicalAddressLimit else {
+                        throw fail(number, "node \(id) \(key): \(bytes >> 20) MB is beyond the \(arch.rawValue) physical address limit; expected at most \(arch.physicalAddressLimitText)")
+                    }
                     if key == "size" {
                         guard nodes[id]?.size == nil else { throw fail(number, "a second 'node \(id) size:' line; expected one per node") }
                         nodes[id]?.size = bytes
+                        nodes[id]?.sizeLine = number
                     } else {
                         guard nodes[id]?.free == nil else { throw fail(number, "a second 'node \(id) free:' line; expected one per node") }
                         nodes[id]?.free = bytes
@@ -158,6 +164,9 @@ public enum NumactlImporter {
                 specs.append(NodeSpec(id: id, cpus: cpus, memory: .size(0), managed: size, free: free))
             }
             let memory = ImportSupport.nodeMemory(managedBytes: sizes)
+            if let i = ImportSupport.firstBeyondPhysicalLimit(memory, arch: .x86_64), let n = nodes[specs[i].id] {
+                throw fail(n.sizeLine, ImportSupport.beyondPhysicalLimitMessage(node: specs[i].id, memory: memory, arch: .x86_64))
+            }
             for i in specs.indices { specs[i].memory = .size(memory[i]) }
 
             let baseName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension

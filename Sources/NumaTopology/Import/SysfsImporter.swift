@@ -36,6 +36,11 @@ public enum SysfsImporter {
             nodes.append(NodeSpec(id: id, cpus: cpus, memory: .size(0), managed: memTotal, free: memFree))
         }
         let memory = ImportSupport.nodeMemory(managedBytes: totals)
+        if let i = ImportSupport.firstBeyondPhysicalLimit(memory, arch: .x86_64) {
+            let dir = nodeDirs.first { $0.0 == nodes[i].id }?.1 ?? nodeDir
+            throw InputError(file: (dir as NSString).appendingPathComponent("meminfo"), key: "MemTotal",
+                             ImportSupport.beyondPhysicalLimitMessage(node: nodes[i].id, memory: memory, arch: .x86_64))
+        }
         for i in nodes.indices { nodes[i].memory = .size(memory[i]) }
 
         let distances = try readDistances(nodeDirs)
@@ -145,6 +150,11 @@ public enum SysfsImporter {
             guard !overflow else {
                 throw InputError(file: path, line: lineNo, key: field, "\(kb) kB is too large")
             }
+            let arch = Arch.x86_64
+            guard bytes <= arch.physicalAddressLimit else {
+                throw InputError(file: path, line: lineNo, key: field,
+                                 "\(kb) kB is beyond the \(arch.rawValue) physical address limit; expected at most \(arch.physicalAddressLimitText)")
+            }
             if field == "MemTotal" { total = bytes } else { free = bytes }
         }
         guard let total else {
@@ -193,6 +203,22 @@ public enum SysfsImporter {
 
 /// Helpers shared by the importers.
 enum ImportSupport {
+    /// The index of the first node whose memory, laid after the nodes before it as the boot lays
+    /// them, ends beyond the architecture's physical address limit; nil when all fit.
+    static func firstBeyondPhysicalLimit(_ memory: [UInt64], arch: Arch) -> Int? {
+        var end: UInt64 = 0
+        for (i, m) in memory.enumerated() {
+            let (next, overflow) = end.addingReportingOverflow(m)
+            if overflow || next > arch.physicalAddressLimit { return i }
+            end = next
+        }
+        return nil
+    }
+
+    static func beyondPhysicalLimitMessage(node id: Int, memory: [UInt64], arch: Arch) -> String {
+        "the nodes' memory up to node \(id) (laid end to end, rounded up to memory sections) ends beyond the \(arch.rawValue) physical address limit; expected in all at most \(arch.physicalAddressLimitText)"
+    }
+
     /// Characters stripped around file contents: saved sysfs files end in "\n\0".
     static let junk = CharacterSet(charactersIn: " \t\r\n\0")
 
