@@ -82,17 +82,9 @@ final class ProcessWorkloadTests: XCTestCase {
         for r in a.checkInvariants() { XCTAssertTrue(r.ok, "\(r.violations)") }
     }
 
-    static let topo = """
-        name: two
-        nodes:
-          - {id: 0, cpus: "0-1", memory: 256MiB}
-          - {id: 1, cpus: "2-3", memory: 256MiB}
-        distances: [[10, 21], [21, 10]]
-        sysctl: {transparent_hugepage: never}
-        """
 
     func testProcessWorkloadErrorsNameLineAndKey() throws {
-        let t = try boot(Self.topo).topology
+        let t = try boot(TestTopologies.two256).topology
         func expect(_ body: String, _ key: String, _ mentions: String, line: UInt = #line) {
             let yaml = "phases:\n  - processes:\n" + body
             XCTAssertThrowsError(try Workload.parse(yaml, file: "w.yaml", topology: t), line: line) { e in
@@ -128,7 +120,7 @@ final class ProcessWorkloadTests: XCTestCase {
     /// The concurrent engine refuses process phases by name; a SIGSEGV at run time names the
     /// process, thread and step.
     func testConcurrentEngineRejectsAndSegvIsReported() throws {
-        let m = try boot(Self.topo)
+        let m = try boot(TestTopologies.two256)
         let w = try Workload.parse("""
             phases:
               - processes:
@@ -150,7 +142,7 @@ final class ProcessWorkloadTests: XCTestCase {
     /// A small workload through the deterministic engine: the counters add up (pgalloc = data +
     /// table pages; all freed at exit), threads touching their own halves place them locally.
     func testOwnHalvesWorkloadPlacesEachHalfOnItsThreadsNode() throws {
-        let m = try boot(Self.topo)
+        let m = try boot(TestTopologies.two256)
         let w = try Workload.parse("""
             phases:
               - processes:

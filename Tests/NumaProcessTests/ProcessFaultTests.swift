@@ -8,14 +8,6 @@ import NumaMM
 /// Processes driven step by step through the fault handler, munmap and the TLBs, with the
 /// expected numbers worked out by hand from the kernel rules quoted in each test.
 final class ProcessFaultTests: XCTestCase {
-    static let topo = """
-        name: two
-        nodes:
-          - {id: 0, cpus: "0-1", memory: 256MiB}
-          - {id: 1, cpus: "2-3", memory: 256MiB}
-        distances: [[10, 21], [21, 10]]
-        sysctl: {transparent_hugepage: never}
-        """
 
     struct Rig {
         let a: PageAllocator
@@ -23,7 +15,7 @@ final class ProcessFaultTests: XCTestCase {
         var nextASID = 1
 
         init(tlb: (entries: Int, ways: Int, pcid: Bool) = (64, 4, false)) throws {
-            a = PageAllocator(machine: try boot(ProcessFaultTests.topo))
+            a = PageAllocator(machine: try boot(TestTopologies.two256))
             tlbs = CPUTLBs(entries: tlb.entries, ways: tlb.ways, pcid: tlb.pcid, allocator: a)
         }
 

@@ -19,14 +19,6 @@ final class ProcessTranslationTests: XCTestCase {
         return (p, tlbs)
     }
 
-    static let x86 = """
-        name: two
-        nodes:
-          - {id: 0, cpus: "0-1", memory: 256MiB}
-          - {id: 1, cpus: "2-3", memory: 256MiB}
-        distances: [[10, 21], [21, 10]]
-        sysctl: {transparent_hugepage: never}
-        """
 
     static let i386 = """
         name: pc
@@ -47,7 +39,7 @@ final class ProcessTranslationTests: XCTestCase {
     /// anonymous page is PAGE_COPY (P|USER|A|NX) + RW + D = 0x8000000000000067 | pfn << 12; the
     /// physical address is pfn << 12 | 0x123.
     func testX86_64UserAddressWalk() throws {
-        let (p, tlbs) = try process(topology: Self.x86, mode: PagingMode.x86_64.withPageTableIsolation())
+        let (p, tlbs) = try process(topology: TestTopologies.two256, mode: PagingMode.x86_64.withPageTableIsolation())
         try p.mmap(name: "b", length: 4096, at: 0x7fff_adfa_e000)
         try p.access(0x7fff_adfa_e123, write: true, thread: p.threads[0], tlbs: tlbs)
         let w = try p.pageTable.walk(0x7fff_adfa_e123)

@@ -319,32 +319,8 @@ final class KernelFileFormatTests: XCTestCase {
 
     // MARK: helpers
 
-    /// The built `numasim` next to the test products, as CommandLineTests finds it.
-    var binary: URL {
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("numasim")
-        }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("numasim")
-    }
-
-    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            XCTFail("numasim is not built at \(binary.path); run `swift build` before `swift test`")
-            return (-1, "", "")
-        }
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read both pipes before waiting: the dumps are larger than a pipe buffer.
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    /// The built `numasim` (NumasimBinary: next to the test bundle, run from the repository root).
+    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try NumasimBinary.run(args) }
 
     func path(_ relative: String) -> String { Self.repoRoot.appendingPathComponent(relative).path }
 

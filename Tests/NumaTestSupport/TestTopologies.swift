@@ -41,4 +41,14 @@ public enum TestTopologies {
         distances: [[10, 21, 31], [21, 10, 31], [31, 31, 10]]
         sysctl: {transparent_hugepage: never}
         """
+
+    /// Two nodes of two CPUs and 256 MiB each (SLIT 21), THP off: the process tests' machine.
+    public static let two256 = """
+        name: two
+        nodes:
+          - {id: 0, cpus: "0-1", memory: 256MiB}
+          - {id: 1, cpus: "2-3", memory: 256MiB}
+        distances: [[10, 21], [21, 10]]
+        sysctl: {transparent_hugepage: never}
+        """
 }

@@ -4,31 +4,8 @@ import NumaTestSupport
 
 /// Runs the built `numasim` binary: exit codes and messages for bad input, and output shapes.
 final class CommandLineTests: XCTestCase {
-    var binary: URL {
-        // The test executable (Linux) or bundle (macOS) sits in the products directory.
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("numasim")
-        }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("numasim")
-    }
-
-    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            XCTFail("numasim is not built at \(binary.path); run `swift build` before `swift test` (make test does)")
-            return (-1, "", "")
-        }
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    /// The built `numasim` (NumasimBinary: next to the test bundle, run from the repository root).
+    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try NumasimBinary.run(args) }
 
     func write(_ text: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("numasim-\(UUID().uuidString).yaml").path

@@ -4,30 +4,8 @@ import NumaTestSupport
 
 /// `numasim translate` through the built binary: the arithmetic it prints, walks, and its errors.
 final class TranslateCommandTests: XCTestCase {
-    var binary: URL {
-        if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
-            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("numasim")
-        }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("numasim")
-    }
-
-    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            XCTFail("numasim is not built at \(binary.path); run `swift build` before `swift test`")
-            return (-1, "", "")
-        }
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["translate"] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    /// The built `numasim` (NumasimBinary: next to the test bundle, run from the repository root).
+    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try NumasimBinary.run(["translate"] + args) }
 
     func testKernelAddressesShowTheRule() throws {
         var r = try run(["0xffff888012345678"])
