@@ -72,6 +72,7 @@ extension Workload {
             throw r.fail(root, "phases", "give either 'threads:' or 'phases:', not both")
         }
         var w = Workload(phases: phases)
+        w.listsPhases = top["phases"] != nil
         if let s = top["swap"] { w.swapPages = Int(try r.bytes(s, "swap") >> 12) }
         if let s = top["swappiness"] { w.swappiness = try r.int(s, "swappiness", range: 0...200) }
         return w

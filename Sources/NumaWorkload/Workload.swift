@@ -19,6 +19,9 @@ public struct Workload: Sendable, Equatable {
     public var swapPages: Int = 0
     /// `vm.swappiness`
     public var swappiness: Int = 60
+    /// The file lists its phases (`phases:`); false for a file with top-level `threads:` only,
+    /// whose one run phase has no key of its own.
+    public var listsPhases = true
 
     /// The thread groups of the first run phase (the whole workload when it has no phases).
     public var threads: [ThreadSpec] {
@@ -26,7 +29,14 @@ public struct Workload: Sendable, Equatable {
         return []
     }
 
-    public init(threads: [ThreadSpec]) { phases = [.run(threads)] }
+    public init(threads: [ThreadSpec]) {
+        phases = [.run(threads)]
+        listsPhases = false
+    }
+
+    /// The key of `rest` (`threads[0].duration`) inside phase `p` as the file spells it
+    /// (`phases[2].threads[0].duration`, or `threads[0].duration` without `phases:`).
+    public func key(phase p: Int, _ rest: String) -> String { listsPhases ? "phases[\(p)].\(rest)" : rest }
     public init(phases: [Phase], swapPages: Int = 0, swappiness: Int = 60) {
         self.phases = phases
         self.swapPages = swapPages

@@ -91,9 +91,11 @@ struct StressCommand: ParsableCommand {
         let observer = StressObserver(everyOps: sampleEvery ?? max(64, plannedPages / 256), everyMs: sampleMs ?? 20,
                                       recordLatency: latency, status: show)
         let progress: @Sendable (Int, Int) -> Void = { done, total in status.progress(done, total) }
-        let result = try threads.map { try ConcurrentStress.run(machine: machine, workload: w, threads: $0, seed: seed,
-                                                                progress: progress, observer: observer) }
-            ?? DeterministicStress.run(machine: machine, workload: w, seed: seed, progress: progress, observer: observer)
+        let result = try labellingWorkloadErrors(path: workload) {
+            try threads.map { try ConcurrentStress.run(machine: machine, workload: w, threads: $0, seed: seed,
+                                                       progress: progress, observer: observer) }
+                ?? DeterministicStress.run(machine: machine, workload: w, seed: seed, progress: progress, observer: observer)
+        }
         let violations = result.phaseInvariants.flatMap { $0.flatMap(\.violations) }
             + result.allocator.checkInvariants().flatMap(\.violations)
         let run = StressRun(engine: threads == nil ? "deterministic" : "concurrent", seed: seed, result: result,

@@ -85,7 +85,7 @@ struct TranslateCommand: ParsableCommand {
             guard let workload, let process else { throw TranslateError("a workload walk needs both -w FILE and --process NAME") }
             guard let machine, let topo else { throw TranslateError("a workload walk needs the topology it runs on (-t FILE)") }
             let w = try Workload.load(path: workload, topology: topo)
-            let r = try DeterministicStress.run(machine: machine, workload: w, seed: seed)
+            let r = try labellingWorkloadErrors(path: workload) { try DeterministicStress.run(machine: machine, workload: w, seed: seed) }
             guard let p = r.addressSpaces.process(named: process) else {
                 let names = r.addressSpaces.processes.map(\.name)
                 throw TranslateError("no process '\(process)' in \(workload)" + (names.isEmpty ? " (it has no processes: phases)" : " (processes: \(names.joined(separator: ", ")))"))

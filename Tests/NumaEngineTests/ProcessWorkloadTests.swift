@@ -130,12 +130,12 @@ final class ProcessWorkloadTests: XCTestCase {
                       - {cpu: 0, steps: [{touch: {vma: b}}, {munmap: {vma: b}}, {touch: {vma: b, length: 4KiB}}]}
             """, file: "w.yaml", topology: m.topology)
         XCTAssertThrowsError(try ConcurrentStress.run(machine: m, workload: w, threads: 2, seed: 1)) { e in
-            XCTAssertEqual((e as? InputError)?.key, "phases[0].processes", "\(e)")
+            XCTAssertEqual((e as? WorkloadRunError)?.key, "phases[0].processes", "\(e)")
         }
         XCTAssertThrowsError(try DeterministicStress.run(machine: m, workload: w, seed: 1)) { e in
             let text = "\(e)"
-            XCTAssertTrue(text.contains("process 'a' threads[0] (cpu 0) steps[2] (touch)"), text)
-            XCTAssertTrue(text.contains("SIGSEGV"), text)
+            XCTAssertEqual((e as? WorkloadRunError)?.key, "phases[0].processes[0].threads[0].steps[2]", text)
+            XCTAssertTrue(text.contains("touch: process 'a' threads[0] (cpu 0): SIGSEGV"), text)
         }
     }
 

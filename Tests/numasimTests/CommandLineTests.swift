@@ -23,6 +23,46 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(r.err.contains("Fatal error"), r.err)
     }
 
+    /// Problems found while a workload runs name the workload file, the line of the key and the
+    /// key, as the reader's own errors do: an engine that cannot run a phase, a failed step.
+    func testRunTimeWorkloadErrorsNameFileLineAndKey() throws {
+        let duration = try NumasimBinary.temp("duration.yaml", """
+            phases:
+              - sysctl: {watermark_scale_factor: 20}
+              - threads:
+                  - cpus: 0
+                    allocate: 1MiB
+                    duration: 1s
+            """)
+        var r = try run(["stress", "-t", "topologies/nehalem-2s-qemu.yaml", "-w", duration, "--quiet"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("\(duration):6:"), r.err)
+        XCTAssertTrue(r.err.contains("phases[1].threads[0].duration: a wall-clock duration needs the concurrent engine"), r.err)
+
+        let segv = try NumasimBinary.temp("segv.yaml", """
+            phases:
+              - processes:
+                  - name: p
+                    mmap:
+                      - {name: a, size: 1MiB}
+                    threads:
+                      - cpu: 0
+                        steps:
+                          - munmap: {vma: a}
+                          - touch: {vma: a, offset: 0, length: 4096, write: true}
+            """)
+        r = try run(["stress", "-t", "topologies/nehalem-2s-qemu.yaml", "-w", segv, "--quiet"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("\(segv):10:"), r.err)
+        XCTAssertTrue(r.err.contains("phases[0].processes[0].threads[0].steps[1]: touch: "), r.err)
+        XCTAssertTrue(r.err.contains("SIGSEGV"), r.err)
+
+        r = try run(["stress", "-t", "topologies/nehalem-2s-qemu.yaml", "-w", "workloads/process-threads-own-halves.yaml", "--threads", "2"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("workloads/process-threads-own-halves.yaml:"), r.err)
+        XCTAssertTrue(r.err.contains("phases[0].processes: process phases run in the deterministic engine only"), r.err)
+    }
+
     func testMissingFileAndBadOptions() throws {
         let r = try run(["zonelist", "-t", "/nonexistent/x.yaml"])
         XCTAssertNotEqual(r.status, 0)

@@ -52,8 +52,8 @@ public struct ConcurrentStress: StressEngine {
     /// deterministic engine only.
     func check(_ workload: Workload) throws {
         if let i = workload.phases.firstIndex(where: { if case .processes = $0 { return true } else { return false } }) {
-            throw InputError(file: "workload", key: "phases[\(i)].processes",
-                             "process phases run in the deterministic engine only; drop --threads to run this workload")
+            throw WorkloadRunError(key: workload.key(phase: i, "processes"),
+                                   message: "process phases run in the deterministic engine only; drop --threads to run this workload")
         }
     }
 

@@ -40,8 +40,8 @@ public struct DeterministicStress: StressEngine {
 
     func makeTasks(_ specs: [Workload.ThreadSpec], seed: UInt64, maxNumNodes: Int) throws -> [SimulatedTask] {
         if let j = specs.firstIndex(where: { $0.duration != nil }) {
-            throw InputError(file: "workload", key: "threads[\(j)].duration",
-                             "a wall-clock duration needs the concurrent engine (--threads N); the deterministic engine is reproducible only by operation counts: use ops:")
+            throw WorkloadRunError(key: "threads[\(j)].duration",
+                                   message: "a wall-clock duration needs the concurrent engine (--threads N); the deterministic engine is reproducible only by operation counts: use ops:")
         }
         return specs.enumerated().map { i, spec in
             SimulatedTask(spec: spec, cpus: spec.cpus, pages: spec.allocatePages, name: "threads[\(i)]",

@@ -4,14 +4,12 @@ import NumaProcess
 import NumaWorkload
 
 /// A process step that failed, with where it was in the workload.
-public struct ProcessStepError: Error, CustomStringConvertible {
-    public var process: String
-    public var thread: String
-    public var step: Int
-    public var kind: String
-    public var underlying: String
-    public var description: String {
-        "process '\(process)' \(thread) steps[\(step)] (\(kind)): \(underlying)"
+extension WorkloadRunError {
+    /// A process step that failed: `processes[i].threads[k].steps[s]` (within its phase); the
+    /// message names the step kind and what failed (the process and thread say themselves).
+    init(processIndex: Int, threadIndex: Int, step: Int, kind: String, underlying: String) {
+        self.init(key: "processes[\(processIndex)].threads[\(threadIndex)].steps[\(step)]",
+                  message: "\(kind): \(underlying)")
     }
 }
 
@@ -31,16 +29,22 @@ public enum ProcessPhaseRunner {
         var threads: [ThreadProgram] = []
         for (i, spec) in phase.processes.enumerated() {
             let main = spec.threads[0]
-            let p = try SimulatedProcess(
-                name: spec.name, asid: report.processes.count + i + 1, mode: mode, allocator: a, cpu: main.cpu,
-                policy: main.policy, zeroPfn: SimulatedProcess.zeroPagePfn, exitsAtPhaseEnd: spec.exits)
+            let p: SimulatedProcess
+            do {
+                p = try SimulatedProcess(
+                    name: spec.name, asid: report.processes.count + i + 1, mode: mode, allocator: a, cpu: main.cpu,
+                    policy: main.policy, zeroPfn: SimulatedProcess.zeroPagePfn, exitsAtPhaseEnd: spec.exits)
+            } catch { throw WorkloadRunError(key: "processes[\(i)]", message: "\(error)") }
             processes.append(p)
-            for m in spec.mmaps { try p.mmap(m) }
+            for (k, m) in spec.mmaps.enumerated() {
+                do { try p.mmap(m) } catch { throw WorkloadRunError(key: "processes[\(i)].mmap[\(k)]", message: "\(error)") }
+            }
             for (k, t) in spec.threads.enumerated() {
                 let thread = ProcessThread(name: "threads[\(k)] (cpu \(t.cpu))", cpu: t.cpu, policy: t.policy, process: p,
                                            maxNumNodes: maxNumNodes)
                 p.add(thread)
-                threads.append(ThreadProgram(thread: thread, steps: t.steps, seed: seed &+ UInt64(threads.count) &* 0x9E37_79B9))
+                threads.append(ThreadProgram(thread: thread, steps: t.steps, seed: seed &+ UInt64(threads.count) &* 0x9E37_79B9,
+                                             processIndex: i, threadIndex: k))
             }
         }
         let running = RunningProcess()
@@ -95,8 +99,8 @@ public enum ProcessPhaseRunner {
         let p = t.thread.process
         let index = t.stepIndex
         let s = t.steps[index]
-        func fail(_ kind: String, _ e: Error) -> ProcessStepError {
-            ProcessStepError(process: p.name, thread: t.thread.name, step: index, kind: kind, underlying: "\(e)")
+        func fail(_ kind: String, _ e: Error) -> WorkloadRunError {
+            WorkloadRunError(processIndex: t.processIndex, threadIndex: t.threadIndex, step: index, kind: kind, underlying: "\(e)")
         }
         tlbs.switchTo(p.asid, cpu: t.thread.cpu)
         switch s {
@@ -152,11 +156,15 @@ final class ThreadProgram {
     var touchDone = 0
     var touchPlan: TouchPlan?
     var rng: SplitMix64
+    /// Where the thread stands in its phase (`processes[processIndex].threads[threadIndex]`).
+    let processIndex: Int, threadIndex: Int
 
-    init(thread: ProcessThread, steps: [Workload.ProcessStep], seed: UInt64) {
+    init(thread: ProcessThread, steps: [Workload.ProcessStep], seed: UInt64, processIndex: Int, threadIndex: Int) {
         self.thread = thread
         self.steps = steps
         rng = SplitMix64(seed: seed)
+        self.processIndex = processIndex
+        self.threadIndex = threadIndex
     }
 
     var isDone: Bool { stepIndex >= steps.count || thread.process.killed || thread.process.exited }

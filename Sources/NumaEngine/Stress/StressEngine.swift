@@ -44,7 +44,7 @@ extension StressEngine {
         var result = StressResult(allocator: a, threads: threads)
         var phaseSeed = seed
         let nextSeed = { (s: UInt64) in s &* 6364136223846793005 &+ 1442695040888963407 }
-        for phase in workload.phases {
+        for (index, phase) in workload.phases.enumerated() {
             switch phase {
             case .sysctl(let assignments):
                 try changeMachine { try a.writeSysctls(assignments) }
@@ -52,10 +52,15 @@ extension StressEngine {
                 let tasks = result.tasks
                 result.hotplug.append(changeMachine { MemoryHotplug.run(step, allocator: a, tasks: tasks) })
             case .processes(let p):
-                try runProcesses(p, seed: phaseSeed, report: &result.addressSpaces)
+                do { try runProcesses(p, seed: phaseSeed, report: &result.addressSpaces) } catch let e as WorkloadRunError {
+                    throw e.inPhase(index, of: workload)
+                }
                 phaseSeed = nextSeed(phaseSeed)
             case .run(let specs):
-                let tasks = try makeTasks(specs, seed: phaseSeed, maxNumNodes: a.machine.topology.kernel.maxNumNodes)
+                let tasks: [SimulatedTask]
+                do { tasks = try makeTasks(specs, seed: phaseSeed, maxNumNodes: a.machine.topology.kernel.maxNumNodes) } catch let e as WorkloadRunError {
+                    throw e.inPhase(index, of: workload)
+                }
                 phaseSeed = nextSeed(phaseSeed)
                 observer?.beginPhase(a, tasks: tasks, concurrent: isConcurrent) { a.nodes.map(\.kswapdRuns) }
                 runTasks(tasks, progress: progress, observer: observer)
