@@ -71,9 +71,9 @@ extension Arch {
         let b = zonePfnBounds(t, highmemStart: highmemStart)
         func pfn(_ p: Int) -> String { "pfn \(p) (\(ByteSize.format(UInt64(p) << 12)))" }
         switch (b.floor, b.ceiling) {
-        case (0, let c?): return "\(t.rawValue) lies below \(pfn(c))"
-        case (let f, let c?): return "\(t.rawValue) lies in \(pfn(f))…\(pfn(c))"
-        case (let f, nil): return "\(t.rawValue) starts at or above \(pfn(f))"
+        case (0, let c?): return "\(t.rawValue) below \(pfn(c))"
+        case (let f, let c?): return "\(t.rawValue) within \(pfn(f))…\(pfn(c))"
+        case (let f, nil): return "\(t.rawValue) at or above \(pfn(f))"
         }
     }
 }

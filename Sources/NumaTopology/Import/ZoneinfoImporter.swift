@@ -237,12 +237,18 @@ public enum ZoneinfoImporter {
         for (i, node) in t.nodes.enumerated() {
             let blocks = results.indices.filter { results[$0].node == node.id }
             let byZone = Dictionary(uniqueKeysWithValues: blocks.map { (results[$0].zone, $0) })
-            let complete = byZone.count == zoneNames.count && blocks.allSatisfy { results[$0].value.spanned != nil }
+            // The file places all of the node's memory: every zone is listed, or the zones it
+            // lists manage the node's whole MemTotal (so the others are empty).
+            let allSpanned = !blocks.isEmpty && blocks.allSatisfy { results[$0].value.spanned != nil }
+            let listedManaged = blocks.reduce(0) { $0 + (results[$1].value.managed ?? 0) }
+            let holdsAll = node.managed.map { abs(listedManaged - Int($0 >> 12)) < 256 } ?? false
+                && blocks.allSatisfy { results[$0].value.managed != nil }
+            let complete = allSpanned && (byZone.count == zoneNames.count || holdsAll)
             switch node.memory {
             case .size(let bytes) where complete:
                 var ranges: [Range<Int>] = []
                 for z in order {
-                    let k = byZone[zoneNames[z]]!
+                    guard let k = byZone[zoneNames[z]] else { continue }
                     let b = results[k]
                     let spanned = b.value.spanned ?? 0
                     guard spanned > 0 else { continue }
@@ -300,6 +306,23 @@ public enum ZoneinfoImporter {
                     }
                 }
                 cursor = max(cursor, hi)
+            }
+        }
+
+        // Nodes still given by size: their zones must fit where numasim lays the node out.
+        let extents = (try? TopologyValidator.checkPhysicalLayout(t)) ?? []
+        for (i, node) in t.nodes.enumerated() where i < extents.count {
+            guard case .size = node.memory else { continue }
+            let lo = Int(extents[i].lowerBound >> 12), hi = Int(extents[i].upperBound >> 12)
+            for b in results where b.node == node.id {
+                guard let n = b.value.spanned, n > 0, let z = zoneNames.firstIndex(of: b.zone) else { continue }
+                let floor = t.arch.zonePfnBounds(types[z], highmemStart: t.kernel.highmemStart).floor
+                var start = b.value.startPfn ?? max(lo, floor)
+                if b.value.startPfn == nil && t.legacyHoles && start == 0 { start = 1 }
+                if lo >= hi || start < lo || start + n > hi {
+                    throw fail(b.startLine ?? b.spannedLine ?? b.line, b.startLine != nil ? "start_pfn" : "spanned",
+                               "Node \(node.id), zone \(b.zone) spans pfn \(start)…\(start + n - 1), outside node \(node.id)'s memory as laid out from its size (pfn \(lo)…\(max(lo, hi) - 1); the topology has no addresses for it); expected every zone of node \(node.id) in the file (as /proc/zoneinfo prints them), so that their spans place the node's memory")
+                }
             }
         }
     }
