@@ -61,7 +61,7 @@ extension BootedMachine {
                     guard inside >= z.managed else {
                         let span = layout.nodeSpan(node.id)
                         throw .invalidTopology(TopologyIssue(
-                            place: .nodeKey(nodeIndex, "zones.\(z.name)"), key: "nodes[\(nodeIndex)].zones.\(z.name)",
+                            place: .nodeKey(nodeIndex, "zones.\(z.name).spanned"), key: "nodes[\(nodeIndex)].zones.\(z.name).spanned",
                             message: "the zone spans pfn \(z.startPfn)…\(overflow ? "2^63" : String(end - 1)), where node \(node.id)'s memory (pfn \(span.lowerBound)…\(span.upperBound - 1)) has \(inside) pages, fewer than its \(z.managed) managed pages; expected start_pfn and spanned inside the node's memory"))
                     }
                 }
