@@ -47,3 +47,33 @@ extension Arch {
         }
     }
 }
+
+extension Arch {
+    /// Where a populated zone of type `t` can lie, in page frame numbers: its first pfn is at
+    /// least `floor`, its end (exclusive) at most `ceiling` (nil: no limit but the physical one).
+    /// x86_64 `zone_sizes_init`: DMA below MAX_DMA_PFN (16 MiB), DMA32 from there below
+    /// MAX_DMA32_PFN (4 GiB), Normal above; i386: DMA below 16 MiB, Normal below `highmem_start`,
+    /// HighMem above it. Movable and Device lie anywhere in their node.
+    public func zonePfnBounds(_ t: ZoneType, highmemStart: UInt64) -> (floor: Int, ceiling: Int?) {
+        let dma = 4096, dma32 = 1 << 20, highmem = Int(highmemStart >> 12)
+        switch (self, t) {
+        case (_, .dma): return (0, dma)
+        case (.x86_64, .dma32): return (dma, dma32)
+        case (.x86_64, .normal): return (dma32, nil)
+        case (_, .normal): return (dma, highmem)
+        case (_, .highmem): return (highmem, nil)
+        default: return (0, nil)
+        }
+    }
+
+    /// The limits of `zonePfnBounds` as text for error messages.
+    public func zoneBoundsText(_ t: ZoneType, highmemStart: UInt64) -> String {
+        let b = zonePfnBounds(t, highmemStart: highmemStart)
+        func pfn(_ p: Int) -> String { "pfn \(p) (\(ByteSize.format(UInt64(p) << 12)))" }
+        switch (b.floor, b.ceiling) {
+        case (0, let c?): return "\(t.rawValue) below \(pfn(c))"
+        case (let f, let c?): return "\(t.rawValue) within \(pfn(f))…\(pfn(c))"
+        case (let f, nil): return "\(t.rawValue) at or above \(pfn(f))"
+        }
+    }
+}

@@ -54,7 +54,8 @@ public enum TopologyValidator {
             }
             try checkNodeAmounts(node, index: i, limit: t.arch.physicalAddressLimit)
         }
-        try checkPhysicalLayout(t)
+        let extents = try checkPhysicalLayout(t)
+        try checkZonePlaces(t, extents: extents)
         guard !cpuOwner.isEmpty else {
             throw fail(.nodes, "nodes", "no node has CPUs; at least one CPU is needed to boot")
         }
@@ -137,7 +138,11 @@ extension TopologyValidator {
     /// Every physical address the topology places — holes, explicit ranges and nodes laid out by
     /// size after each other (skipping holes, as the boot does) — ends within 64 bits and within
     /// the architecture's physical address limit.
-    static func checkPhysicalLayout(_ t: Topology) throws(TopologyIssue) {
+    /// Returns each node's extent in bytes (first to last byte placed, end exclusive; empty for a
+    /// node without memory), in the order of `nodes`.
+    @discardableResult
+    static func checkPhysicalLayout(_ t: Topology) throws(TopologyIssue) -> [Range<UInt64>] {
+        var extents: [Range<UInt64>] = []
         let limit = t.arch.physicalAddressLimit
         func beyond(_ place: TopologyIssue.Place, _ key: String, _ what: String) -> TopologyIssue {
             TopologyIssue(place: place, key: key,
@@ -154,6 +159,7 @@ extension TopologyValidator {
         holes.sort { $0.start < $1.start }
         var cursor: UInt64 = 0
         for (i, node) in t.nodes.enumerated() {
+            var lo = UInt64.max, hi: UInt64 = 0
             switch node.memory {
             case .ranges(let rs):
                 for (k, r) in rs.enumerated() {
@@ -161,12 +167,14 @@ extension TopologyValidator {
                         throw beyond(.nodeKey(i, "ranges"), "nodes[\(i)].ranges[\(k)]", "the range at 0x\(String(r.start, radix: 16)) of \(r.size) bytes")
                     }
                     cursor = max(cursor, end)
+                    if r.size > 0 { lo = min(lo, r.start); hi = max(hi, end) }
                 }
             case .size(let bytes):
                 // The layout of ZoneLayout.memblockRanges, in bytes and with every sum checked.
                 var remaining = bytes
                 while remaining > 0 {
                     if let hole = holes.first(where: { $0.start <= cursor && cursor < $0.end }) { cursor = hole.end; continue }
+                    lo = min(lo, cursor)
                     let nextHole = holes.first(where: { $0.start > cursor })?.start ?? UInt64.max
                     let take = min(remaining, nextHole - cursor)
                     let (next, overflow) = cursor.addingReportingOverflow(take)
@@ -175,7 +183,49 @@ extension TopologyValidator {
                                      "\(ByteSize.format(bytes)) laid out from 0x\(String(cursor, radix: 16)) after the nodes before it")
                     }
                     cursor = next
+                    hi = next
                     remaining -= take
+                }
+            }
+            extents.append(lo < hi ? lo..<hi : 0..<0)
+        }
+        return extents
+    }
+
+    /// Recorded zone places (`zones.NAME.start_pfn`, with `spanned`) lie in their node's memory
+    /// and within their zone type's limits (16 MiB for DMA, 4 GiB for DMA32 on x86_64): boot
+    /// frees a zone's pages from the node's memory inside the zone's span, so a span elsewhere
+    /// would leave the zone short of its managed pages.
+    static func checkZonePlaces(_ t: Topology, extents: [Range<UInt64>]) throws(TopologyIssue) {
+        let types = t.arch.zoneTypes
+        for (i, node) in t.nodes.enumerated() {
+            let lo = Int(extents[i].lowerBound >> 12), hi = Int((extents[i].upperBound + 4095) >> 12)
+            for (name, o) in node.zones.sorted(by: { $0.key < $1.key }) {
+                guard let start = o.startPfn, let k = t.arch.zoneNames.firstIndex(of: name) else { continue }
+                let spanned = o.spanned ?? 0
+                guard spanned > 0 || (o.present ?? 0) > 0 || (o.managed ?? 0) > 0 else { continue }
+                let key = "zones.\(name).start_pfn"
+                func refuse(_ k: String, _ m: String) -> TopologyIssue {
+                    TopologyIssue(place: .nodeKey(i, k), key: "nodes[\(i)].\(k)", message: m)
+                }
+                guard start >= 0, start <= Int.max - spanned else {
+                    throw refuse(key, "start_pfn \(start) with spanned \(spanned) is not a page frame range; expected 0 <= start_pfn and start_pfn + spanned within 2^63")
+                }
+                let end = start + max(spanned, 1)
+                let bounds = t.arch.zonePfnBounds(types[k], highmemStart: t.kernel.highmemStart)
+                let limits = t.arch.zoneBoundsText(types[k], highmemStart: t.kernel.highmemStart)
+                if start < bounds.floor || (bounds.ceiling.map { start >= $0 } ?? false) {
+                    throw refuse(key, "zone \(name) starting at pfn \(start) is outside its zone's limits; expected \(limits) on \(t.arch.rawValue)")
+                }
+                if let c = bounds.ceiling, end > c {
+                    throw refuse("zones.\(name).spanned", "zone \(name) spans pfn \(start)…\(end - 1), beyond its zone's limit; expected \(limits) on \(t.arch.rawValue)")
+                }
+                guard lo < hi else {
+                    throw refuse(key, "zone \(name) is placed at pfn \(start), but node \(node.id) has no memory; expected no start_pfn, or memory for the node")
+                }
+                if start < lo || end > hi {
+                    throw refuse(start < lo || start >= hi ? key : "zones.\(name).spanned",
+                                 "zone \(name) spans pfn \(start)…\(end - 1), outside node \(node.id)'s memory (pfn \(lo)…\(hi - 1)); expected the zone inside its node's memory")
                 }
             }
         }

@@ -192,7 +192,9 @@ final class ImportBootTests: XCTestCase {
         XCTAssertNil(normal.startPfn, "unpopulated zones have no start_pfn line")
         XCTAssertNil(normal.pcpHigh)
         XCTAssertEqual(normal.spanned, 0)
-        XCTAssertEqual(t.nodes[0].memory, .size(1 << 30), "memory is left alone; the overrides win")
+        // The zones' spans place the node's memory (dmesg: node 0 [mem 0x1000-0x3fffffff]).
+        XCTAssertEqual(t.nodes[0].memory, .ranges([MemoryRange(start: 0x1000, size: (1 << 30) - 0x1000)]),
+                       "the zones' spans give the node's memory")
 
         let m = try BootedMachine(topology: t)
         let n0dma32 = try zone(m, 0, "DMA32")
@@ -302,6 +304,68 @@ final class ImportBootTests: XCTestCase {
         let m = try BootedMachine(topology: b)
         XCTAssertEqual(try zone(m, 1, "DMA32").present, 0)
         try compareEveryZone(m, with: big)
+    }
+
+
+    /// The reported bug: big-2s's sysfs node files plus its own zoneinfo imported, then every
+    /// stress ended with node 1 Normal holding 491520 of its 769160 managed pages. Sysfs has no
+    /// addresses, so node 1 was laid right after node 0 (pfn 753664…1540095) while the zoneinfo
+    /// put Normal at pfn 1048576 (4 GiB): boot freed only the overlap. The zones' spans now give
+    /// the nodes' memory, as dmesg's "Early memory node ranges" show it.
+    func testBig2sSysfsAndItsZoneinfoBootAllocateAndKeepTheInvariants() throws {
+        let sysfs = try sysfsTree(fromKernelSample: "big-2s")
+        let shortNormal = "Node 1, zone   Normal\n        spanned  786432\n        present  786432\n        managed  769160\n"
+        for name in ["final_zoneinfo.txt", "recomputed_zoneinfo.txt", "four-lines"] {
+            var t = try SysfsImporter.load(path: sysfs)
+            if name == "four-lines" {
+                try ZoneinfoImporter.apply(text: shortNormal, file: name, to: &t)
+            } else {
+                try ZoneinfoImporter.apply(path: ImportFixtures.fixture("kernel-samples/big-2s/\(name)"), to: &t)
+            }
+            // node 0: [mem 0x1000-0xbffdffff] (legacy holes removed by the boot), node 1: [mem 0x100000000-0x1bfffffff].
+            if name != "four-lines" {
+                XCTAssertEqual(t.node(0)?.memory, .ranges([MemoryRange(start: 0x1000, size: 0xbffe0000 - 0x1000)]), name)
+            }
+            XCTAssertEqual(t.node(1)?.memory, .ranges([MemoryRange(start: 0x1_0000_0000, size: 3 << 30)]), name)
+            let m = try BootedMachine(topology: t)
+            let a = PageAllocator(machine: m)
+            let kernel = name == "four-lines" ? [] : parseKernelZoneinfo(
+                try String(contentsOfFile: ImportFixtures.fixture("kernel-samples/big-2s/\(name)"), encoding: .utf8))
+            for k in kernel where (k.fields["present"] ?? 0) > 0 {
+                let idx = try XCTUnwrap(t.arch.zoneNames.firstIndex(of: k.name))
+                let z = a.zone(node: k.node, index: idx)
+                XCTAssertEqual(z.managed, k.fields["managed"], "\(name) node \(k.node) \(k.name) managed")
+                XCTAssertEqual(z.nrFreePages, k.fields["free"], "\(name) node \(k.node) \(k.name) free")
+                XCTAssertEqual(z.startPfn, k.fields["start_pfn"] ?? z.startPfn, "\(name) node \(k.node) \(k.name) start_pfn")
+            }
+            let normal1 = a.zone(node: 1, index: try XCTUnwrap(t.arch.zoneIndex(.normal)))
+            XCTAssertEqual(normal1.managed, 769_160, name)
+            XCTAssertEqual(normal1.startPfn, 1_048_576, name)
+
+            // Fill node 1 (and spill to node 0), free half, and check every page is accounted.
+            var held: [AllocatedBlock] = []
+            var rng = TestRNG(seed: 7)
+            for step in 0..<4_000 {
+                let r = rng.next()
+                if r % 4 != 0 || held.isEmpty {
+                    let order = r & (1 << 20) != 0 ? 9 : 0
+                    if case .success(let b) = a.allocPages(gfp: .highUserMovable, order: order, preferredNode: 1, cpu: 2 + step % 2) {
+                        held.append(b)
+                    }
+                } else {
+                    let i = Int(r >> 8) % held.count
+                    held.swapAt(i, held.count - 1)
+                    a.freePages(held.removeLast(), cpu: 2)
+                }
+            }
+            for report in a.checkInvariants() {
+                XCTAssertTrue(report.ok, "\(name): \(report.violations)")
+            }
+            for z in a.allZones where z.managed > 0 {
+                let r = z.checkInvariants()
+                XCTAssertEqual(r.freePages + r.pcpPages + r.allocatedPages, z.managed, "\(name) node \(z.node) \(z.name)")
+            }
+        }
     }
 
 

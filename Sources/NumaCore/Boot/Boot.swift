@@ -29,7 +29,7 @@ extension BootedMachine {
 
         // 1. Zone spans and the estimate seen by build_all_zonelists.
         var zones: [Int: [BootZone]] = [:]
-        for node in t.nodes {
+        for (nodeIndex, node) in t.nodes.enumerated() {
             var list: [BootZone] = []
             for (index, name) in names.enumerated() {
                 let span = layout.span(node: node.id, zone: index, movableIndex: movableIndex)
@@ -51,6 +51,19 @@ extension BootedMachine {
                 guard list[i].managed <= list[i].present else {
                     throw .zoneManagedAbovePresent(node: node.id, zone: list[i].name, managed: list[i].managed,
                                                    present: list[i].present)
+                }
+                // The zone's managed pages are freed from the node's memory inside its span
+                // (`Zone.freeManagedPages`): a recorded span elsewhere would leave them short.
+                let z = list[i]
+                if z.managed > 0 {
+                    let (end, overflow) = z.startPfn.addingReportingOverflow(z.spanned)
+                    let inside = overflow ? 0 : layout.presentPages(node: node.id, in: z.startPfn..<max(z.startPfn, end))
+                    guard inside >= z.managed else {
+                        let span = layout.nodeSpan(node.id)
+                        throw .invalidTopology(TopologyIssue(
+                            place: .nodeKey(nodeIndex, "zones.\(z.name).spanned"), key: "nodes[\(nodeIndex)].zones.\(z.name).spanned",
+                            message: "the zone spans pfn \(z.startPfn)…\(overflow ? "2^63" : String(end - 1)), where node \(node.id)'s memory (pfn \(span.lowerBound)…\(span.upperBound - 1)) has \(inside) pages, fewer than its \(z.managed) managed pages; expected start_pfn and spanned inside the node's memory"))
+                    }
                 }
             }
             zones[node.id] = list

@@ -12,6 +12,20 @@ import Foundation
 /// Fields the file does not have stay as they were (nil = computed). min_free_kbytes is not in
 /// zoneinfo; give it as a sysctl.
 public enum ZoneinfoImporter {
+    /// One `Node N, zone NAME` block as read.
+    struct Block {
+        var node: Int
+        var zone: String
+        var line: Int
+        var value: ZoneOverride
+        /// Inside `pagesets`: the CPU whose high/batch are recorded is the first one listed.
+        var inPagesets = false
+        var cpusSeen = 0
+        /// The lines of `start_pfn:` and `spanned`, for errors about the zone's place.
+        var startLine: Int?
+        var spannedLine: Int?
+    }
+
     public static func apply(path: String, to t: inout Topology) throws {
         let text = try ImportSupport.read(path)
         try apply(text: text, file: path, to: &t)
@@ -23,15 +37,6 @@ public enum ZoneinfoImporter {
             throw InputError(file: file, "the file is empty; expected /proc/zoneinfo text starting with 'Node 0, zone      DMA'")
         }
 
-        struct Block {
-            var node: Int
-            var zone: String
-            var line: Int
-            var value: ZoneOverride
-            /// Inside `pagesets`: the CPU whose high/batch are recorded is the first one listed.
-            var inPagesets = false
-            var cpusSeen = 0
-        }
         var current: Block?
         var seen: [String: Int] = [:]
         var results: [Block] = []
@@ -148,10 +153,14 @@ public enum ZoneinfoImporter {
             case "min": b.value.min = try number(valueText, lineNo, key, column: valueColumn)
             case "low": b.value.low = try number(valueText, lineNo, key, column: valueColumn)
             case "high" where !b.inPagesets: b.value.high = try number(valueText, lineNo, key, column: valueColumn)
-            case "spanned": b.value.spanned = try number(valueText, lineNo, key, column: valueColumn)
+            case "spanned":
+                b.value.spanned = try number(valueText, lineNo, key, column: valueColumn)
+                b.spannedLine = lineNo
             case "present": b.value.present = try number(valueText, lineNo, key, column: valueColumn)
             case "managed": b.value.managed = try number(valueText, lineNo, key, column: valueColumn)
-            case "start_pfn": b.value.startPfn = try number(valueText, lineNo, key, column: valueColumn)
+            case "start_pfn":
+                b.value.startPfn = try number(valueText, lineNo, key, column: valueColumn)
+                b.startLine = lineNo
             case "cpu" where b.inPagesets:
                 _ = try number(valueText, lineNo, key, column: valueColumn)
                 b.cpusSeen += 1
@@ -195,9 +204,144 @@ public enum ZoneinfoImporter {
             }
         }
 
+        try placeZones(&results, in: &t, fail: fail)
+
         for b in results {
             guard let i = t.index(ofNode: b.node) else { continue }
             t.nodes[i].zones[b.zone] = b.value
+        }
+    }
+
+    /// The zones' physical place. Sysfs, numactl and a `memory:` size carry no addresses, so
+    /// numasim lays such nodes end to end from address 0; a zoneinfo's spans say where the
+    /// memory really is (e.g. node 1 above a PCI hole, at 4 GiB). Every zone's page frames must
+    /// lie in its node's memory, or boot frees fewer pages into the zone than it manages.
+    ///
+    /// * A node given by size, whose zones the file lists in full with `spanned`, gets its
+    ///   memory as `ranges` (the union of its zones' spans): the kernel's layout exactly. A zone
+    ///   without `start_pfn` (a shortened file) starts where the zone before it ended (nodes in
+    ///   topology order, end to end from address 0, as for sizes), but no lower than its zone
+    ///   type allows (DMA32 at 16 MiB, Normal at 4 GiB on x86_64) and after pfn 0 with
+    ///   `legacy_holes`; the inferred start is recorded as the zone's `start_pfn`.
+    /// * A node with explicit `ranges` keeps them: a zone span outside them is an error.
+    /// * A span outside its zone type's limits, or two nodes' spans overlapping, is an error.
+    static func placeZones(_ results: inout [Block], in t: inout Topology,
+                           fail: (Int, String?, String) -> InputError) throws {
+        let zoneNames = t.arch.zoneNames
+        let types = t.arch.zoneTypes
+        let movable = t.arch.zoneIndex(.movable)
+        // Zones in address order within a node: Movable is carved from the node's top.
+        let order = types.indices.filter { $0 != movable } + (movable.map { [$0] } ?? [])
+        var cursor = 0
+        var placed: [(node: Int, pfns: Range<Int>, line: Int)] = []
+        for (i, node) in t.nodes.enumerated() {
+            let blocks = results.indices.filter { results[$0].node == node.id }
+            let byZone = Dictionary(uniqueKeysWithValues: blocks.map { (results[$0].zone, $0) })
+            // The file places all of the node's memory: every zone is listed, or the zones it
+            // lists manage the node's whole MemTotal (so the others are empty).
+            let allSpanned = !blocks.isEmpty && blocks.allSatisfy { results[$0].value.spanned != nil }
+            let listedManaged = blocks.reduce(0) { $0 + (results[$1].value.managed ?? 0) }
+            let holdsAll = node.managed.map { abs(listedManaged - Int($0 >> 12)) < 256 } ?? false
+                && blocks.allSatisfy { results[$0].value.managed != nil }
+            let complete = allSpanned && (byZone.count == zoneNames.count || holdsAll)
+            switch node.memory {
+            case .size(let bytes) where complete:
+                var ranges: [Range<Int>] = []
+                for z in order {
+                    guard let k = byZone[zoneNames[z]] else { continue }
+                    let b = results[k]
+                    let spanned = b.value.spanned ?? 0
+                    guard spanned > 0 else { continue }
+                    var start: Int
+                    if let s = b.value.startPfn {
+                        start = s
+                    } else {
+                        start = max(cursor, t.arch.zonePfnBounds(types[z], highmemStart: t.kernel.highmemStart).floor)
+                        if t.legacyHoles && start == 0 { start = 1 }
+                        results[k].value.startPfn = start
+                    }
+                    try checkBounds(results[k], type: types[z], t: t, fail: fail)
+                    let pfns = start..<(start + spanned)
+                    let line = b.startLine ?? b.spannedLine ?? b.line
+                    for r in ranges where r.overlaps(pfns) {
+                        throw fail(line, b.startLine != nil ? "start_pfn" : "spanned",
+                                   "Node \(node.id), zone \(b.zone) spans pfn \(pfns.lowerBound)…\(pfns.upperBound - 1), overlapping another zone of node \(node.id) (pfn \(r.lowerBound)…\(r.upperBound - 1)); expected the zones of a node one after another")
+                    }
+                    for p in placed where p.pfns.overlaps(pfns) {
+                        throw fail(line, b.startLine != nil ? "start_pfn" : "spanned",
+                                   "Node \(node.id), zone \(b.zone) spans pfn \(pfns.lowerBound)…\(pfns.upperBound - 1), overlapping node \(p.node)'s zones (pfn \(p.pfns.lowerBound)…\(p.pfns.upperBound - 1), line \(p.line)); expected each page frame in one node")
+                    }
+                    placed.append((node.id, pfns, line))
+                    ranges.append(pfns)
+                    cursor = max(cursor, pfns.upperBound)
+                }
+                ranges.sort { $0.lowerBound < $1.lowerBound }
+                var merged: [Range<Int>] = []
+                for r in ranges {
+                    if let last = merged.last, last.upperBound == r.lowerBound {
+                        merged[merged.count - 1] = last.lowerBound..<r.upperBound
+                    } else {
+                        merged.append(r)
+                    }
+                }
+                // A node whose file shows no memory keeps its size (0, or the boot refuses it).
+                if !merged.isEmpty || bytes == 0 {
+                    t.nodes[i].memory = merged.isEmpty ? .size(0) : .ranges(merged.map {
+                        MemoryRange(start: UInt64($0.lowerBound) << 12, size: UInt64($0.count) << 12)
+                    })
+                }
+            case .size(let bytes):
+                for k in blocks { try checkBounds(results[k], type: types[zoneNames.firstIndex(of: results[k].zone)!], t: t, fail: fail) }
+                cursor += Int(bytes >> 12)
+            case .ranges(let rs):
+                let lo = rs.map { Int($0.start >> 12) }.min() ?? 0
+                let hi = rs.map { Int(($0.checkedEnd ?? $0.start) >> 12) }.max() ?? 0
+                for k in blocks {
+                    let b = results[k]
+                    try checkBounds(b, type: types[zoneNames.firstIndex(of: b.zone)!], t: t, fail: fail)
+                    guard let s = b.value.startPfn, let n = b.value.spanned, n > 0 else { continue }
+                    if s < lo || s + n > hi {
+                        throw fail(b.startLine ?? b.line, "start_pfn",
+                                   "Node \(node.id), zone \(b.zone) spans pfn \(s)…\(s + n - 1), outside node \(node.id)'s memory (pfn \(lo)…\(hi - 1), its ranges in the topology); expected a zoneinfo of the same machine")
+                    }
+                }
+                cursor = max(cursor, hi)
+            }
+        }
+
+        // Nodes still given by size: their zones must fit where numasim lays the node out.
+        let extents = (try? TopologyValidator.checkPhysicalLayout(t)) ?? []
+        for (i, node) in t.nodes.enumerated() where i < extents.count {
+            guard case .size = node.memory else { continue }
+            let lo = Int(extents[i].lowerBound >> 12), hi = Int(extents[i].upperBound >> 12)
+            for b in results where b.node == node.id {
+                guard let n = b.value.spanned, n > 0, let z = zoneNames.firstIndex(of: b.zone) else { continue }
+                let floor = t.arch.zonePfnBounds(types[z], highmemStart: t.kernel.highmemStart).floor
+                var start = b.value.startPfn ?? max(lo, floor)
+                if b.value.startPfn == nil && t.legacyHoles && start == 0 { start = 1 }
+                if lo >= hi || start < lo || start + n > hi {
+                    throw fail(b.startLine ?? b.spannedLine ?? b.line, b.startLine != nil ? "start_pfn" : "spanned",
+                               "Node \(node.id), zone \(b.zone) spans pfn \(start)…\(start + n - 1), outside node \(node.id)'s memory as laid out from its size (pfn \(lo)…\(max(lo, hi) - 1); the topology has no addresses for it); expected every zone of node \(node.id) in the file (as /proc/zoneinfo prints them), so that their spans place the node's memory")
+                }
+            }
+        }
+    }
+
+    /// A zone's recorded span within its zone type's limits (`Arch.zonePfnBounds`).
+    static func checkBounds(_ b: Block, type: ZoneType, t: Topology,
+                            fail: (Int, String?, String) -> InputError) throws {
+        guard let s = b.value.startPfn else { return }
+        let n = b.value.spanned ?? 0
+        let bounds = t.arch.zonePfnBounds(type, highmemStart: t.kernel.highmemStart)
+        let limits = t.arch.zoneBoundsText(type, highmemStart: t.kernel.highmemStart)
+        if (n > 0 || b.value.present ?? 0 > 0) && s < bounds.floor {
+            throw fail(b.startLine ?? b.line, "start_pfn",
+                       "Node \(b.node), zone \(b.zone) starts at pfn \(s), below its zone's limit; expected \(limits) on \(t.arch.rawValue)")
+        }
+        if let c = bounds.ceiling, n > 0, s + n > c {
+            let startKey = s >= c
+            throw fail(startKey ? (b.startLine ?? b.line) : (b.spannedLine ?? b.line), startKey ? "start_pfn" : "spanned",
+                       "Node \(b.node), zone \(b.zone) spans pfn \(s)…\(s + n - 1), beyond its zone's limit; expected \(limits) on \(t.arch.rawValue)")
         }
     }
 }
