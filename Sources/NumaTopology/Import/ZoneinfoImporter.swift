@@ -12,12 +12,16 @@ import Foundation
 /// Fields the file does not have stay as they were (nil = computed). min_free_kbytes is not in
 /// zoneinfo; give it as a sysctl.
 public enum ZoneinfoImporter {
-    public static func apply(path: String, to t: inout Topology) throws {
+    /// Applies the file at `path`; returns where each zone's values are in it, so a problem the
+    /// boot finds later in a recorded value can name the file and line.
+    @discardableResult
+    public static func apply(path: String, to t: inout Topology) throws -> ZoneinfoLines {
         let text = try ImportSupport.read(path)
-        try apply(text: text, file: path, to: &t)
+        return try apply(text: text, file: path, to: &t)
     }
 
-    public static func apply(text: String, file: String, to t: inout Topology) throws {
+    @discardableResult
+    public static func apply(text: String, file: String, to t: inout Topology) throws -> ZoneinfoLines {
         let lines = ImportSupport.trimTrailing(text).split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.contains(where: { !$0.trimmingCharacters(in: ImportSupport.junk).isEmpty }) else {
             throw InputError(file: file, "the file is empty; expected /proc/zoneinfo text starting with 'Node 0, zone      DMA'")
@@ -31,6 +35,8 @@ public enum ZoneinfoImporter {
             /// Inside `pagesets`: the CPU whose high/batch are recorded is the first one listed.
             var inPagesets = false
             var cpusSeen = 0
+            /// The line of each recorded field (`managed`, `pages free`, …).
+            var fieldLines: [String: Int] = [:]
         }
         var current: Block?
         var seen: [String: Int] = [:]
@@ -52,13 +58,13 @@ public enum ZoneinfoImporter {
             let o = b.value
             let where_ = "Node \(b.node), zone \(b.zone)"
             if let p = o.present, let s = o.spanned, p > s {
-                throw fail(b.line, where_, "present (\(p)) exceeds spanned (\(s)); expected present <= spanned")
+                throw fail(b.fieldLines["present"] ?? b.line, where_, "present (\(p)) exceeds spanned (\(s)); expected present <= spanned")
             }
             if let m = o.managed, let p = o.present, m > p {
-                throw fail(b.line, where_, "managed (\(m)) exceeds present (\(p)); expected managed <= present")
+                throw fail(b.fieldLines["managed"] ?? b.line, where_, "managed (\(m)) exceeds present (\(p)); expected managed <= present")
             }
             if let f = o.free, let m = o.managed, f > m {
-                throw fail(b.line, where_, "pages free (\(f)) exceeds managed (\(m)); expected free <= managed")
+                throw fail(b.fieldLines["pages free"] ?? b.line, where_, "pages free (\(f)) exceeds managed (\(m)); expected free <= managed")
             }
             results.append(b)
         }
@@ -120,6 +126,7 @@ public enum ZoneinfoImporter {
                     throw fail(lineNo, "protection", "expected \(t.arch.zoneCount) values (one per zone: \(zoneNames.joined(separator: ", "))), got \(values.count)")
                 }
                 b.value.protection = values
+                b.fieldLines["protection"] = lineNo
                 current = b
                 continue
             }
@@ -143,6 +150,7 @@ public enum ZoneinfoImporter {
             }
             let valueColumn = line.count - valueText.count + 1
 
+            if !b.inPagesets { b.fieldLines[key] = lineNo }
             switch key {
             case "pages free": b.value.free = try number(valueText, lineNo, key, column: valueColumn)
             case "min": b.value.min = try number(valueText, lineNo, key, column: valueColumn)
@@ -195,9 +203,56 @@ public enum ZoneinfoImporter {
             }
         }
 
+        var recorded = ZoneinfoLines(file: file)
         for b in results {
             guard let i = t.index(ofNode: b.node) else { continue }
             t.nodes[i].zones[b.zone] = b.value
+            recorded.blocks["\(b.node)/\(b.zone)"] = (b.line, b.fieldLines)
         }
+        return recorded
+    }
+}
+
+/// Where a zoneinfo file recorded each zone's values: its `Node N, zone NAME` header line and
+/// the line of each field.
+public struct ZoneinfoLines: Sendable {
+    public var file: String
+    var blocks: [String: (header: Int, fields: [String: Int])] = [:]
+
+    public init(file: String) { self.file = file }
+
+    /// The line of `field` (`managed`, `pages free`, …) of the node's zone, else of the zone's
+    /// header; nil when the file has no block for it.
+    public func line(node: Int, zone: String, field: String? = nil) -> Int? {
+        guard let b = blocks["\(node)/\(zone)"] else { return nil }
+        return field.flatMap { b.fields[$0] } ?? b.header
+    }
+
+    /// The line a topology problem's key (`nodes (id 0).zones.DMA`, `nodes[1].zones.Normal.free`)
+    /// points at, when it is about a zone this file recorded. A bare zone key is about its
+    /// `managed` (the boot and the validator compare managed with present), `.free` about
+    /// `pages free`.
+    public func line(forProblemKey key: String, in t: Topology) -> Int? {
+        guard let zonesRange = key.range(of: ".zones.") else { return nil }
+        let nodePart = key[..<zonesRange.lowerBound]
+        let node: Int?
+        if nodePart.hasPrefix("nodes (id "), nodePart.hasSuffix(")") {
+            node = Int(nodePart.dropFirst("nodes (id ".count).dropLast())
+        } else if nodePart.hasPrefix("nodes["), nodePart.hasSuffix("]"),
+                  let i = Int(nodePart.dropFirst("nodes[".count).dropLast()), t.nodes.indices.contains(i) {
+            node = t.nodes[i].id
+        } else {
+            node = nil
+        }
+        guard let node else { return nil }
+        let rest = key[zonesRange.upperBound...].split(separator: ".", maxSplits: 1)
+        guard let zone = rest.first.map(String.init) else { return nil }
+        let field: String
+        switch rest.count > 1 ? String(rest[1]) : "" {
+        case "", "managed": field = "managed"
+        case "free": field = "pages free"
+        case let other: field = other
+        }
+        return line(node: node, zone: zone, field: field)
     }
 }
