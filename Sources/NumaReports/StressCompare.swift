@@ -1,4 +1,5 @@
 import NumaEngine
+import NumaTopology
 import Foundation
 
 /// Two stress results side by side (`numasim compare A.json B.json`): run facts, numastat per
@@ -49,7 +50,7 @@ public struct StressCompare: Codable, Sendable {
 
     /// Reads a `numasim stress --json` file, with errors that name the file and what is wrong.
     public static func load(_ path: String) throws -> StressReport {
-        guard let data = FileManager.default.contents(atPath: path) else { throw LoadError.missing(path) }
+        guard let data = try? InputText.data(path) else { throw LoadError.missing(path) }
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data) } catch { throw LoadError.notJSON(path, "\(error.localizedDescription)") }
         let schema = (object as? [String: Any])?["schema"] as? String

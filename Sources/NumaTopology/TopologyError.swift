@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error in user input: a topology file, a sysfs tree, numactl output, a zoneinfo file.
 ///
 /// Every error names where it happened (file, and line/column or key when known) and what
@@ -55,5 +57,59 @@ extension InputError {
         do { return try body() } catch let problem as any TopologyProblem {
             throw InputError(file: file, problem)
         }
+    }
+}
+
+/// Something in user input the kernel accepts but that is probably a firmware or copy defect
+/// (a CPU in two nodes' cpulist, a node meminfo without MemFree). The importer goes on with what
+/// the kernel would do and returns one of these; the command line prints `warning: FILE: message`
+/// to standard error.
+public struct InputWarning: CustomStringConvertible, Equatable, Sendable {
+    public var file: String
+    public var line: Int?
+    public var key: String?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, key: String? = nil, _ message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    /// `FILE[:LINE]: [KEY: ]MESSAGE`, as `InputError` prints.
+    public var description: String {
+        InputError(file: file, line: line, key: key, message).description
+    }
+}
+
+/// Reading an input file as text: regular files, and pipes, FIFOs and `/dev/fd/N` paths (as
+/// `--zoneinfo <(cat /proc/zoneinfo)` gives), which `FileManager.contents(atPath:)` cannot read.
+public enum InputText {
+    /// The file's bytes; `what` names the file in the error ("the workload file").
+    public static func data(_ path: String, what: String = "the file") throws -> Data {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw InputError(file: path, "cannot read \(what): it does not exist")
+        }
+        guard !isDir.boolValue else { throw InputError(file: path, "is a directory; expected a file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError(file: path, "cannot read \(what) (is it readable?)")
+        }
+        defer { try? handle.close() }
+        do {
+            return try handle.readToEnd() ?? Data()
+        } catch {
+            throw InputError(file: path, "cannot read \(what): \(error.localizedDescription)")
+        }
+    }
+
+    /// The file as UTF-8 text.
+    public static func read(_ path: String, what: String = "the file") throws -> String {
+        let data = try data(path, what: what)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputError(file: path, "\(what) is not UTF-8 text")
+        }
+        return text
     }
 }

@@ -7,13 +7,7 @@ import Yams
 /// name the file, the line and column, and the key path (`nodes[1].cpus`) with what was expected.
 public enum TopologyFile {
     public static func load(path: String) throws -> Topology {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(file: path, "cannot read the file (does it exist and is it readable?)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError(file: path, "the file is not UTF-8 text")
-        }
-        return try parse(text, file: path)
+        try parse(try InputText.read(path), file: path)
     }
 
     public static func parse(_ text: String, file: String = "<topology>") throws -> Topology {
@@ -26,10 +20,67 @@ public enum TopologyFile {
         } catch let error as InputError {
             throw error
         } catch let error as YamlError {
-            throw InputError(file: file, yamlLocation(error).line, yamlLocation(error).column, "not valid YAML: \(error)")
+            throw inputError(error, text: text, file: file)
         }
         let reader = YAMLReader(file: file)
         return try reader.topology(root)
+    }
+
+    /// A Yams error as an `InputError` with the line and column it names. A duplicate key is
+    /// reported at the duplicate (Yams marks the key's first occurrence).
+    public static func inputError(_ error: YamlError, text: String, file: String) -> InputError {
+        if case .duplicatedKeysInMapping(let keys, let context) = error, let key = keys.first {
+            let first = context.mark
+            if let dup = duplicateLocation(of: key, after: first, in: text) {
+                return InputError(file: file, line: dup.line, column: dup.column, key: key,
+                                  "duplicate key (first at line \(first.line)); expected each key once in a mapping")
+            }
+            return InputError(file: file, line: first.line, column: first.column, key: key,
+                              "duplicate key; expected each key once in a mapping")
+        }
+        let location = yamlLocation(error)
+        return InputError(file: file, location.line, location.column, "not valid YAML: \(error)")
+    }
+
+    /// Where `key` occurs again after its first occurrence at `first` (1-based line and column):
+    /// later on the same line (a flow mapping), else on a later line at the same indentation,
+    /// before the mapping ends (a non-blank, non-comment line indented less).
+    static func duplicateLocation(of key: String, after first: Mark, in text: String) -> (line: Int, column: Int)? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).replacingOccurrences(of: "\r", with: "")) }
+        guard first.line >= 1, first.line <= lines.count else { return nil }
+        let spellings = [key, "\"\(key)\"", "'\(key)'"].map { Array($0) }
+        func keyAt(_ line: [Character], _ col: Int) -> Bool {
+            spellings.contains { sp in
+                guard col + sp.count <= line.count, Array(line[col..<(col + sp.count)]) == sp else { return false }
+                let rest = line[(col + sp.count)...].drop { $0 == " " || $0 == "\t" }
+                return rest.first == ":"
+            }
+        }
+        let firstLine = lines[first.line - 1]
+        let start = max(0, first.column - 1)
+        // Flow mapping: a later `key:` on the same line, after a '{' or ','.
+        var i = start + 1
+        while i < firstLine.count {
+            let before = firstLine[..<i].last { $0 != " " && $0 != "\t" }
+            if (before == "," || before == "{"), keyAt(firstLine, i) { return (first.line, i + 1) }
+            i += 1
+        }
+        for n in first.line..<lines.count {
+            let line = lines[n]
+            let indent = line.prefix { $0 == " " }.count
+            let content = line.drop { $0 == " " || $0 == "\t" }
+            if content.isEmpty || content.first == "#" { continue }
+            if indent < start { return nil }
+            if indent == start, keyAt(line, start) { return (n + 1, start + 1) }
+            // A flow mapping spread over lines: the key after a comma.
+            var j = indent
+            while j < line.count {
+                let before = line[..<j].last { $0 != " " && $0 != "\t" }
+                if (before == "," || before == "{"), j > indent, keyAt(line, j) { return (n + 1, j + 1) }
+                j += 1
+            }
+        }
+        return nil
     }
 
     private static func yamlLocation(_ error: YamlError) -> (line: Int?, column: Int?) {

@@ -9,10 +9,15 @@ import Yams
 /// `Workload+Hotplug.swift`.
 extension Workload {
     public static func load(path: String, topology: Topology) throws -> Workload {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw InputError(file: path, "cannot read the workload file (does it exist and is it UTF-8 text?)")
-        }
-        return try parse(text, file: path, topology: topology)
+        try parse(try InputText.read(path, what: "the workload file"), file: path, topology: topology)
+    }
+
+    /// A sysctl step's value as `vm.NAME=VALUE` text: a scalar as written; a list (the documented
+    /// `lowmem_reserve_ratio: [256, 256, 32, 0, 0]`, as the topology file's `sysctl:` takes it)
+    /// as its values separated by spaces, as /proc/sys/vm/lowmem_reserve_ratio reads them.
+    static func sysctlValueText(_ v: Yams.Node, _ path: String, _ r: YAMLReader) throws -> String {
+        guard case .sequence(let seq) = v else { return try r.scalar(v, path, "a value") }
+        return try seq.enumerated().map { try r.scalar($1, "\(path)[\($0)]", "a number") }.joined(separator: " ")
     }
 
     public static func parse(_ text: String, file: String, topology: Topology) throws -> Workload {
@@ -22,7 +27,9 @@ extension Workload {
                 throw InputError(file: file, "the file is empty; expected 'threads:' with a list of thread groups")
             }
             root = n
-        } catch let e as InputError { throw e } catch {
+        } catch let e as InputError { throw e } catch let e as YamlError {
+            throw TopologyFile.inputError(e, text: text, file: file)
+        } catch {
             throw InputError(file: file, "not valid YAML: \(error)")
         }
         let r = YAMLReader(file: file)
@@ -52,7 +59,7 @@ extension Workload {
                     var assignments: [String] = []
                     var probe = topology.sysctl
                     for (k, v) in entries.sorted(by: { $0.key < $1.key }) {
-                        let a = "\(k)=\(try r.scalar(v, "phases[\(i)].sysctl.\(k)", "a value"))"
+                        let a = "\(k)=\(try sysctlValueText(v, "phases[\(i)].sysctl.\(k)", r))"
                         do { try probe.apply(assignment: a, arch: topology.arch, source: file) } catch let e as InputError {
                             throw r.fail(v, "phases[\(i)].sysctl.\(k)", e.message)
                         }

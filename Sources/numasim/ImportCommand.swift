@@ -55,24 +55,59 @@ extension TopologyCommand {
             }
         }
 
+        /// The file or directory the machine was read from, for errors found after the import.
+        var inputName: String {
+            sysfs ?? numactl ?? topology ?? HostImporter.defaultSysfsRoot
+        }
+
         func run() throws {
+            var warnings: [InputWarning] = []
+            do {
+                try importTopology(warnings: &warnings)
+            } catch {
+                printWarnings(warnings)
+                throw error
+            }
+            printWarnings(warnings)
+        }
+
+        /// Quirks the importer accepted, as `warning: FILE: message` on standard error.
+        func printWarnings(_ warnings: [InputWarning]) {
+            for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        }
+
+        /// Refuses to write what would not boot: the same checks `topology show` makes. A
+        /// problem is labelled with the input it came from: the zoneinfo file and line when it is
+        /// about a zone the zoneinfo recorded, else the source of the machine.
+        func checkBoots(_ t: Topology, zoneinfoLines: ZoneinfoLines?) throws {
+            do {
+                _ = try BootedMachine(topology: t)
+            } catch let problem as any TopologyProblem {
+                if let zoneinfoLines, let line = zoneinfoLines.line(forProblemKey: problem.key, in: t) {
+                    throw InputError(file: zoneinfoLines.file, line: line, key: problem.key, problem.message)
+                }
+                throw InputError(file: inputName, problem)
+            }
+        }
+
+        func importTopology(warnings: inout [InputWarning]) throws {
             var t: Topology
             if let sysfs {
-                t = try SysfsImporter.load(path: sysfs)
+                t = try SysfsImporter.load(path: sysfs, warnings: &warnings)
             } else if let numactl {
                 t = try NumactlImporter.load(path: numactl)
             } else if host {
-                t = try HostImporter.load()
+                t = try HostImporter.load(warnings: &warnings)
             } else {
                 t = try TopologyFile.load(path: topology!)
             }
+            var zoneinfoLines: ZoneinfoLines?
             if let zoneinfo {
-                try ZoneinfoImporter.apply(path: zoneinfo, to: &t)
+                zoneinfoLines = try ZoneinfoImporter.apply(path: zoneinfo, to: &t)
             }
             for s in sysctls { try t.sysctl.apply(assignment: s, arch: t.arch) }
             if let name { t.name = name }
-            // Refuse to write what would not boot: the same checks `topology show` makes.
-            _ = try InputError.labelling(file: output ?? "<imported>") { try BootedMachine(topology: t) }
+            try checkBoots(t, zoneinfoLines: zoneinfoLines)
             let yaml = TopologyWriter.yaml(t)
             if let output {
                 do {

@@ -126,11 +126,24 @@ final class ImportTests: XCTestCase {
         expectInputError(fileSuffix: "node1/meminfo", line: 1, mentions: ["MemTotal", "<number> kB"]) {
             _ = try SysfsImporter.load(path: root2)
         }
+    }
+
+
+    /// A meminfo without MemFree is accepted with a warning naming the file: the node's free
+    /// count stays unrecorded (all managed memory free at the start).
+    func testSysfsMeminfoWithoutMemFreeWarns() throws {
+        var files = goodTwoNodeFiles()
         files[1]!["meminfo"] = "Node 1 MemTotal:  1048576 kB\n"
-        let root3 = try makeSysfs(files)
-        expectInputError(fileSuffix: "node1/meminfo", mentions: ["MemFree", "missing"]) {
-            _ = try SysfsImporter.load(path: root3)
-        }
+        let root = try makeSysfs(files)
+        var warnings: [InputWarning] = []
+        let t = try SysfsImporter.load(path: root, warnings: &warnings)
+        XCTAssertEqual(t.nodes[1].managed, 1_048_576 * 1024)
+        XCTAssertNil(t.nodes[1].free)
+        XCTAssertEqual(t.nodes[0].free, 900_000 * 1024)
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings[0].file.hasSuffix("node1/meminfo"), warnings.description)
+        XCTAssertEqual(warnings[0].key, "MemFree")
+        XCTAssertTrue(warnings[0].message.contains("missing") && warnings[0].message.contains("assumed all"), warnings[0].message)
     }
 
 
@@ -154,9 +167,19 @@ final class ImportTests: XCTestCase {
         var files = goodTwoNodeFiles()
         files[1]!["cpulist"] = "1-3\n"
         let root = try makeSysfs(files)
-        expectInputError(fileSuffix: "node1/cpulist", line: 1, mentions: ["CPU 1 is also in node0"]) {
-            _ = try SysfsImporter.load(path: root)
-        }
+        // A buggy SRAT: the kernel keeps the first node's claim, so node0 keeps CPU 1.
+        var warnings: [InputWarning] = []
+        let t = try SysfsImporter.load(path: root, warnings: &warnings)
+        XCTAssertEqual(t.nodes.map(\.cpus.description), ["0-1", "2-3"])
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings[0].file.hasSuffix("node1/cpulist"), warnings.description)
+        XCTAssertEqual(warnings[0].line, 1)
+        XCTAssertTrue(warnings[0].message.contains("CPU 1 also in node0"), warnings[0].message)
+        XCTAssertTrue(warnings[0].description.contains("node1/cpulist:1: CPU 1"), warnings[0].description)
+        // No warnings for a clean tree.
+        var none: [InputWarning] = []
+        _ = try SysfsImporter.load(path: try makeSysfs(goodTwoNodeFiles()), warnings: &none)
+        XCTAssertEqual(none, [])
     }
 
 
@@ -272,7 +295,8 @@ final class ImportTests: XCTestCase {
         expectInputError(fileSuffix: "zi.txt", line: 1, mentions: ["expected a zone header"]) {
             try ZoneinfoImporter.apply(text: "  pages free     0\n", file: "zi.txt", to: &t)
         }
-        expectInputError(fileSuffix: "zi.txt", line: 1, mentions: ["managed (9) exceeds present (5)"]) {
+        // Named at the managed line, not the zone header.
+        expectInputError(fileSuffix: "zi.txt", line: 3, mentions: ["managed (9) exceeds present (5)"]) {
             try ZoneinfoImporter.apply(text: "Node 0, zone      DMA\n        present  5\n        managed  9\n", file: "zi.txt", to: &t)
         }
         expectInputError(fileSuffix: "empty.txt", mentions: ["empty"]) {

@@ -186,4 +186,31 @@ final class TopologyRobustnessTests: XCTestCase {
                                  contains: "beyond the x86_64 physical address limit")
         XCTAssertNotNil(e)
     }
+
+    // MARK: - duplicate keys
+
+    /// A duplicate key is reported at the duplicate, not at the key's first occurrence.
+    func testDuplicateKeyIsReportedAtTheDuplicate() {
+        let yaml = """
+            name: dup
+            nodes:
+              - id: 0
+                cpus: 0
+                memory: 1GiB
+                cpus: 1
+            """
+        assertInputError({ try self.parse(yaml) }, file: "bad.yaml", line: 6, key: "cpus",
+                         contains: "duplicate key (first at line 4)")
+        let top = """
+            name: dup
+            nodes: [{id: 0, cpus: 0, memory: 1GiB}]
+            name: again
+            """
+        assertInputError({ try self.parse(top) }, file: "bad.yaml", line: 3, key: "name",
+                         contains: "duplicate key (first at line 1)")
+        let flow = """
+            nodes: [{id: 0, cpus: 0, memory: 1GiB, id: 1}]
+            """
+        assertInputError({ try self.parse(flow) }, file: "bad.yaml", line: 1, key: "id", contains: "duplicate key")
+    }
 }

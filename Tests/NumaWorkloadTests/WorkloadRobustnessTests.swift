@@ -37,4 +37,49 @@ final class WorkloadRobustnessTests: XCTestCase {
         XCTAssertEqual(SimulatedTask.pickOrder([(order: 3, weight: 0), (order: 5, weight: 0)], &rng), 3)
         XCTAssertEqual(SimulatedTask.pickOrder([], &rng), 0)
     }
+
+    /// A duplicate key in a workload is reported at the duplicate.
+    func testDuplicateKeyIsReportedAtTheDuplicate() throws {
+        let t = try topology()
+        let text = """
+            threads:
+              - cpus: "0"
+                allocate: 1MiB
+                allocate: 2MiB
+            """
+        assertInputError({ try Workload.parse(text, file: "dup.yaml", topology: t) },
+                         file: "dup.yaml", line: 4, key: "allocate", contains: "duplicate key (first at line 3)")
+    }
+
+    /// The documented list form of lowmem_reserve_ratio in a sysctl step, as the topology
+    /// file's `sysctl:` takes it.
+    func testSysctlStepAcceptsLowmemReserveRatioList() throws {
+        let t = try topology()
+        let text = """
+            phases:
+              - sysctl: {lowmem_reserve_ratio: [256, 256, 32, 0, 0]}
+              - threads: [{cpus: "0", allocate: 1MiB}]
+            """
+        let w = try Workload.parse(text, file: "list.yaml", topology: t)
+        guard case .sysctl(let assignments) = w.phases[0] else { return XCTFail("expected a sysctl phase") }
+        var s = t.sysctl
+        for a in assignments { try s.apply(assignment: a, arch: t.arch) }
+        XCTAssertEqual(s.lowmemReserveRatio, [256, 256, 32, 0, 0])
+        let short = """
+            phases:
+              - sysctl:
+                  lowmem_reserve_ratio: [256, 32]
+              - threads: [{cpus: "0", allocate: 1MiB}]
+            """
+        assertInputError({ try Workload.parse(short, file: "short.yaml", topology: t) },
+                         file: "short.yaml", line: 3, key: "phases[0].sysctl.lowmem_reserve_ratio", contains: "expected 5 ratios")
+        let nested = """
+            phases:
+              - sysctl:
+                  lowmem_reserve_ratio: [256, [1], 32, 0, 0]
+              - threads: [{cpus: "0", allocate: 1MiB}]
+            """
+        assertInputError({ try Workload.parse(nested, file: "nested.yaml", topology: t) },
+                         file: "nested.yaml", line: 3, key: "phases[0].sysctl.lowmem_reserve_ratio[1]", contains: "expected a number")
+    }
 }

@@ -14,11 +14,23 @@ public enum HostImporter {
     public static let defaultSysfsRoot = "/sys/devices/system/node"
 
     public static func load() throws -> Topology {
-        try load(sysfsFallbackRoot: defaultSysfsRoot, useLibnuma: true)
+        var warnings: [InputWarning] = []
+        return try load(sysfsFallbackRoot: defaultSysfsRoot, useLibnuma: true, warnings: &warnings)
+    }
+
+    /// This host; warnings of the sysfs fallback (`SysfsImporter`) are appended to `warnings`.
+    public static func load(warnings: inout [InputWarning]) throws -> Topology {
+        try load(sysfsFallbackRoot: defaultSysfsRoot, useLibnuma: true, warnings: &warnings)
     }
 
     /// `useLibnuma: false` forces the sysfs path (as when libnuma reports NUMA unavailable).
     public static func load(sysfsFallbackRoot: String, useLibnuma: Bool) throws -> Topology {
+        var warnings: [InputWarning] = []
+        return try load(sysfsFallbackRoot: sysfsFallbackRoot, useLibnuma: useLibnuma, warnings: &warnings)
+    }
+
+    public static func load(sysfsFallbackRoot: String, useLibnuma: Bool,
+                            warnings: inout [InputWarning]) throws -> Topology {
         #if arch(x86_64)
         let hostName = host()
         if !useLibnuma || numa_available() < 0 {
@@ -27,7 +39,7 @@ public enum HostImporter {
                 throw InputError(file: sysfsFallbackRoot,
                                  "libnuma reports NUMA unavailable (numa_available() < 0) and this directory does not exist; expected the kernel's node directory (is /sys mounted?). Import a copy with --sysfs DIR or --numactl FILE instead")
             }
-            var t = try SysfsImporter.load(path: sysfsFallbackRoot)
+            var t = try SysfsImporter.load(path: sysfsFallbackRoot, warnings: &warnings)
             t.name = hostName
             t.source = "this host (\(hostName)) via \(sysfsFallbackRoot); libnuma reported NUMA unavailable"
             return t

@@ -12,8 +12,21 @@ import Foundation
 ///   when only some have one, the copy is incomplete and that is an error.
 ///
 /// Every error names the offending file (full path) and what was expected.
+///
+/// Firmware quirks the kernel accepts are accepted with a warning naming the file:
+/// * a CPU in two nodes' `cpulist` (a buggy SRAT): the kernel keeps the first node's claim, so
+///   the lower node id keeps the CPU and it is dropped from the later node;
+/// * a `meminfo` without `MemFree`: the node's free count is left unrecorded (`free` nil), i.e.
+///   all its managed memory is free at the start, as after boot.
 public enum SysfsImporter {
+    /// The topology, with any warnings dropped; use `load(path:warnings:)` to report them.
     public static func load(path: String) throws -> Topology {
+        var warnings: [InputWarning] = []
+        return try load(path: path, warnings: &warnings)
+    }
+
+    /// The topology; warnings about accepted quirks are appended to `warnings`.
+    public static func load(path: String, warnings: inout [InputWarning]) throws -> Topology {
         let nodeDir = try locateNodeDirectory(path)
         let nodeDirs = try nodeDirectories(in: nodeDir)
         guard !nodeDirs.isEmpty else {
@@ -24,14 +37,24 @@ public enum SysfsImporter {
         var totals: [UInt64] = []
         var cpuOwner: [Int: Int] = [:]
         for (id, dir) in nodeDirs {
-            let (cpus, cpuFile) = try readCPUs(dir)
+            var (cpus, cpuFile) = try readCPUs(dir)
+            var dropped: [Int: [Int]] = [:]
             for cpu in cpus.members {
                 if let owner = cpuOwner[cpu] {
-                    throw InputError(file: cpuFile, line: 1, "CPU \(cpu) is also in node\(owner); expected every CPU in exactly one node")
+                    dropped[owner, default: []].append(cpu)
+                } else {
+                    cpuOwner[cpu] = id
                 }
-                cpuOwner[cpu] = id
             }
-            let (memTotal, memFree) = try readMeminfo(dir: dir, id: id)
+            if !dropped.isEmpty {
+                let all = Set(dropped.values.joined())
+                cpus = CPUList(cpus.members.filter { !all.contains($0) })
+                for (owner, list) in dropped.sorted(by: { $0.key < $1.key }) {
+                    warnings.append(InputWarning(file: cpuFile, line: 1,
+                        "CPU\(list.count == 1 ? "" : "s") \(CPUList.rangeText(list)) also in node\(owner) (a firmware SRAT listing a CPU in two nodes); kept in node\(owner), as the kernel keeps the first node, and dropped from node\(id)"))
+                }
+            }
+            let (memTotal, memFree) = try readMeminfo(dir: dir, id: id, warnings: &warnings)
             totals.append(memTotal)
             nodes.append(NodeSpec(id: id, cpus: cpus, memory: .size(0), managed: memTotal, free: memFree))
         }
@@ -119,8 +142,9 @@ public enum SysfsImporter {
         return (.empty, listPath)
     }
 
-    /// (MemTotal, MemFree) in bytes from `node<N>/meminfo`.
-    static func readMeminfo(dir: String, id: Int) throws -> (UInt64, UInt64) {
+    /// (MemTotal, MemFree) in bytes from `node<N>/meminfo`; MemFree nil (with a warning) when the
+    /// file has no MemFree line.
+    static func readMeminfo(dir: String, id: Int, warnings: inout [InputWarning]) throws -> (UInt64, UInt64?) {
         let path = (dir as NSString).appendingPathComponent("meminfo")
         guard let text = try ImportSupport.readIfPresent(path) else {
             throw InputError(file: path, "missing; every node<N> directory needs its meminfo ('Node \(id) MemTotal: X kB') for the node's memory")
@@ -160,14 +184,16 @@ public enum SysfsImporter {
         guard let total else {
             throw InputError(file: path, key: "MemTotal", "missing; expected a line 'Node \(id) MemTotal: <number> kB'")
         }
+        guard total % 4096 == 0 else {
+            throw InputError(file: path, key: "MemTotal", "expected a multiple of the 4 kB page size, got \(total / 1024) kB")
+        }
         guard let free else {
-            throw InputError(file: path, key: "MemFree", "missing; expected a line 'Node \(id) MemFree: <number> kB'")
+            warnings.append(InputWarning(file: path, key: "MemFree",
+                "missing (no line 'Node \(id) MemFree: <number> kB'); assumed all of node \(id)'s managed memory is free at the start, as after boot"))
+            return (total, nil)
         }
         guard free <= total else {
             throw InputError(file: path, key: "MemFree", "MemFree (\(free / 1024) kB) exceeds MemTotal (\(total / 1024) kB)")
-        }
-        guard total % 4096 == 0 else {
-            throw InputError(file: path, key: "MemTotal", "expected a multiple of the 4 kB page size, got \(total / 1024) kB")
         }
         return (total, free)
     }
@@ -238,13 +264,7 @@ enum ImportSupport {
     }
 
     static func read(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(file: path, "cannot read the file (does it exist and is it readable?)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError(file: path, "the file is not UTF-8 text")
-        }
-        return trimTrailing(text)
+        trimTrailing(try InputText.read(path))
     }
 
     /// Drops trailing NUL bytes and whitespace (sysfs copies end in "\n\0").

@@ -24,14 +24,20 @@ public enum ZoneinfoImporter {
         /// The lines of `start_pfn:` and `spanned`, for errors about the zone's place.
         var startLine: Int?
         var spannedLine: Int?
+        /// The line of each recorded field (`managed`, `pages free`, …).
+        var fieldLines: [String: Int] = [:]
     }
 
-    public static func apply(path: String, to t: inout Topology) throws {
+    /// Applies the file at `path`; returns where each zone's values are in it, so a problem the
+    /// boot finds later in a recorded value can name the file and line.
+    @discardableResult
+    public static func apply(path: String, to t: inout Topology) throws -> ZoneinfoLines {
         let text = try ImportSupport.read(path)
-        try apply(text: text, file: path, to: &t)
+        return try apply(text: text, file: path, to: &t)
     }
 
-    public static func apply(text: String, file: String, to t: inout Topology) throws {
+    @discardableResult
+    public static func apply(text: String, file: String, to t: inout Topology) throws -> ZoneinfoLines {
         let lines = ImportSupport.trimTrailing(text).split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.contains(where: { !$0.trimmingCharacters(in: ImportSupport.junk).isEmpty }) else {
             throw InputError(file: file, "the file is empty; expected /proc/zoneinfo text starting with 'Node 0, zone      DMA'")
@@ -57,13 +63,13 @@ public enum ZoneinfoImporter {
             let o = b.value
             let where_ = "Node \(b.node), zone \(b.zone)"
             if let p = o.present, let s = o.spanned, p > s {
-                throw fail(b.line, where_, "present (\(p)) exceeds spanned (\(s)); expected present <= spanned")
+                throw fail(b.fieldLines["present"] ?? b.line, where_, "present (\(p)) exceeds spanned (\(s)); expected present <= spanned")
             }
             if let m = o.managed, let p = o.present, m > p {
-                throw fail(b.line, where_, "managed (\(m)) exceeds present (\(p)); expected managed <= present")
+                throw fail(b.fieldLines["managed"] ?? b.line, where_, "managed (\(m)) exceeds present (\(p)); expected managed <= present")
             }
             if let f = o.free, let m = o.managed, f > m {
-                throw fail(b.line, where_, "pages free (\(f)) exceeds managed (\(m)); expected free <= managed")
+                throw fail(b.fieldLines["pages free"] ?? b.line, where_, "pages free (\(f)) exceeds managed (\(m)); expected free <= managed")
             }
             results.append(b)
         }
@@ -125,6 +131,7 @@ public enum ZoneinfoImporter {
                     throw fail(lineNo, "protection", "expected \(t.arch.zoneCount) values (one per zone: \(zoneNames.joined(separator: ", "))), got \(values.count)")
                 }
                 b.value.protection = values
+                b.fieldLines["protection"] = lineNo
                 current = b
                 continue
             }
@@ -148,6 +155,7 @@ public enum ZoneinfoImporter {
             }
             let valueColumn = line.count - valueText.count + 1
 
+            if !b.inPagesets { b.fieldLines[key] = lineNo }
             switch key {
             case "pages free": b.value.free = try number(valueText, lineNo, key, column: valueColumn)
             case "min": b.value.min = try number(valueText, lineNo, key, column: valueColumn)
@@ -206,10 +214,13 @@ public enum ZoneinfoImporter {
 
         try placeZones(&results, in: &t, fail: fail)
 
+        var recorded = ZoneinfoLines(file: file)
         for b in results {
             guard let i = t.index(ofNode: b.node) else { continue }
             t.nodes[i].zones[b.zone] = b.value
+            recorded.blocks["\(b.node)/\(b.zone)"] = (b.line, b.fieldLines)
         }
+        return recorded
     }
 
     /// The zones' physical place. Sysfs, numactl and a `memory:` size carry no addresses, so
