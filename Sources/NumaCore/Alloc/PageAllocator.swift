@@ -59,6 +59,11 @@ public final class PageAllocator: @unchecked Sendable {
     /// Called when `wakeup_kswapd` decides to wake a sleeping kswapd (node index). The engine
     /// runs kswapd; without one the wake-up is only counted.
     @exclusivity(unchecked) public var kswapdWaker: (@Sendable (Int) -> Void)?
+    /// Called by reclaim after each batch of up to SWAP_CLUSTER_MAX pages it isolated and
+    /// handled (`shrink_lruvec`'s loop), outside every lock, with the reclaimer's counter row
+    /// (a CPU slot for direct and node reclaim, `kswapdSlot` for kswapd). The deterministic
+    /// engine suspends kswapd here until the simulated clock reaches kswapd's time again.
+    @exclusivity(unchecked) public var reclaimBatchDone: ((Int) -> Void)?
     /// Tests turn the order-0 fast path off to check it against the generic path.
     @exclusivity(unchecked) var fastPathEnabled = true
     /// `out_of_memory`: asked to free memory for a failing allocation (the CPU that asks);
