@@ -44,7 +44,7 @@ public enum HTMLReport {
             ["pages allocated", "\(r.locality.pages)"], ["served by the allocating CPU's node", "\(r.locality.local_pages) (\(String(format: "%.2f", r.locality.local_share * 100))%)"],
             ["page-weighted mean SLIT distance", String(format: "%.2f", r.locality.mean_distance)],
             ["relative access cost (SLIT / 10)", String(format: "×%.2f", r.locality.relative_access_cost)],
-            ["access cost in ns", "not estimated (the topology gives no latencies)"]]) + "</div>"
+            ["mean access cost (simulated)", String(format: "%.1f ns (×%.2f of all-local)", r.locality.mean_access_ns, r.locality.access_cost_vs_local)]]) + "</div>"
         h += "<div><h3>Reclaim</h3>" + table(["", "value"], [
             ["kswapd wake-ups", "\(r.reclaim.kswapd_wakeups)"], ["balance_pgdat runs", "\(r.reclaim.kswapd_runs)"],
             ["pgscan_kswapd / pgsteal_kswapd", "\(r.reclaim.pgscan_kswapd) / \(r.reclaim.pgsteal_kswapd)"],

@@ -33,7 +33,8 @@ extension StressReport {
 
     public var localityText: String {
         var out = String(format: "Locality: %.2f%% of pages served by the allocating CPU's node; mean SLIT distance %.2f", locality.local_share * 100, locality.mean_distance)
-        out += String(format: " (access cost ×%.2f of local; the topology gives no latencies in ns)\n", locality.relative_access_cost)
+        out += String(format: " (×%.2f of local); mean access %.1f ns simulated (×%.2f of all-local)\n", locality.relative_access_cost,
+                      locality.mean_access_ns, locality.access_cost_vs_local)
         return out
     }
 
@@ -62,7 +63,7 @@ extension StressReport {
 
     public var latencyText: String {
         guard let latency else { return "" }
-        var out = "Latency per allocator call (ns, HdrHistogram, 2 significant digits):\n"
+        var out = "Latency per allocator call (simulated ns, HdrHistogram, 2 significant digits):\n"
         out += pad("operation", 18) + ["count", "p50", "p90", "p99", "p99.9", "max", "mean"].map { rpad($0, 11) }.joined() + "\n"
         for c in OpLatency.OpClass.allCases {
             guard let s = latency[c.key] else { continue }

@@ -35,9 +35,13 @@ public struct StressReport: Codable, Sendable {
         public var local_share: Double
         /// Page-weighted mean SLIT distance from the allocating CPU's node to the serving node.
         public var mean_distance: Double
-        /// mean_distance / 10: the SLIT is a latency relative to local (10); the topology format
-        /// carries no absolute latencies, so no cost in nanoseconds is estimated.
+        /// mean_distance / 10: the SLIT is a latency relative to local (10).
         public var relative_access_cost: Double
+        /// Page-weighted mean memory access latency in simulated ns from the allocating CPU's
+        /// node to the serving node (the topology's `latency_ns:`, else local latency × SLIT / 10;
+        /// docs/time.md), and its ratio to an all-local placement.
+        public var mean_access_ns: Double
+        public var access_cost_vs_local: Double
         /// by_cpu_node[i][j]: pages allocated on a CPU of nodes[i], served by nodes[j].
         public var by_cpu_node: [[Int]]
     }
@@ -88,6 +92,8 @@ public struct StressReport: Codable, Sendable {
     public var ops: Int
     public var ops_per_second: Double
     public var seconds: Double
+    /// Simulated time the run took (docs/time.md): the latest clock of any CPU or kswapd.
+    public var simulated_time_ns: Int
     public var allocations: Int
     public var frees: Int
     public var refaults: Int
@@ -138,6 +144,7 @@ public struct StressRun {
     public var allocator: PageAllocator
     public var tasks: [SimulatedTask]
     public var seconds: Double
+    public var simulatedNanoseconds: Int
     public var kswapdRuns: [Int]
     public var failures: [String: Int]
     public var oomKilled: [String]
@@ -152,7 +159,7 @@ public struct StressRun {
     /// `violations` are the invariant checker's findings.
     public init(engine: String, seed: UInt64, result r: StressResult, violations: [String], timeline: Timeline, checked: String) {
         self.engine = engine; threads = r.threads; self.seed = seed; allocator = r.allocator; tasks = r.tasks
-        seconds = r.seconds; kswapdRuns = r.kswapdRuns; failures = r.failures; oomKilled = r.oomKilled
+        seconds = r.seconds; simulatedNanoseconds = r.simulatedNanoseconds; kswapdRuns = r.kswapdRuns; failures = r.failures; oomKilled = r.oomKilled
         self.violations = violations; self.timeline = timeline; self.checked = checked
         addressSpaces = r.addressSpaces
         hotplug = r.hotplug
@@ -198,6 +205,14 @@ extension StressReport {
             }
         }
         let meanDistance = total > 0 ? Double(distancePages) / Double(total) : 0
+        var latencyPages = 0, localLatencyPages = 0
+        for i in ids.indices {
+            for j in ids.indices {
+                latencyPages += locM[i][j] * a.costs.latency[i][j]
+                localLatencyPages += locM[i][j] * a.costs.latency[i][i]
+            }
+        }
+        let meanAccess = total > 0 ? Double(latencyPages) / Double(total) : 0
 
         var zones: [ZoneReport] = []
         let tl = r.timeline
@@ -231,7 +246,8 @@ extension StressReport {
 
         self.init(
             schema: StressReport.schemaID, engine: r.engine, topology: t.name, seed: r.seed, threads: r.threads,
-            ops: ops, ops_per_second: perSecond(ops), seconds: r.seconds, allocations: allocations,
+            ops: ops, ops_per_second: perSecond(ops), seconds: r.seconds, simulated_time_ns: r.simulatedNanoseconds,
+            allocations: allocations,
             frees: r.tasks.reduce(0) { $0 + $1.stats.frees } + (p?.frees ?? 0), refaults: r.tasks.reduce(0) { $0 + $1.stats.refaults },
             oom_killed: r.oomKilled + (p?.killed ?? []), numastat: numastat, pgalloc: pgalloc, pgfree: a.pgfree,
             failures: r.failures.merging(p?.failures ?? [:], uniquingKeysWith: +), vmstat: vm,
@@ -244,7 +260,10 @@ extension StressReport {
             fallback: Fallback(nodes: ids, pages: pagesM, allocations: allocM, row_percent: rowPct,
                                fallback_percent: total > 0 ? Double(total - fb.localPages) * 100 / Double(total) : 0),
             locality: Locality(pages: total, local_pages: localPages, local_share: total > 0 ? Double(localPages) / Double(total) : 0,
-                               mean_distance: meanDistance, relative_access_cost: meanDistance / 10, by_cpu_node: locM),
+                               mean_distance: meanDistance, relative_access_cost: meanDistance / 10,
+                               mean_access_ns: meanAccess,
+                               access_cost_vs_local: localLatencyPages > 0 ? Double(latencyPages) / Double(localLatencyPages) : 1,
+                               by_cpu_node: locM),
             zones: zones,
             reclaim: Reclaim(kswapd_wakeups: wake.values.reduce(0, +), kswapd_runs: r.kswapdRuns.reduce(0, +),
                              pgscan_kswapd: vm["pgscan_kswapd"] ?? 0, pgsteal_kswapd: vm["pgsteal_kswapd"] ?? 0,

@@ -32,7 +32,8 @@ public struct StressTextReport {
         var out = "numasim stress: \(rep.topology), \(rep.engine) engine"
         out += rep.engine == "concurrent" ? " on \(rep.threads) host thread(s)" : ""
         out += ", seed \(rep.seed): \(rep.allocations) allocations, \(rep.frees) frees, \(rep.failures.values.reduce(0, +)) failures"
-        out += String(format: "; %d ops in %.2f s (%.0f ops/s)\n\n", rep.ops, rep.seconds, rep.ops_per_second)
+        out += String(format: "; %d ops in %.3f ms simulated (%.2f s on this host, %.0f ops/s)\n\n", rep.ops,
+                      Double(rep.simulated_time_ns) / 1e6, rep.seconds, rep.ops_per_second)
         out += "Per-node numastat (numastat):\n" + NumastatFormat.table(nodes: a.nodeIDs, stats: Dictionary(uniqueKeysWithValues: rep.numastat.map { (Int($0.key)!, $0.value) })) + "\n"
         for id in a.nodeIDs {
             out += "/sys/devices/system/node/node\(id)/numastat:\n" + NumastatFormat.nodeFile(rep.numastat[String(id)]!)

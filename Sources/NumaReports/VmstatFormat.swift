@@ -73,7 +73,7 @@ public enum VmstatFormat {
         let allocstall = Set((VMEvent.allocstallDMA.rawValue...VMEvent.allocstallDevice.rawValue).map { VMEvent(rawValue: $0)! })
         // Matched by name, so a new VMEvent case lands at its kernel position with no edit here.
         var byName: [String: VMEvent] = [:]
-        for e in VMEvent.allCases where e != .allocFail && !allocstall.contains(e) && !e.isNodeStat { byName[e.kernelName] = e }
+        for e in VMEvent.allCases where e != .allocFail && !e.isSimulatedWork && !allocstall.contains(e) && !e.isNodeStat { byName[e.kernelName] = e }
         for name in eventOrder {
             switch name {
             case "pgalloc_*":

@@ -21,6 +21,8 @@ public struct Topology: Equatable, Sendable {
     public var distances: [[Int]]
     public var sysctl: Sysctls
     public var kernel: KernelParameters
+    /// The simulated clock's costs the file overrides (`costs:`, `latency_ns:`, `bandwidth_gbps:`).
+    public var costs = CostOverrides()
 
     public init(name: String, description: String? = nil, source: String? = nil, arch: Arch = .x86_64,
                 legacyHoles: Bool? = nil, holes: [MemoryRange] = [], nodes: [NodeSpec],

@@ -6,7 +6,8 @@ import Yams
 extension YAMLReader {
     func topology(_ root: Yams.Node) throws -> Topology {
         let top = try mapping(root, "", allowed: ["name", "description", "source", "arch", "legacy_holes", "holes",
-                                                  "nodes", "distances", "sysctl", "kernel"])
+                                                  "nodes", "distances", "sysctl", "kernel",
+                                                  "costs", "latency_ns", "bandwidth_gbps"])
         let name = try top["name"].map { try scalar($0, "name", "a name") } ?? "unnamed"
         var arch = Arch.x86_64
         if let a = top["arch"] {
@@ -48,6 +49,7 @@ extension YAMLReader {
             holes: holes, nodes: nodes, distances: distances)
         if let s = top["sysctl"] { topology.sysctl = try sysctls(s, arch: arch) }
         if let k = top["kernel"] { topology.kernel = try kernel(k) }
+        topology.costs = try costOverrides(top, nodeCount: nodes.count)
         do { try TopologyValidator.validate(topology) } catch {
             throw fail(place(error.place, nodes: nodesNode, nodeList: nodeList, holes: holeList, distances: top["distances"]),
                        error.key, error.message)

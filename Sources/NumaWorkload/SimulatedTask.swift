@@ -36,12 +36,19 @@ public final class SimulatedTask: @unchecked Sendable {
 
     /// Fallback and locality matrices (created at the first allocation: tasks do not know the machine).
     @exclusivity(unchecked) public internal(set) var placement: TaskPlacement?
-    /// Allocator call latencies, recorded only when the engine's observer asks for them.
+    /// Allocator call latencies in simulated ns, recorded only when the engine's observer asks.
     @exclusivity(unchecked) public var latency: OpLatency?
+    /// This thread's simulated time in ns (SimulatedTask+Clock.swift): each operation advances it
+    /// by its cost; the engine lines it up with the CPU's clock before a step.
+    @exclusivity(unchecked) public var clockNs = 0
+    /// Simulated ns spent in touches of resident pages (memory latency, local or remote).
+    @exclusivity(unchecked) public internal(set) var accessNs = 0
     /// Operation count and placement sums for a reporter on another thread.
     let published = PublishedCounters()
     /// The sums as last published by the owner (any thread may read them).
     public var publishedSums: PlacementSums { published.snapshot }
+    /// The simulated clock as last published (any thread).
+    public var publishedClock: Int { published.load(.clock) }
     /// The operation count as last published (any thread).
     public var publishedOps: Int { published.load(.ops) }
     @exclusivity(unchecked) var failureCount = 0
@@ -130,7 +137,7 @@ public final class SimulatedTask: @unchecked Sendable {
         for _ in 0..<spec.touches where !live.isEmpty {
             let i = Int(rng.next() % UInt64(live.count))
             stats.touches += 1
-            if !a.touch(live[i], write: spec.dirty) { refault(a, at: i, cpu: cpu) }
+            if a.touch(live[i], write: spec.dirty) { chargeAccess(a, live[i], cpu: cpu) } else { refault(a, at: i, cpu: cpu) }
         }
         if killedAtomic.load(ordering: .acquiring) { die(a) }
     }
@@ -138,6 +145,7 @@ public final class SimulatedTask: @unchecked Sendable {
     /// Owner-only stores (single writer): relaxed atomics so a reporter may read them.
     @inline(__always) func publish() {
         published.store(.ops, stats.allocations &+ stats.frees &+ stats.touches &+ failureCount)
+        published.store(.clock, clockNs)
         // Field by field: binding the whole struct would retain its arrays on every step.
         guard placement != nil else { return }
         published.store(.pages, placement!.pages)
@@ -149,12 +157,11 @@ public final class SimulatedTask: @unchecked Sendable {
     func allocate(_ a: PageAllocator, order: Int, cpu: Int) -> AllocatedBlock? {
         let index: Int? = spec.vmaStart == nil ? nil : vmaOffset
         vmaOffset += 1 << order
-        let start = latency == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        let row = a.slot(ofCPU: cpu)
+        let work = a.workNanoseconds(row: row)
         let asking = a.policyNode(spec.policy, cpu: cpu, order: order, state: &interleave, interleaveIndex: index)
         let r = a.allocPages(gfp: spec.gfp, order: order, policy: spec.policy, preferredNode: asking, cpu: cpu)
-        if latency != nil {
-            latency!.record(OpLatency.OpClass.alloc(order: order), nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
-        }
+        chargeAllocation(a, r, order: order, row: row, workBefore: work)
         switch r {
         case .success(let b):
             if placement == nil { placement = TaskPlacement(a) }
@@ -178,9 +185,10 @@ public final class SimulatedTask: @unchecked Sendable {
 
     /// munmap/exit of one block: a page reclaim already took is gone (its swap slot is freed).
     func release(_ a: PageAllocator, _ b: AllocatedBlock, cpu: Int) {
-        let start = latency == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        let row = a.slot(ofCPU: cpu)
+        let work = a.workNanoseconds(row: row)
         let released = a.release(b, cpu: cpu, kind: spec.kind)
-        if latency != nil { latency!.record(OpLatency.OpClass.free, nanoseconds: DispatchTime.now().uptimeNanoseconds &- start) }
+        chargeFree(a, row: row, workBefore: work)
         if !released && spec.kind == .anon { a.releaseSwapSlot() }
         stats.frees += 1
     }
@@ -190,6 +198,7 @@ public final class SimulatedTask: @unchecked Sendable {
     func refault(_ a: PageAllocator, at i: Int, cpu: Int) {
         stats.refaults += 1
         let old = live[i]
+        chargeRefault(a, kind: spec.kind)
         if spec.kind == .anon {
             a.releaseSwapSlot()
             a.count(.pswpin, cpu: cpu)

@@ -11,10 +11,13 @@ struct StressCommand: ParsableCommand {
         commandName: "stress",
         abstract: "Run a workload on a booted topology and report where the pages came from.",
         discussion: """
-            The deterministic engine plays every simulated thread of the workload in a fixed \
-            round-robin order on the Linux 6.1 allocator model (buddy lists, per-CPU pagesets, \
-            watermarks, zonelists, memory policies), so the same topology, workload and seed give \
-            byte-identical output. It prints per-node numastat (the kernel's per-node file and the \
+            The deterministic engine plays the workload as a discrete-event simulation on a \
+            simulated clock (docs/time.md): every simulated thread and every node's kswapd has its \
+            own time, each operation costs what the cost model says, and the earliest event runs \
+            next, so kswapd reclaims while the CPUs allocate and can fall behind them (direct \
+            reclaim). It runs the Linux 6.1 allocator model (buddy lists, per-CPU pagesets, \
+            watermarks, zonelists, memory policies, LRU reclaim), so the same topology, workload \
+            and seed give byte-identical results, simulated times included. It prints per-node numastat (the kernel's per-node file and the \
             numastat tool's table), pgalloc per zone, allocation failures, and the result of the \
             invariant check (every page in exactly one place; counters add up).
 
@@ -45,7 +48,7 @@ struct StressCommand: ParsableCommand {
     @Flag(help: "No live status line.")
     var quiet = false
 
-    @Flag(help: "Time every allocator call and report latency percentiles per operation class (HdrHistogram).")
+    @Flag(help: "Record every allocator call's simulated latency and report percentiles per operation class (HdrHistogram).")
     var latency = false
 
     @Option(help: ArgumentHelp("Timeline: sample every N operations (deterministic engine). Default: the workload's pages / 256, at least 64.", valueName: "N"))
@@ -72,13 +75,22 @@ struct StressCommand: ParsableCommand {
         if sampleMs != nil && threads == nil { throw ValidationError("--sample-ms is for the concurrent engine (--threads N); without it use --sample-every") }
     }
 
+    @Option(help: ArgumentHelp(
+        "Costs of the simulated clock in ns (YAML: costs:, latency_ns:, bandwidth_gbps:), over the topology's own.",
+        discussion: "Keys and defaults with their sources: docs/time.md.", valueName: "FILE"))
+    var costs: String?
+
     @Option(help: ArgumentHelp("Host threads for the concurrent engine (each simulated CPU owned by one). Without it, the deterministic engine runs.", valueName: "N"))
     var threads: Int?
 
     func run() throws {
         try HostThreads.check(threads)
-        let (t, machine) = try options.load()
+        var (t, machine) = try options.load()
         try InputError.labelling(file: options.topology) { try PageAllocator.checkLimits(machine) }
+        if let costs {
+            try TopologyFile.applyCosts(path: costs, to: &t)
+            machine.topology.costs = t.costs
+        }
         let w = try Workload.load(path: workload, topology: t)
         // Output files are checked before the run, not after minutes of it.
         for path in [csv, report].compactMap({ $0 }) { try StressCommand.checkWritable(path) }

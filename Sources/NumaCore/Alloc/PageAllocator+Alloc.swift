@@ -155,7 +155,7 @@ extension PageAllocator {
             if let slot, PerCPUPages.allowedOrder(order, pageblockOrder: z.pageblockOrder) {
                 pfn = z.rmqueuePcplist(cpu: slot, order: order, ac.migrateType, flags: flags)
             } else {
-                pfn = z.allocBlock(order: order, ac.migrateType, flags: flags)
+                pfn = z.allocBlock(order: order, ac.migrateType, flags: flags, cpu: slot ?? systemSlot)
             }
             guard z.boostedWatermarkFlag else { return (pfn, false) }
             z.boostedWatermarkFlag = false

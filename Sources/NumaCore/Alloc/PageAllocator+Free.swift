@@ -15,7 +15,7 @@ extension PageAllocator {
     func freePagesGeneric(_ b: AllocatedBlock, cpu: Int, _ zone: Unmanaged<Zone>) {
         guard let c = fastTables.cpu(cpu) else {
             vmEvents.add(.pgfree, 1 << b.order, row: systemSlot)
-            zone._withUnsafeGuaranteedRef { $0.freeBlock(b.pfn, order: b.order) }
+            zone._withUnsafeGuaranteedRef { $0.freeBlock(b.pfn, order: b.order, cpu: systemSlot) }
             return
         }
         vmEvents.add(.pgfree, 1 << b.order, row: c.slot)

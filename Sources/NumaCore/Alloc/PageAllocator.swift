@@ -64,6 +64,9 @@ public final class PageAllocator: @unchecked Sendable {
     /// (a CPU slot for direct and node reclaim, `kswapdSlot` for kswapd). The deterministic
     /// engine suspends kswapd here until the simulated clock reaches kswapd's time again.
     @exclusivity(unchecked) public var reclaimBatchDone: ((Int) -> Void)?
+    /// What each operation costs on the simulated clock (docs/time.md): the topology's
+    /// `costs:` over the defaults; engines may replace it before a run (`--costs FILE`).
+    @exclusivity(unchecked) public var costs: CostModel
     /// Tests turn the order-0 fast path off to check it against the generic path.
     @exclusivity(unchecked) var fastPathEnabled = true
     /// `out_of_memory`: asked to free memory for a failing allocation (the CPU that asks);
@@ -115,6 +118,8 @@ public final class PageAllocator: @unchecked Sendable {
         mobilityDisabled = !m.mobilityGrouping
         zonelistTable = ZonelistTable(m.bootZonelists, nodeIDs: m.nodeIDs, nodeIndex: ni)
         vmEvents = VMEventTable(rows: cpus.count + 1 + m.nodeIDs.count)
+        costs = CostModel(topology: m.topology)
+        for list in all { for z in list { z.workRows = vmEvents } }
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,

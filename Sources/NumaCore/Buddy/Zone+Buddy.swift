@@ -69,6 +69,7 @@ extension Zone {
             pfn = buddyPfn & pfn
             order += 1
         }
+        buddyMerges &+= order &- startOrder
         let tail = toTail || buddyMergeLikely(pfn: pfn, buddyPfn: buddyPfn, order: order)
         addToFreeList(pfn, order: order, mt, tail: tail)
     }
@@ -86,6 +87,7 @@ extension Zone {
     /// of `mt`'s lists. The caller keeps the lowest piece.
     func expand(_ pfn: Int, low: Int, high startHigh: Int, _ mt: MigrateType) {
         var high = startHigh
+        buddySplits &+= startHigh &- low
         var size = 1 << high
         while high > low {
             high -= 1

@@ -51,6 +51,12 @@ public final class Zone: @unchecked Sendable {
     /// `page_group_by_mobility_disabled`
     @exclusivity(unchecked) public var mobilityGroupingDisabled = false
     @exclusivity(unchecked) public var watermarkBoostFactor = 15000
+    /// Buddy splits (`expand`) and merges (`__free_one_page`) so far, under the zone lock: the
+    /// simulated clock charges them to the CPU whose refill or drain did them (docs/time.md).
+    @exclusivity(unchecked) var buddySplits = 0
+    @exclusivity(unchecked) var buddyMerges = 0
+    /// The allocator's counter rows, for the work the clock charges (set by `PageAllocator`).
+    @exclusivity(unchecked) var workRows: VMEventTable?
     /// One `per_cpu_pages` per online CPU (index = position in the machine's CPU list).
     public let pcp: PageSetTable
     public let pageblockOrder: Int

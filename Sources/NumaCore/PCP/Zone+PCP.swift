@@ -11,6 +11,7 @@ extension Zone {
         let list = pcp[cpu].lists + pindex
         var taken = 0
         lock.lock()
+        let splitsBefore = buddySplits
         for _ in 0..<count {
             guard let pfn = rmqueue(order: order, mt, flags: flags) else { break }
             markBlock(pfn, order: order, head: .pcp)
@@ -18,8 +19,10 @@ extension Zone {
             taken += 1
         }
         addFreePages(-(taken << order))
+        let splits = buddySplits &- splitsBefore
         _checkInvariants()
         lock.unlock()
+        chargeWork(cpu: cpu, pages: taken << order, splits: splits, merges: 0)
         return taken
     }
 
@@ -140,7 +143,9 @@ extension Zone {
         var count = Swift.min(p.pointee.count, requested)
         var lo = 0, hi = PerCPUPages.listCount - 1
         var idx = pindex - 1
+        let pages = count
         lock.lock()
+        let mergesBefore = buddyMerges
         while count > 0 {
             while true {
                 idx += 1
@@ -161,8 +166,10 @@ extension Zone {
                 freeOneBlock(pfn, order: order, mt)
             } while count > 0 && !list.pointee.isEmpty
         }
+        let merges = buddyMerges &- mergesBefore
         _checkInvariants()
         lock.unlock()
+        chargeWork(cpu: cpu, pages: pages, splits: 0, merges: merges)
         p.pointee._checkInvariants(pageblockOrder: pageblockOrder)
     }
 
@@ -182,7 +189,17 @@ extension Zone {
         if PerCPUPages.allowedOrder(order, pageblockOrder: pageblockOrder) {
             freeUnrefPage(cpu: cpu, pfn: pfn, order: order)
         } else {
-            freeBlock(pfn, order: order)
+            freeBlock(pfn, order: order, cpu: cpu)
         }
+    }
+
+    /// The simulated clock's charge for one refill or drain batch, on the CPU's counter row
+    /// (the pcp index is the row).
+    func chargeWork(cpu: Int, pages: Int, splits: Int, merges: Int) {
+        guard let w = workRows else { return }
+        w.add(.workPcpBatches, row: cpu)
+        w.add(.workPcpPages, pages, row: cpu)
+        if splits != 0 { w.add(.workBuddySplits, splits, row: cpu) }
+        if merges != 0 { w.add(.workBuddyMerges, merges, row: cpu) }
     }
 }

@@ -26,10 +26,12 @@ extension PageAllocator {
     /// 12 → 0 over the zonelist's nodes (each once, zonelist order) until 32 pages are reclaimed.
     func tryToFreePages(_ ac: AllocContext) -> Int {
         let row = slot(ofCPU: ac.cpu)
-        // throttle_direct_reclaim: counted, and kswapd woken; the caller does not sleep here.
+        // throttle_direct_reclaim: counted, kswapd woken, and the caller sleeps on
+        // pfmemalloc_wait until kswapd makes room: a jiffy on the simulated clock (docs/time.md).
         if let first = ac.zonelist.first(where: { $0.zone <= machine.policyZone }),
            !allowDirectReclaim(nodeIndex: first.nodeIndex) {
             vmEvents.add(.pgscanDirectThrottle, row: row)
+            vmEvents.add(.workSleepNanoseconds, costs[.jiffy], row: row)
         }
         var sc = ScanControl(nrToReclaim: ScanControl.swapClusterMax, reclaimIdx: ac.highestZone, order: ac.order,
                              reclaimer: .direct, row: row, cpuSlot: cpuSlot[ac.cpu])
@@ -40,6 +42,9 @@ extension PageAllocator {
                 if seen.insert(ref.nodeIndex).inserted { shrinkNode(nodeIndex: ref.nodeIndex, &sc) }
             }
             if sc.nrReclaimed >= sc.nrToReclaim { break }
+            // consider_reclaim_throttle: no progress at priority 1 → reclaim_throttle(NOPROGRESS),
+            // one jiffy asleep.
+            if sc.priority == 1 && sc.nrReclaimed == 0 { vmEvents.add(.workSleepNanoseconds, costs[.jiffy], row: row) }
             sc.priority -= 1
         }
         return sc.nrReclaimed

@@ -20,6 +20,10 @@ public enum VMEvent: Int, CaseIterable, Sendable {
     case nrWritten
     /// Not a kernel counter: allocations that returned failure (the kernel prints a warning).
     case allocFail
+    /// Not kernel counters: the work the simulated clock charges (docs/time.md), counted on the
+    /// row of the CPU or kswapd that did it: pcp refills and drains (batches, pages), buddy
+    /// splits and merges, and time slept (`reclaim_throttle`, congestion waits) in ns.
+    case workPcpBatches, workPcpPages, workBuddySplits, workBuddyMerges, workSleepNanoseconds
 
     /// The name /proc/vmstat prints.
     public var kernelName: String {
@@ -59,8 +63,16 @@ public enum VMEvent: Int, CaseIterable, Sendable {
         case .workingsetActivateFile: return "workingset_activate_file"
         case .nrWritten: return "nr_written"
         case .allocFail: return "numasim_alloc_fail"
+        case .workPcpBatches: return "numasim_work_pcp_batches"
+        case .workPcpPages: return "numasim_work_pcp_pages"
+        case .workBuddySplits: return "numasim_work_buddy_splits"
+        case .workBuddyMerges: return "numasim_work_buddy_merges"
+        case .workSleepNanoseconds: return "numasim_work_sleep_ns"
         }
     }
+
+    /// Work the simulated clock charges, not printed with the kernel's counters.
+    public var isSimulatedWork: Bool { rawValue >= VMEvent.workPcpBatches.rawValue }
 
     /// Node-stat items (printed before the events in /proc/vmstat).
     public var isNodeStat: Bool {

@@ -21,6 +21,10 @@ public struct ConcurrentStress: StressEngine {
     let machine: SimulatedMachine
     let threads: Int
     var isConcurrent: Bool { true }
+    /// The simulated clocks of the phase's tasks (each CPU's thread publishes its own).
+    let clocks = PhaseClocks()
+    var simulatedNow: Int { clocks.now }
+    var simulatedNanoseconds: Int { clocks.now }
 
     /// A host thread's share of the simulated CPUs and their tasks.
     /// One host thread's state. `current` is written on every step, so the object is padded to
@@ -37,7 +41,7 @@ public struct ConcurrentStress: StressEngine {
 
     init(machine m: BootedMachine, threads: Int) {
         allocator = PageAllocator(machine: m)
-        machine = SimulatedMachine(allocator: allocator)
+        machine = SimulatedMachine(allocator: allocator, hosts: threads)
         self.threads = threads
     }
 
@@ -69,7 +73,9 @@ public struct ConcurrentStress: StressEngine {
     }
 
     func runTasks(_ tasks: [SimulatedTask], progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver?) {
-        ConcurrentStress.runPhase(tasks, threads: threads, allocator: allocator, progress: progress, observer: observer)
+        clocks.begin(tasks)
+        ConcurrentStress.runPhase(tasks, threads: threads, allocator: allocator, machine: machine, progress: progress, observer: observer)
+        clocks.end()
     }
 
     /// The invariants, checked with every kswapd stopped.
@@ -101,7 +107,7 @@ public struct ConcurrentStress: StressEngine {
         return tasks
     }
 
-    static func runPhase(_ tasks: [SimulatedTask], threads: Int, allocator a: PageAllocator,
+    static func runPhase(_ tasks: [SimulatedTask], threads: Int, allocator a: PageAllocator, machine: SimulatedMachine,
                          progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver? = nil) {
         let cpus = Array(Set(tasks.flatMap(\.cpus))).sorted()
         let hostCount = min(threads, max(1, cpus.count))
@@ -134,35 +140,45 @@ public struct ConcurrentStress: StressEngine {
         for h in hosts {
             group.enter()
             let thread = Thread {
-                var active = true
-                // Progress is published every 256 rounds: one shared counter bumped per step
+                // Progress is published every 256 steps: one shared counter bumped per step
                 // would bounce its cache line between the host threads on every allocation.
                 var unpublished = 0
-                var rounds = 0
+                var steps = 0
                 // The task list does not change during the phase: borrowed once, its tasks are
                 // stepped without a retain and release each (refcount traffic was a quarter of
                 // the hot loop).
                 let tasks = h.tasks
-                while active {
-                    active = false
-                    for i in tasks.indices {
-                        Unmanaged.passUnretained(tasks[i])._withUnsafeGuaranteedRef { t in
-                            guard !t.isDone else { return }
-                            active = true
-                            let before = t.workLeft
-                            h.current = t
-                            t.step(a)
-                            h.current = nil
-                            unpublished &+= before - t.workLeft
-                        }
+                let window = machine.window
+                let slot = window.hostSlot(h.index)
+                var bound = Int.min
+                while true {
+                    // The task whose simulated clock is earliest steps next (its own CPU).
+                    var next = -1, earliest = Int.max
+                    for i in tasks.indices where !tasks[i].isDone && tasks[i].clockNs < earliest {
+                        next = i
+                        earliest = tasks[i].clockNs
                     }
-                    rounds &+= 1
-                    if rounds & 255 == 0 || !active {
+                    guard next >= 0 else { break }
+                    // Publish the clock every step; compare with the slowest actor every 16 steps
+                    // or when past the last bound (a kswapd that starts lowers it).
+                    if earliest > bound || steps & 15 == 0 { bound = window.advance(slot, to: earliest) } else { window.publish(slot, earliest) }
+                    Unmanaged.passUnretained(tasks[next])._withUnsafeGuaranteedRef { t in
+                        let before = t.workLeft
+                        h.current = t
+                        t.step(a)
+                        h.current = nil
+                        unpublished &+= before - t.workLeft
+                        machine.napsMayEnd(at: t.clockNs)
+                    }
+                    steps &+= 1
+                    if steps & 255 == 0 {
                         done.wrappingAdd(unpublished, ordering: .relaxed)
                         unpublished = 0
                         if t0Progress(h) { progress?(done.load(ordering: .relaxed), total) }
                     }
                 }
+                window.publish(slot, Int.max)
+                done.wrappingAdd(unpublished, ordering: .relaxed)
                 // Killed tasks that never stepped again still hold pages: free them here.
                 for t in h.tasks where t.isKilled { t.die(a) }
                 group.leave()
@@ -178,4 +194,21 @@ public struct ConcurrentStress: StressEngine {
 
     /// Host thread 0 reports progress (one reporter, no contention on the callback).
     @inline(__always) static func t0Progress(_ h: HostThread) -> Bool { h.index == 0 }
+}
+
+/// The concurrent engine's simulated time: a phase's tasks start at the previous phase's end,
+/// and "now" is the latest clock any of them has published.
+final class PhaseClocks: @unchecked Sendable {
+    private var tasks: [SimulatedTask] = []
+    private var start = 0
+    /// Set before the phase's threads start and read after they end (thread start and join order it).
+    func begin(_ t: [SimulatedTask]) {
+        tasks = t
+        for task in t { task.clockNs = start }
+    }
+    func end() {
+        start = now
+        tasks = []
+    }
+    var now: Int { tasks.reduce(start) { max($0, $1.publishedClock) } }
 }

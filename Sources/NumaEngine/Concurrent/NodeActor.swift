@@ -19,13 +19,13 @@ public actor NodeActor {
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    public init(nodeIndex: Int, allocator: PageAllocator) {
+    init(nodeIndex: Int, allocator: PageAllocator, window: ClockWindow) {
         self.nodeIndex = nodeIndex
         nodeID = allocator.nodeIDs[nodeIndex]
         pgdat = allocator.nodes[nodeIndex]
         self.allocator = allocator
         executor = DispatchQueueExecutor(label: "numasim.node\(allocator.nodeIDs[nodeIndex])")
-        kswapd = KswapdLoop(nodeIndex: nodeIndex, allocator: allocator, label: "numasim.kswapd\(allocator.nodeIDs[nodeIndex])")
+        kswapd = KswapdLoop(nodeIndex: nodeIndex, allocator: allocator, label: "numasim.kswapd\(allocator.nodeIDs[nodeIndex])", window: window)
     }
 
     /// One zone as the node sees it at a moment.

@@ -9,12 +9,38 @@ import NumaTopology
 public final class SimulatedMachine: @unchecked Sendable {
     public let allocator: PageAllocator
     public let nodes: [NodeActor]
+    /// The simulated clocks of the host threads and kswapds (docs/time.md).
+    let window: ClockWindow
+    let loops: [KswapdLoop]
 
-    public init(allocator: PageAllocator) {
+    /// `hosts`: the most host threads a phase runs; `windowNs`: how far (simulated ns) any actor
+    /// may run ahead of the slowest.
+    public init(allocator: PageAllocator, hosts: Int = 1, windowNs: Int = SimulatedMachine.defaultWindowNs) {
         self.allocator = allocator
-        nodes = allocator.nodeIDs.indices.map { NodeActor(nodeIndex: $0, allocator: allocator) }
+        let window = ClockWindow(hosts: hosts, nodes: allocator.nodeIDs.count, window: windowNs)
+        self.window = window
+        nodes = allocator.nodeIDs.indices.map { NodeActor(nodeIndex: $0, allocator: allocator, window: window) }
         let loops = nodes.map(\.kswapd)
+        self.loops = loops
         allocator.kswapdWaker = { n in loops[n].wake() }
+        let firstKswapdRow = allocator.kswapdSlot(nodeIndex: 0)
+        allocator.reclaimBatchDone = { row in
+            if row >= firstKswapdRow { loops[row - firstKswapdRow].batchDone() }
+        }
+    }
+
+    /// 20 µs: a few reclaim batches or a few dozen page faults.
+    public static let defaultWindowNs = 20_000
+
+    /// A host thread's clock reached `t`: naps that end by then end (judged by the CPUs' clocks).
+    @inline(__always) func napsMayEnd(at t: Int) {
+        guard t >= window.earliestNapEnd.load(ordering: .acquiring) else { return }
+        window.earliestNapEnd.store(Int.max, ordering: .releasing)
+        for l in loops {
+            l.napMayEnd(at: t)
+            let u = l.napUntil.load(ordering: .acquiring)
+            if u != Int.max { window.noteNap(until: u) }
+        }
     }
 
     /// Runs an async body from synchronous code (the CLI and the phase driver are synchronous);

@@ -3,25 +3,31 @@ import NumaProcess
 import NumaTopology
 import NumaWorkload
 
-/// The deterministic engine: runs a workload on one `PageAllocator` from a single thread,
-/// simulated threads interleaved in a fixed order (one operation per thread per round, each
-/// thread's CPUs taken in turn), kswapd run inline between operations when woken. Same
-/// topology, workload and seed → the same result, bit for bit.
+/// The deterministic engine: runs a workload on one `PageAllocator` as a discrete-event
+/// simulation on the simulated clock (`DiscreteEventScheduler`, docs/time.md): simulated
+/// threads and each node's kswapd interleaved by simulated time, ties in a fixed order. Same
+/// topology, workload and seed → the same result, bit for bit, times included.
 public struct DeterministicStress: StressEngine {
     let allocator: PageAllocator
     var isConcurrent: Bool { false }
-    /// Nodes whose kswapd `wakeup_kswapd` woke, run after the current operation.
+    let scheduler: DiscreteEventScheduler
+    /// Nodes woken during a `processes:` phase, whose kswapd runs inline after the operation.
     let woken = WokenSet()
+    /// Whether a `processes:` phase runs (kswapd inline) rather than a run phase (kswapd on the clock).
+    let inProcessPhase = Flag()
 
-    /// kswapd runs per wake-up are capped so that a node that never balances (threads keep
-    /// allocating in the same round) cannot stall the round: the kernel's kswapd would be
-    /// preempted by those threads too.
+    /// kswapd runs per wake-up in a `processes:` phase are capped so that a node that never
+    /// balances cannot stall the phase.
     static let maxKswapdRunsPerWake = 8
 
     init(machine: BootedMachine) {
         allocator = PageAllocator(machine: machine)
-        let woken = self.woken
-        allocator.kswapdWaker = { n in woken.insert(n) }
+        let scheduler = DiscreteEventScheduler(allocator: allocator)
+        self.scheduler = scheduler
+        let woken = self.woken, inProcessPhase = self.inProcessPhase
+        allocator.kswapdWaker = { n in
+            if inProcessPhase.value { woken.insert(n) } else { scheduler.wake(n) }
+        }
     }
 
     public static func run(machine: BootedMachine, workload: Workload, seed: UInt64,
@@ -49,44 +55,43 @@ public struct DeterministicStress: StressEngine {
         }
     }
 
+    var simulatedNanoseconds: Int { scheduler.latest }
+    var simulatedNow: Int { scheduler.now }
+
     func runTasks(_ tasks: [SimulatedTask], progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver?) {
-        let a = allocator
-        let current = CurrentTask()
+        let a = allocator, scheduler = self.scheduler
         a.oomKiller = { _ in
             guard let victim = OutOfMemory.victim(among: tasks.filter { !$0.isKilled && !$0.stats.killed }) else { return false }
             victim.kill()
             // The victim exits now unless it is the task asking (it dies after its step).
-            if victim !== current.task { victim.die(a) }
+            if victim !== scheduler.currentTask { victim.die(a) }
             return true
         }
         defer { a.oomKiller = nil }
         let total = tasks.reduce(0) { $0 + $1.workLeft }
-        var active = true
-        while active {
-            active = false
-            for t in tasks where !t.isDone {
-                active = true
-                current.task = t
-                t.step(a)
-                current.task = nil
-                runWokenKswapds()
-            }
+        let round = max(1, tasks.count)
+        var steps = 0
+        scheduler.run(tasks) {
+            steps &+= 1
+            guard steps % round == 0 else { return }
             progress?(total - tasks.reduce(0) { $0 + $1.workLeft }, total)
             observer?.tick()
         }
+        progress?(total - tasks.reduce(0) { $0 + $1.workLeft }, total)
     }
 
     func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport) throws {
+        inProcessPhase.value = true
+        defer { inProcessPhase.value = false }
         try ProcessPhaseRunner.run(phase, allocator: allocator, seed: seed, afterEachOperation: { runWokenKswapds() }, report: &report)
     }
 
     func endRunPhase(_ result: inout StressResult) {}
 
-    func finish() {}
+    func finish() { scheduler.stop() }
 
-    /// Runs every woken kswapd to the end of its wake-up (iterations of `kswapd()` until it may
-    /// sleep, at most `maxKswapdRunsPerWake`), in wake order. The nap is instantaneous here:
-    /// nothing can wake kswapd during it, so the second sleep check would see the same node.
+    /// `processes:` phases: runs every woken kswapd to the end of its wake-up (iterations of
+    /// `kswapd()` until it may sleep, at most `maxKswapdRunsPerWake`), in wake order, inline.
     func runWokenKswapds() {
         let a = allocator
         while let n = woken.popFirst() {
@@ -100,9 +105,9 @@ public struct DeterministicStress: StressEngine {
     }
 }
 
-/// The task being stepped (the OOM killer must not free a task's pages in the middle of its step).
-final class CurrentTask: @unchecked Sendable {
-    var task: SimulatedTask?
+/// A flag shared by the engine's closures (single-threaded use).
+final class Flag: @unchecked Sendable {
+    var value = false
 }
 
 /// Node indexes whose kswapd was woken, in wake order without repeats (single-threaded use).

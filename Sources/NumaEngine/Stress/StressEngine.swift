@@ -13,6 +13,10 @@ protocol StressEngine {
     var allocator: PageAllocator { get }
     /// Host threads race (the timeline is sampled by time, not by operations).
     var isConcurrent: Bool { get }
+    /// The simulated time now (for timeline samples), and at the end of the run (the latest
+    /// clock of any CPU or kswapd), in ns.
+    var simulatedNow: Int { get }
+    var simulatedNanoseconds: Int { get }
     /// Refuses what this engine cannot run, before anything runs.
     func check(_ workload: Workload) throws
     /// Runs `body` while nothing else touches the machine.
@@ -62,13 +66,14 @@ extension StressEngine {
                     throw e.inPhase(index, of: workload)
                 }
                 phaseSeed = nextSeed(phaseSeed)
-                observer?.beginPhase(a, tasks: tasks, concurrent: isConcurrent) { a.nodes.map(\.kswapdRuns) }
+                observer?.beginPhase(a, tasks: tasks, concurrent: isConcurrent, clock: { self.simulatedNow }) { a.nodes.map(\.kswapdRuns) }
                 runTasks(tasks, progress: progress, observer: observer)
                 observer?.endPhase()
                 endRunPhase(&result)
                 result.tasks += tasks
             }
         }
+        result.simulatedNanoseconds = simulatedNanoseconds
         finish()
         result.seconds = (clock.now - start) / .seconds(1)
         return result

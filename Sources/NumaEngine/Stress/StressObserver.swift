@@ -28,7 +28,7 @@ public struct Timeline: Sendable, Codable, Equatable {
 }
 
 public struct TimelineSample: Sendable, Codable, Equatable {
-    /// Operations of all tasks so far, and wall milliseconds since the run started.
+    /// Operations of all tasks so far, and simulated milliseconds since the run started.
     public var ops: Int
     public var ms: Double
     public var free: [Int]
@@ -77,6 +77,8 @@ public final class StressObserver: @unchecked Sendable {
     var zoneRefs: [Zone] = []
     var nodes: [PGData] = []
     var runs: () -> [Int] = { [] }
+    /// The engine's simulated time now, in ns.
+    var clock: () -> Int = { 0 }
     var tasks: [SimulatedTask] = []
     var earlier = PlacementSums()
     var lastOps = 0
@@ -97,7 +99,9 @@ public final class StressObserver: @unchecked Sendable {
 
     /// A run phase starts with these tasks; `kswapdRuns` reads the engine's balance_pgdat counts.
     /// `concurrent`: the phase is sampled by time (the reporter thread), not by operations.
-    func beginPhase(_ a: PageAllocator, tasks: [SimulatedTask], concurrent: Bool = false, kswapdRuns: @escaping () -> [Int]) {
+    func beginPhase(_ a: PageAllocator, tasks: [SimulatedTask], concurrent: Bool = false, clock: @escaping () -> Int = { 0 },
+                    kswapdRuns: @escaping () -> [Int]) {
+        self.clock = clock
         if concurrent { timeline.everyMs = everyMs } else { timeline.everyOps = everyOps }
         if zoneRefs.isEmpty {
             for (n, id) in a.nodeIDs.enumerated() {
@@ -160,7 +164,7 @@ public final class StressObserver: @unchecked Sendable {
         let prev = timeline.samples.last
         let dp = sums.pages - (prev?.pages ?? 0)
         var s = TimelineSample(
-            ops: sums.ops, ms: elapsedMs,
+            ops: sums.ops, ms: Double(clock()) / 1e6,
             free: zoneRefs.map(\.nrFreePages), min: zoneRefs.map { $0.watermarkPages(.min) },
             low: zoneRefs.map { $0.watermarkPages(.low) }, high: zoneRefs.map { $0.watermarkPages(.high) },
             kswapdWakeups: nodes.map(\.kswapdWakeups), kswapdRuns: runs(), kswapdAwake: nodes.map { !$0.reclaim.isKswapdSleeping },

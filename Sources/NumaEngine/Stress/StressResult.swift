@@ -12,6 +12,8 @@ public struct StressResult: Sendable {
     public var threads: Int
     /// Host seconds the run took (not part of the model: for throughput lines only).
     public var seconds: Double = 0
+    /// Simulated time the run took (docs/time.md): the latest clock of any CPU or kswapd.
+    public var simulatedNanoseconds = 0
     /// What each memory hotplug step did.
     public var hotplug: [MemoryHotplugReport] = []
     /// Processes of `processes:` phases, faults, TLB numbers (deterministic engine).

@@ -1,0 +1,190 @@
+import NumaCore
+import NumaTopology
+import NumaWorkload
+
+/// The deterministic engine's discrete-event simulation (docs/time.md): every simulated CPU's
+/// tasks and every node's kswapd have their own simulated clock, and the scheduler always runs
+/// the earliest event next (ties: kswapds by node index, then tasks in workload order). A task
+/// event is one operation (`SimulatedTask.step`), advancing its clock by what the operation
+/// cost; a kswapd event runs (or continues) one iteration of the kswapd loop on its
+/// `KswapdCoroutine`, which suspends after any reclaim batch that took it past another
+/// actor's time. So kswapd reclaims while the CPUs allocate, and can fall behind them: direct
+/// reclaim, `allocstall` and throttling happen when the allocation rate outruns it.
+///
+/// kswapd's sleeps follow 6.1's `kswapd_try_to_sleep`: after a balanced `balance_pgdat` it
+/// naps `kswapd_nap` (HZ/10); a `wakeup_kswapd` during the nap cuts it short
+/// (KSWAPD_LOW_WMARK_HIT_QUICKLY), the nap's end checks the node again (full sleep, or
+/// KSWAPD_HIGH_WMARK_HIT_QUICKLY and another run).
+final class DiscreteEventScheduler: @unchecked Sendable {
+    enum KswapdState { case sleeping, runnable, napping(until: Int, order: Int, highestZone: Int) }
+
+    struct Kswapd {
+        var state = KswapdState.sleeping
+        /// Its clock, and where the current iteration started (time and work counted on its row).
+        var clock = 0
+        var iterationStart = 0
+        var workAtStart = 0
+        var coroutine: KswapdCoroutine?
+        var outcome: KswapdOutcome?
+        /// The time of its pending event, kept across phases.
+        var pending: Int?
+    }
+
+    let a: PageAllocator
+    let nodeCount: Int
+    var kswapd: [Kswapd]
+    /// Each CPU slot's clock: the end of the last operation run on it.
+    var cpuClock: [Int]
+    /// The time of the event being run.
+    private(set) var now = 0
+    var queue = EventQueue(ranks: 0)
+    var tasks: [SimulatedTask] = []
+    /// The task whose step is running (the OOM killer must not free its pages mid-step).
+    var currentTask: SimulatedTask?
+    /// The kswapd whose coroutine is running.
+    private var running: Int?
+
+    init(allocator: PageAllocator) {
+        a = allocator
+        nodeCount = allocator.nodes.count
+        kswapd = [Kswapd](repeating: Kswapd(), count: allocator.nodes.count)
+        cpuClock = [Int](repeating: 0, count: allocator.cpus.count + 1)
+        allocator.reclaimBatchDone = { [unowned self] row in self.reclaimBatchDone(row: row) }
+    }
+
+    /// The latest clock of any CPU or kswapd: where the next phase starts.
+    var latest: Int { max(cpuClock.max() ?? 0, kswapd.map(\.clock).max() ?? 0) }
+
+    // MARK: kswapd
+
+    /// `wakeup_kswapd` woke node index `n`'s kswapd (it was asleep or napping) at `now`.
+    func wake(_ n: Int) {
+        switch kswapd[n].state {
+        case .runnable: return
+        case .napping: a.kswapdWokenDuringNap(nodeIndex: n)
+        case .sleeping: break
+        }
+        a.nodes[n].reclaim.setSleeping(false)
+        kswapd[n].state = .runnable
+        kswapd[n].clock = max(kswapd[n].clock, now)
+        schedule(kswapd: n, at: kswapd[n].clock)
+    }
+
+    private func schedule(kswapd n: Int, at t: Int) {
+        kswapd[n].pending = t
+        queue.schedule(n, at: t)
+    }
+
+    /// A kswapd event at `t`: a nap's end, or (the start or the rest of) an iteration.
+    private func runKswapd(_ n: Int, at t: Int) {
+        kswapd[n].pending = nil
+        now = t
+        if case .napping(_, let order, let hz) = kswapd[n].state {
+            kswapd[n].clock = t
+            if a.kswapdNapEnded(nodeIndex: n, order: order, highestZone: hz) {
+                kswapd[n].state = .sleeping
+                return
+            }
+            a.nodes[n].reclaim.setSleeping(false)
+            kswapd[n].state = .runnable
+        }
+        let co = coroutine(n)
+        if !co.inIteration {
+            kswapd[n].clock = max(kswapd[n].clock, t)
+            kswapd[n].iterationStart = kswapd[n].clock
+            kswapd[n].workAtStart = a.workNanoseconds(row: a.kswapdSlot(nodeIndex: n))
+        }
+        running = n
+        co.resume()
+        running = nil
+        if co.inIteration {
+            schedule(kswapd: n, at: kswapd[n].clock)
+            return
+        }
+        switch kswapd[n].outcome! {
+        case .unbalanced:
+            schedule(kswapd: n, at: kswapd[n].clock)
+        case .maySleep(let order, let hz):
+            a.nodes[n].reclaim.setSleeping(true)
+            let until = kswapd[n].clock + a.costs[.kswapdNap]
+            kswapd[n].state = .napping(until: until, order: order, highestZone: hz)
+            schedule(kswapd: n, at: until)
+        }
+    }
+
+    private func coroutine(_ n: Int) -> KswapdCoroutine {
+        if let c = kswapd[n].coroutine { return c }
+        let c = KswapdCoroutine(name: "kswapd\(a.nodeIDs[n])") { [unowned self] in
+            self.kswapd[n].outcome = self.a.kswapdIteration(nodeIndex: n)
+            self.advanceKswapdClock(n)
+        }
+        kswapd[n].coroutine = c
+        return c
+    }
+
+    private func advanceKswapdClock(_ n: Int) {
+        kswapd[n].clock = kswapd[n].iterationStart + a.workNanoseconds(row: a.kswapdSlot(nodeIndex: n)) - kswapd[n].workAtStart
+    }
+
+    /// Reclaim finished a batch (on the row of whoever reclaims): a running kswapd whose clock
+    /// went past the next event gives the machine back until the clock reaches it again.
+    private func reclaimBatchDone(row: Int) {
+        guard let n = running, row == a.kswapdSlot(nodeIndex: n) else { return }
+        advanceKswapdClock(n)
+        guard let next = queue.peek(), next.before(EventQueue.Event(time: kswapd[n].clock, rank: n, generation: 0)) else { return }
+        kswapd[n].coroutine!.suspend()
+    }
+
+    // MARK: tasks
+
+    /// Runs a phase's tasks to the end: all start at the latest clock (the previous phase's
+    /// end); kswapd events of earlier phases that are still pending keep their times.
+    func run(_ tasks: [SimulatedTask], afterStep: () -> Void) {
+        self.tasks = tasks
+        queue = EventQueue(ranks: nodeCount + tasks.count)
+        let start = latest
+        for n in 0..<nodeCount { if let t = kswapd[n].pending { queue.schedule(n, at: t) } }
+        for (i, t) in tasks.enumerated() where !t.isDone {
+            t.clockNs = start
+            queue.schedule(nodeCount + i, at: start)
+        }
+        while let e = queue.pop() {
+            if e.rank < nodeCount {
+                // With no task left, only a kswapd inside an iteration finishes it; naps and
+                // wake-ups still pending carry over to the next phase.
+                if !(kswapd[e.rank].coroutine?.inIteration ?? false) && tasks.allSatisfy(\.isDone) {
+                    kswapd[e.rank].pending = e.time
+                    continue
+                }
+                runKswapd(e.rank, at: e.time)
+                continue
+            }
+            let t = tasks[e.rank - nodeCount]
+            guard !t.isDone else { continue }
+            let slot = a.slot(ofCPU: t.nextCPU)
+            let begin = max(t.clockNs, cpuClock[slot])
+            if begin > e.time {
+                // Its CPU is busy with another task until `begin`.
+                queue.schedule(e.rank, at: begin)
+                continue
+            }
+            t.clockNs = begin
+            now = begin
+            currentTask = t
+            t.step(a)
+            currentTask = nil
+            cpuClock[slot] = max(cpuClock[slot], t.clockNs)
+            if !t.isDone { queue.schedule(e.rank, at: t.clockNs) }
+            afterStep()
+        }
+        self.tasks = []
+    }
+
+    /// Stops the kswapd threads (at the end of the run; none is inside an iteration then).
+    func stop() {
+        for n in 0..<nodeCount {
+            kswapd[n].coroutine?.stop()
+            kswapd[n].coroutine = nil
+        }
+    }
+}

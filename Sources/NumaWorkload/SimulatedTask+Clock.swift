@@ -1,0 +1,64 @@
+import NumaCore
+import NumaTopology
+
+/// A task's simulated time (docs/time.md): every operation advances `clockNs` by what it costs
+/// on the `CostModel` — the allocator call itself, the kernel work it caused on the CPU's
+/// counter row (pcp refills and drains, buddy splits and merges, direct and node reclaim,
+/// throttling sleeps), and what the page's first use costs (a fault and zeroing for anon
+/// memory, a disk read and a copy for page cache). Both engines use these; neither reads a
+/// host clock.
+extension SimulatedTask {
+    /// An allocator call that started with `workBefore` on counter row `row`.
+    @inline(__always)
+    func chargeAllocation(_ a: PageAllocator, _ r: Result<AllocatedBlock, AllocFailure>, order: Int, row: Int, workBefore: Int) {
+        let call = a.costs[.allocFastPath] &+ (a.workNanoseconds(row: row) &- workBefore)
+        var ns = call
+        if case .success(let b) = r { ns &+= firstUseCost(a, b) }
+        clockNs &+= ns
+        latency?.record(OpLatency.OpClass.alloc(order: order), nanoseconds: UInt64(call))
+    }
+
+    /// What the first use of a new block costs: the anonymous fault and zeroing of each page
+    /// (`do_anonymous_page`, `clear_user_highpage`), or for page cache the read from disk and
+    /// the copy to the reader (`filemap_read`); kernel memory only what `__GFP_ZERO` asks.
+    @inline(__always)
+    func firstUseCost(_ a: PageAllocator, _ b: AllocatedBlock) -> Int {
+        let c = a.costs
+        let pages = 1 << b.order
+        let n = a.index(ofNode: b.node) ?? 0
+        switch spec.kind {
+        case .anon: return c[.pageFault] &+ pages &* c.pageMemoryCost(zero: true, nodeIndex: n)
+        case .file: return pages &* (c[.fileReadPerPage] &+ c.pageMemoryCost(zero: false, nodeIndex: n))
+        case .kernel: return spec.gfp.contains(.zero) ? pages &* c.pageMemoryCost(zero: true, nodeIndex: n) : 0
+        }
+    }
+
+    /// A free that started with `workBefore` on counter row `row` (a pcp drain is its work).
+    @inline(__always)
+    func chargeFree(_ a: PageAllocator, row: Int, workBefore: Int) {
+        let ns = a.costs[.freeFastPath] &+ (a.workNanoseconds(row: row) &- workBefore)
+        clockNs &+= ns
+        latency?.record(OpLatency.OpClass.free, nanoseconds: UInt64(ns))
+    }
+
+    /// A touch of a resident page: one memory access from the CPU's node to the page's.
+    @inline(__always)
+    func chargeAccess(_ a: PageAllocator, _ b: AllocatedBlock, cpu: Int) {
+        let from = a.nodeIndex(ofCPU: cpu) ?? 0
+        let ns = a.accessNanoseconds(fromNodeIndex: from, toNodeIndex: a.index(ofNode: b.node) ?? from)
+        clockNs &+= ns
+        accessNs &+= ns
+    }
+
+    /// A touch of a page reclaim took: the major fault's I/O (a swap-in or a page-cache read);
+    /// the new page's allocation is charged by `allocate`.
+    func chargeRefault(_ a: PageAllocator, kind: PageKind) {
+        let c = a.costs
+        clockNs &+= kind == .anon ? c[.swapIn] &+ c[.pageFault] : c[.fileReadPerPage] &+ c[.pageFault]
+    }
+}
+
+extension SimulatedTask {
+    /// The CPU the next step runs on (the task's CPUs are taken in turn).
+    public var nextCPU: Int { cpus[cpuTurn % cpus.count] }
+}
