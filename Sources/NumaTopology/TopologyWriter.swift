@@ -76,6 +76,16 @@ public enum TopologyWriter {
             line("  node_reclaim_distance: \(k.nodeReclaimDistance)")
             if t.arch.is32Bit { line("  highmem_start: \(ByteSize.format(k.highmemStart))") }
         }
+        let c = t.costs
+        if !c.overrides.isEmpty {
+            let fields = c.overrides.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.name): \($0.value)" }
+            line("costs: {\(fields.joined(separator: ", "))}")
+        }
+        if let l = c.latencyNs {
+            line("latency_ns:")
+            for row in l { line("  - [\(row.map(String.init).joined(separator: ", "))]") }
+        }
+        if let b = c.bandwidthGBps { line("bandwidth_gbps: [\(b.map { String($0) }.joined(separator: ", "))]") }
         return out
     }
 }
