@@ -181,8 +181,9 @@ public enum HTMLReport {
         return s + "</svg>"
     }
 
+    /// Both engines' timelines are on the simulated clock (docs/time.md).
     static func xAxis(_ r: StressReport) -> (String, (TimelineSample) -> Double) {
-        r.engine == "concurrent" ? ("milliseconds", { $0.ms }) : ("operations", { Double($0.ops) })
+        ("simulated milliseconds", { $0.ms })
     }
 
     static func zoneChart(_ r: StressReport, _ i: Int, _ zone: String) -> String {
