@@ -199,7 +199,6 @@ public enum ZoneinfoImporter {
             current = b
         }
         if let b = current { try finish(b) }
-        try applyState(&results, to: &t, file: file)
 
         // A node's MemTotal is the sum of its zones' managed pages: when the file has every zone
         // of a node and the topology knows the node's managed total (sysfs MemTotal, numactl
@@ -220,6 +219,7 @@ public enum ZoneinfoImporter {
         }
 
         try placeZones(&results, in: &t, fail: fail)
+        try applyState(&results, to: &t, file: file)
 
         var recorded = ZoneinfoLines(file: file)
         for b in results {
