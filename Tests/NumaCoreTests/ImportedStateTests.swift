@@ -116,4 +116,25 @@ final class ImportedStateTests: XCTestCase {
         XCTAssertLessThan(a.nodes[0].reclaim.kswapdFailures, PageAllocator.maxReclaimRetries)
         for r in a.checkInvariants() { XCTAssertTrue(r.ok, "\(r.violations)") }
     }
+
+    /// Free blocks too fragmented for the zone's used pages (each free order-0 page needs a used
+    /// buddy) cannot be laid out: a boot error naming the key.
+    func testALayoutTheZoneCannotHoldIsABootError() throws {
+        var t = try imported("nehalem-2s", zoneinfo: "proc_zoneinfo.txt", sysctls: ["transparent_hugepage=never"])
+        var o = try XCTUnwrap(t.node(0)?.zones["DMA32"])
+        var rows = Array(repeating: Array(repeating: 0, count: 11), count: 5)
+        rows[1][0] = 200_000
+        o.freeBlocks = rows
+        o.free = 200_000
+        o.pcpCount = nil
+        t.nodes[0].zones["DMA32"] = o
+        XCTAssertThrowsError(try BootedMachine(topology: t)) { error in
+            guard case .recordedLayout(let node, let zone, let key, let message)? = error as? BootError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual([String(node), zone, key], ["0", "DMA32", "free_blocks"])
+            XCTAssertTrue(message.contains("Movable block(s) of order 0 do not fit"), message)
+            XCTAssertEqual((error as? BootError)?.key, "nodes (id 0).zones.DMA32.free_blocks")
+        }
+    }
 }
