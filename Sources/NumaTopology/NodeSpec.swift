@@ -17,6 +17,9 @@ public struct NodeSpec: Equatable, Sendable {
     public var movable: MovableAmount?
     /// Per-zone values recorded from a real machine (`/proc/zoneinfo`), used as given.
     public var zones: [String: ZoneOverride]
+    /// `node_unreclaimable` recorded on a real machine: kswapd had given up on the node
+    /// (`pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES`) when it was captured.
+    public var unreclaimable = false
 
     public init(id: Int, cpus: CPUList = .empty, memory: NodeMemory, reserved: UInt64 = 0,
                 managed: UInt64? = nil, free: UInt64? = nil, movable: MovableAmount? = nil,

@@ -51,6 +51,7 @@ public enum TopologyValidator {
                     throw fail(.node(i), "nodes[\(i)].zones.\(zoneName)", "free (\(f)) cannot exceed managed (\(m))")
                 }
                 try checkWatermarks(o, node: i, zone: zoneName)
+                try checkZoneState(o, node: i, zone: zoneName, cpus: t.allCPUs.count, arch: t.arch)
             }
             try checkNodeAmounts(node, index: i, limit: t.arch.physicalAddressLimit)
         }

@@ -40,6 +40,7 @@ public enum TopologyWriter {
             case .all?: line("    movable: all")
             case .bytes(let b)?: line("    movable: \(ByteSize.format(b))")
             }
+            if n.unreclaimable { line("    unreclaimable: true") }
             let zones = n.zones.filter { !$0.value.isEmpty }
             if !zones.isEmpty {
                 line("    zones:")
@@ -52,6 +53,7 @@ public enum TopologyWriter {
                     add("high", o.high)
                     if let p = o.protection { fields.append("protection: [\(p.map(String.init).joined(separator: ", "))]") }
                     add("pcp_high", o.pcpHigh); add("pcp_batch", o.pcpBatch)
+                    fields += TopologyWriter.zoneStateFields(o)
                     line("      \(name): {\(fields.joined(separator: ", "))}")
                 }
             }

@@ -116,7 +116,7 @@ extension YAMLReader {
 
     func node(_ n: Yams.Node, _ path: String, arch: Arch) throws -> NodeSpec {
         let m = try mapping(n, path, allowed: ["id", "cpus", "memory", "ranges", "reserved", "managed", "free",
-                                               "movable", "zones"])
+                                               "movable", "zones", "unreclaimable"])
         guard let idNode = m["id"] else { throw fail(n, "\(path).id", "missing; expected the node number") }
         let id = try int(idNode, "\(path).id", range: 0...1_048_575)
         var cpus = CPUList.empty
@@ -149,16 +149,18 @@ extension YAMLReader {
                 zones[zoneName] = try zoneOverride(zoneNode, "\(path).zones.\(zoneName)", arch: arch)
             }
         }
-        return NodeSpec(id: id, cpus: cpus, memory: memory,
-                        reserved: try m["reserved"].map { try physical($0, "\(path).reserved", arch: arch) } ?? 0,
-                        managed: try m["managed"].map { try physical($0, "\(path).managed", arch: arch) },
-                        free: try m["free"].map { try physical($0, "\(path).free", arch: arch) },
-                        movable: movable, zones: zones)
+        var spec = NodeSpec(id: id, cpus: cpus, memory: memory,
+                            reserved: try m["reserved"].map { try physical($0, "\(path).reserved", arch: arch) } ?? 0,
+                            managed: try m["managed"].map { try physical($0, "\(path).managed", arch: arch) },
+                            free: try m["free"].map { try physical($0, "\(path).free", arch: arch) },
+                            movable: movable, zones: zones)
+        spec.unreclaimable = try m["unreclaimable"].map { try bool($0, "\(path).unreclaimable") } ?? false
+        return spec
     }
 
     func zoneOverride(_ n: Yams.Node, _ path: String, arch: Arch) throws -> ZoneOverride {
         let keys = ["start_pfn", "spanned", "present", "managed", "free", "min", "low", "high", "protection",
-                    "pcp_high", "pcp_batch"]
+                    "pcp_high", "pcp_batch"] + YAMLReader.zoneStateKeys
         let m = try mapping(n, path, allowed: Set(keys))
         func pages(_ key: String) throws -> Int? {
             try m[key].map { try int($0, "\(path).\(key)", range: 0...Int(Int32.max) * 1024) }
@@ -174,6 +176,7 @@ extension YAMLReader {
             }
             o.protection = try cells.enumerated().map { try int($1, "\(path).protection[\($0)]", range: 0...Int.max / 2) }
         }
+        try zoneState(m, path, into: &o)
         return o
     }
 

@@ -18,7 +18,13 @@ extension TopologyCommand {
                   --zoneinfo FILE  a /proc/zoneinfo of the same machine: every field it has (spanned, \
                 present, managed, pages free, min/low/high, protection, pageset high/batch) is used as \
                 recorded; everything else is computed as the kernel would. Combine with --sysfs, --numactl, \
-                --host or -t.
+                --host or -t. Also recorded: every CPU's pageset count (pages on its pcp lists), the \
+                watermark boost, node_unreclaimable and nr_zone_{in,}active_{anon,file} (the LRU pages).
+                  --pagetypeinfo FILE  a /proc/pagetypeinfo of the same moment: free blocks per order and \
+                migratetype, pageblocks per migratetype. --buddyinfo FILE gives the exact count of a list \
+                pagetypeinfo capped at 100000 and checks the totals; --vmstat FILE cross-checks the totals.
+                  --proc DIR       any of zoneinfo, pagetypeinfo, buddyinfo, vmstat in DIR (also named \
+                NAME.txt or proc_NAME.txt), as the options above.
 
                 The result loads back to the same machine: numasim topology show -t OUT.yaml
                 """
@@ -38,6 +44,18 @@ extension TopologyCommand {
 
         @Option(help: ArgumentHelp("A /proc/zoneinfo of the same machine.", valueName: "FILE"))
         var zoneinfo: String?
+
+        @Option(help: ArgumentHelp("A /proc/pagetypeinfo of the same moment.", valueName: "FILE"))
+        var pagetypeinfo: String?
+
+        @Option(help: ArgumentHelp("A /proc/buddyinfo of the same moment.", valueName: "FILE"))
+        var buddyinfo: String?
+
+        @Option(help: ArgumentHelp("A /proc/vmstat of the same moment (cross-check).", valueName: "FILE"))
+        var vmstat: String?
+
+        @Option(help: ArgumentHelp("A directory holding any of zoneinfo, pagetypeinfo, buddyinfo, vmstat.", valueName: "DIR"))
+        var proc: String?
 
         @Option(name: .customLong("sysctl"), help: ArgumentHelp("Set a sysctl in the result (repeatable).", valueName: "vm.NAME=VALUE"))
         var sysctls: [String] = []
@@ -79,15 +97,25 @@ extension TopologyCommand {
         /// Refuses to write what would not boot: the same checks `topology show` makes. A
         /// problem is labelled with the input it came from: the zoneinfo file and line when it is
         /// about a zone the zoneinfo recorded, else the source of the machine.
-        func checkBoots(_ t: Topology, zoneinfoLines: ZoneinfoLines?) throws {
+        func checkBoots(_ t: Topology, zoneinfoLines: ZoneinfoLines?, pagetypeinfo: String? = nil) throws {
             do {
                 _ = try BootedMachine(topology: t)
-            } catch let problem as any TopologyProblem {
-                if let zoneinfoLines, let line = zoneinfoLines.line(forProblemKey: problem.key, in: t) {
-                    throw InputError(file: zoneinfoLines.file, line: line, key: problem.key, problem.message)
-                }
-                throw InputError(file: inputName, problem)
+            } catch {
+                throw labelled(error, t, zoneinfoLines: zoneinfoLines, pagetypeinfo: pagetypeinfo)
             }
+        }
+
+        /// A boot problem as an error about the input it came from.
+        func labelled(_ problem: BootError, _ t: Topology, zoneinfoLines: ZoneinfoLines?, pagetypeinfo: String?) -> InputError {
+            let key = problem.key
+            // The recorded free_area came from pagetypeinfo.
+            if let pagetypeinfo, key.hasSuffix(".free_blocks") || key.hasSuffix(".pageblocks") {
+                return InputError(file: pagetypeinfo, key: key, problem.message)
+            }
+            if let zoneinfoLines, let line = zoneinfoLines.line(forProblemKey: key, in: t) {
+                return InputError(file: zoneinfoLines.file, line: line, key: key, problem.message)
+            }
+            return InputError(file: inputName, problem)
         }
 
         func importTopology(warnings: inout [InputWarning]) throws {
@@ -101,13 +129,11 @@ extension TopologyCommand {
             } else {
                 t = try TopologyFile.load(path: topology!)
             }
-            var zoneinfoLines: ZoneinfoLines?
-            if let zoneinfo {
-                zoneinfoLines = try ZoneinfoImporter.apply(path: zoneinfo, to: &t)
-            }
+            let files = try ProcFiles(proc: proc, zoneinfo: zoneinfo, pagetypeinfo: pagetypeinfo, buddyinfo: buddyinfo, vmstat: vmstat)
+            let zoneinfoLines = try files.apply(to: &t, warnings: &warnings)
             for s in sysctls { try t.sysctl.apply(assignment: s, arch: t.arch) }
             if let name { t.name = name }
-            try checkBoots(t, zoneinfoLines: zoneinfoLines)
+            try checkBoots(t, zoneinfoLines: zoneinfoLines, pagetypeinfo: files.pagetypeinfo)
             let yaml = TopologyWriter.yaml(t)
             if let output {
                 do {

@@ -11,7 +11,9 @@ struct ZoneinfoCommand: ParsableCommand {
             Linux 6.1): free pages, min/low/high watermarks, spanned/present/managed pages, protection \
             (lowmem_reserve), and per CPU the pageset high/batch and the vmstat threshold. Scripts that \
             parse a real /proc/zoneinfo read this too. Nothing has been allocated yet, so counters \
-            numasim does not model at boot are 0.
+            numasim does not model at boot are 0. A topology that records a machine's state (pcp counts, \
+            LRU pages, boost, free blocks: `topology import --zoneinfo/--pagetypeinfo/--proc`) is printed \
+            from the allocator booted into that state.
             """
     )
 
@@ -25,7 +27,9 @@ struct ZoneinfoCommand: ParsableCommand {
         if json {
             try printJSON(BootJSON.machine(machine))
         } else {
-            emit(ZoneinfoFormat.render(machine))
+            let t = machine.topology
+            let recordsState = t.nodes.contains { $0.unreclaimable || $0.zones.values.contains(where: \.hasState) }
+            emit(recordsState ? ZoneinfoFormat.render(PageAllocator(machine: machine)) : ZoneinfoFormat.render(machine))
         }
     }
 }

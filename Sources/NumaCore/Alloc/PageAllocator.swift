@@ -89,6 +89,7 @@ public final class PageAllocator: @unchecked Sendable {
         zonelists = m.bootZonelists
         let pageblockOrder = m.topology.arch.pageblockOrder
         var all: [[Zone]] = []
+        var laidOut: [Int: [Int]] = [:]
         for id in m.nodeIDs {
             var list: [Zone] = []
             for b in m.zones[id]! {
@@ -97,7 +98,13 @@ public final class PageAllocator: @unchecked Sendable {
                 z.mobilityGroupingDisabled = !m.mobilityGrouping
                 z.watermarkBoostFactor = m.topology.sysctl.watermarkBoostFactor
                 z.keepsUntouchedBlocks = sparseMemMap
-                if b.isPopulated { z.freeManagedPages(present: m.layout.nodeRanges[id] ?? []) }
+                if b.isPopulated {
+                    if let used = PageAllocator.freeRecordedLayout(z, b, machine: m) {
+                        laidOut[all.count * Zone.maxZoneTypes + list.count] = used
+                    } else {
+                        z.freeManagedPages(present: m.layout.nodeRanges[id] ?? [])
+                    }
+                }
                 list.append(z)
             }
             all.append(list)
@@ -124,7 +131,9 @@ public final class PageAllocator: @unchecked Sendable {
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
                                     mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.bootZonelists)
-        allocateRecordedUsedPages()
+        var used = allocateRecordedUsedPages(skipping: Set(laidOut.keys))
+        used.merge(laidOut) { a, _ in a }
+        installRecordedState(used: used)
         installZonelists()
         for node in nodes { node._checkInvariants(nodeCount: nodes.count) }
         zonelists._checkInvariants()
@@ -158,18 +167,35 @@ public final class PageAllocator: @unchecked Sendable {
     }
 
     /// A replayed machine starts with its recorded free pages: the rest is allocated up front
-    /// (not counted in any statistic), taken from the top of each zone.
-    func allocateRecordedUsedPages() {
+    /// (not counted in any statistic), taken from the top of each zone. Zones whose free_area
+    /// was laid out as recorded (`skipping`, keys `nodeIndex * Zone.maxZoneTypes + zoneIndex`)
+    /// are done. Returns, for zones that record pcp or LRU pages, the allocated pages split to
+    /// order 0 (`split_page`), in the same keys.
+    func allocateRecordedUsedPages(skipping: Set<Int>) -> [Int: [Int]] {
+        var split: [Int: [Int]] = [:]
         for (n, id) in nodeIDs.enumerated() {
-            for (i, b) in machine.zones[id]!.enumerated() where b.free < b.managed {
+            for (i, b) in machine.zones[id]!.enumerated() where b.free < b.managed && !skipping.contains(n * Zone.maxZoneTypes + i) {
+                let z = nodes[n].zones[i]
+                let keep = machine.topology.node(id)?.zones[b.name].map { ($0.pcpCount?.reduce(0, +) ?? 0) + ($0.lru?.total ?? 0) > 0 } ?? false
+                var pages: [Int] = []
                 var need = b.managed - b.free
                 var order = FreeArea.maxOrder - 1
                 while need > 0 && order >= 0 {
                     if 1 << order > need { order -= 1; continue }
-                    if nodes[n].zones[i].allocBlock(order: order, .movable) != nil { need -= 1 << order } else { order -= 1 }
+                    if let pfn = z.allocBlock(order: order, .movable) {
+                        need -= 1 << order
+                        if keep {
+                            z.splitPage(pfn, order: order)
+                            pages.append(contentsOf: pfn..<(pfn + (1 << order)))
+                        }
+                    } else {
+                        order -= 1
+                    }
                 }
+                if keep { split[n * Zone.maxZoneTypes + i] = pages.sorted() }
             }
         }
+        return split
     }
 
     public func node(ofCPU cpu: Int) -> Int? { cpuNode[cpu] }

@@ -133,6 +133,7 @@ extension BootedMachine {
                   bootZonelists: boot, rebuiltZonelists: rebuilt, policyZone: policyZone,
                   totalPagesAtBuild: totalPages, mobilityGrouping: mobility, onlineCPUs: onlineCPUs,
                   dmaReserve: dmaReserve)
+        try checkRecordedLayouts()
 
         // 4. init_per_zone_wmark_min.
         let bootZonelist = boot.fallback[bootNode]!
@@ -185,6 +186,13 @@ extension BootedMachine {
                 if let v = o.min { w.min = v }
                 if let v = o.low { w.low = v }
                 if let v = o.high { w.high = v }
+                // zoneinfo's min/low/high include the boost; `_watermark[]` does not.
+                if let b = o.boost, b > 0 {
+                    w.boost = b
+                    if o.min != nil { w.min = Swift.max(0, w.min - b) }
+                    if o.low != nil { w.low = Swift.max(0, w.low - b) }
+                    if o.high != nil { w.high = Swift.max(0, w.high - b) }
+                }
             }
             zones[z.node]![z.index].watermark = w
         }

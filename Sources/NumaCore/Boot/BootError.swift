@@ -14,13 +14,16 @@ public enum BootError: TopologyProblem, Equatable, Sendable {
     case zoneManagedAbovePresent(node: Int, zone: String, managed: Int, present: Int)
     /// A zone's recorded free pages are above its managed pages.
     case zoneFreeAboveManaged(node: Int, zone: String, free: Int, managed: Int)
+    /// A zone's recorded state (`free_blocks`, `pageblocks`) that cannot be laid out in it.
+    case recordedLayout(node: Int, zone: String, key: String, message: String)
 
     /// The node the problem is on (nil for a rule of the validator: its key says where).
     public var node: Int? {
         switch self {
         case .invalidTopology: return nil
         case .overlappingMemory(let node, _, _, _), .nodeManagedAbovePresent(let node, _, _),
-             .zoneManagedAbovePresent(let node, _, _, _), .zoneFreeAboveManaged(let node, _, _, _):
+             .zoneManagedAbovePresent(let node, _, _, _), .zoneFreeAboveManaged(let node, _, _, _),
+             .recordedLayout(let node, _, _, _):
             return node
         }
     }
@@ -32,6 +35,7 @@ public enum BootError: TopologyProblem, Equatable, Sendable {
         case .nodeManagedAbovePresent(let node, _, _): return "nodes (id \(node)).managed"
         case .zoneManagedAbovePresent(let node, let zone, _, _): return "nodes (id \(node)).zones.\(zone)"
         case .zoneFreeAboveManaged(let node, let zone, _, _): return "nodes (id \(node)).zones.\(zone).free"
+        case .recordedLayout(let node, let zone, let key, _): return "nodes (id \(node)).zones.\(zone).\(key)"
         }
     }
 
@@ -47,6 +51,8 @@ public enum BootError: TopologyProblem, Equatable, Sendable {
             return "managed \(managed) exceeds present \(present)"
         case .zoneFreeAboveManaged(_, _, let free, let managed):
             return "free \(free) exceeds managed \(managed)"
+        case .recordedLayout(_, _, _, let message):
+            return message
         }
     }
 }

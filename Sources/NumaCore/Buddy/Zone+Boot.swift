@@ -10,6 +10,22 @@ extension Zone {
     /// those below 1 MiB (x86 `x86_reserve_low`), then from the top down (memblock allocates
     /// top-down).
     public func freeManagedPages(present: [Range<Int>]) {
+        let freeRanges = managedRanges(present: present)
+        // The records of reserved pages and holes are not written: unwritten records read as
+        // reserved (`MemMap.storedFlags`).
+        lock.withLock {
+            for r in freeRanges where !r.isEmpty { freeBootRange(r) }
+        }
+    }
+
+    /// The pfns boot frees into the zone (its managed pages): the present pages but those
+    /// reserved below 1 MiB and from the top.
+    public func managedRanges(present: [Range<Int>]) -> [Range<Int>] {
+        Zone.managedRanges(present: present, span: startPfn..<endPfn, managed: managed)
+    }
+
+    public static func managedRanges(present: [Range<Int>], span: Range<Int>, managed: Int) -> [Range<Int>] {
+        let (startPfn, endPfn) = (span.lowerBound, span.upperBound)
         let ranges = present.compactMap { r -> Range<Int>? in
             let lo = max(r.lowerBound, startPfn), hi = min(r.upperBound, endPfn)
             return hi > lo ? lo..<hi : nil
@@ -32,11 +48,7 @@ extension Zone {
             toReserve -= take
             i -= 1
         }
-        // The records of reserved pages and holes are not written: unwritten records read as
-        // reserved (`MemMap.storedFlags`).
-        lock.withLock {
-            for r in freeRanges where !r.isEmpty { freeBootRange(r) }
-        }
+        return freeRanges.filter { !$0.isEmpty }
     }
 
     /// `/proc/buddyinfo` counts: free blocks per order.

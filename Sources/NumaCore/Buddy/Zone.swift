@@ -97,6 +97,8 @@ public final class Zone: @unchecked Sendable {
         managed = z.managed
         baseWatermark = z.watermark
         baseWatermark.boost = 0
+        // A recorded `watermark_boost` (zoneinfo `boost`); 0 after a plain boot.
+        boostAtomic.store(z.watermark.boost, ordering: .relaxed)
         lowmemReserve = z.lowmemReserve
         reserveByClasszone = .allocate(capacity: Zone.maxZoneTypes)
         reserveByClasszone.initialize(repeating: 0, count: Zone.maxZoneTypes)

@@ -4,11 +4,13 @@ import Foundation
 /// into a topology as per-zone overrides (`NodeSpec.zones`), so numasim uses the kernel's own
 /// numbers where they exist and computes only the rest.
 ///
-/// Per `Node N, zone NAME` block: `pages free` → free, `min`/`low`/`high` (these include any
-/// boost; the `boost` line itself is ignored), `spanned`, `present`, `managed`, `protection: (…)`
-/// (one value per zone type), `start_pfn:` (populated zones only), and from `pagesets` the
-/// `high:`/`batch:` of the first CPU listed. Per-node stats, `nr_*`/`numa_*` counters, `cma`,
-/// `count:`, `vm stats threshold:` and `node_unreclaimable:` are checked for syntax and skipped.
+/// Per `Node N, zone NAME` block: `pages free` → free, `min`/`low`/`high` (as printed, boost
+/// included), `spanned`, `present`, `managed`, `protection: (…)` (one value per zone type),
+/// `start_pfn:` (populated zones only), from `pagesets` the `high:`/`batch:` of the first CPU
+/// listed, and the zone's state at the capture (`ZoneinfoImporter+State.swift`): `boost`, every
+/// CPU's pageset `count:`, `nr_zone_{in,}active_{anon,file}` and `node_unreclaimable:`. Per-node
+/// stats, the other `nr_*`/`numa_*` counters, `cma` and `vm stats threshold:` are checked for
+/// syntax and skipped.
 /// Fields the file does not have stay as they were (nil = computed). min_free_kbytes is not in
 /// zoneinfo; give it as a sysctl.
 public enum ZoneinfoImporter {
@@ -26,6 +28,8 @@ public enum ZoneinfoImporter {
         var spannedLine: Int?
         /// The line of each recorded field (`managed`, `pages free`, …).
         var fieldLines: [String: Int] = [:]
+        /// The run-time state read so far (`ZoneinfoImporter+State.swift`).
+        var state = StateLines()
     }
 
     /// Applies the file at `path`; returns where each zone's values are in it, so a problem the
@@ -170,7 +174,7 @@ public enum ZoneinfoImporter {
                 b.value.startPfn = try number(valueText, lineNo, key, column: valueColumn)
                 b.startLine = lineNo
             case "cpu" where b.inPagesets:
-                _ = try number(valueText, lineNo, key, column: valueColumn)
+                b.state.cpu = try number(valueText, lineNo, key, column: valueColumn)
                 b.cpusSeen += 1
             case "high" where b.inPagesets, "batch" where b.inPagesets:
                 let v = try number(valueText, lineNo, key, column: valueColumn)
@@ -181,8 +185,10 @@ public enum ZoneinfoImporter {
                 if b.cpusSeen == 1 {
                     if key == "high" { b.value.pcpHigh = v } else { b.value.pcpBatch = v }
                 }
+            case _ where try recordState(key: key, valueText: valueText, line: lineNo, column: valueColumn, in: &b, file: file, number: number):
+                break
             default:
-                // boost, promo, cma, count, high_min/high_max, vm stats threshold,
+                // promo, cma, high_min/high_max, vm stats threshold,
                 // node_unreclaimable and the counters: checked, not used. Counters are printed
                 // with %lu, so a transiently negative one shows as a huge unsigned number.
                 guard Int(valueText) != nil || UInt64(valueText) != nil else {
@@ -213,6 +219,7 @@ public enum ZoneinfoImporter {
         }
 
         try placeZones(&results, in: &t, fail: fail)
+        try applyState(&results, to: &t, file: file)
 
         var recorded = ZoneinfoLines(file: file)
         for b in results {
