@@ -64,6 +64,11 @@ public final class PageAllocator: @unchecked Sendable {
     /// (a CPU slot for direct and node reclaim, `kswapdSlot` for kswapd). The deterministic
     /// engine suspends kswapd here until the simulated clock reaches kswapd's time again.
     @exclusivity(unchecked) public var reclaimBatchDone: ((Int) -> Void)?
+    /// Reclaim leaves shadow entries of evicted file pages (`workingset_eviction`) for the page
+    /// cache to find at a refault; on while a workload reads named files.
+    @exclusivity(unchecked) public var recordsShadows = false
+    /// The page cache of named files (`file:` groups), kept for the whole stress run.
+    @exclusivity(unchecked) public var pageCache = PageCache()
     /// Tests turn the order-0 fast path off to check it against the generic path.
     @exclusivity(unchecked) var fastPathEnabled = true
     /// `out_of_memory`: asked to free memory for a failing allocation (the CPU that asks);
