@@ -53,4 +53,38 @@ public final class PageCache: @unchecked Sendable {
         let all = lock.withLock { Array($0.values) }
         for f in all { f.cursor.store(0, ordering: .relaxed) }
     }
+
+    /// `migrate_pages` of the cached pages in a memory block going offline (mm/memory_hotplug.c
+    /// `do_migrate_range`; page cache is movable): each gets a new page from another node
+    /// (`alloc_migration_target`, GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL, `targets` as
+    /// the nodemask) with the old page's LRU state (`folio_migrate_flags`), and the old page is
+    /// freed. Runs with no CPU allocating. Returns pages moved and pages that could not move.
+    public func migratePages(out block: PageAllocator.MemoryBlock, allocator a: PageAllocator, cpu: Int,
+                             targets: Set<Int>) -> (moved: Int, failed: Int) {
+        let node = a.nodeIDs[block.nodeIndex]
+        let gfp: GFP = [.user, .movable, .retryMayfail]
+        var moved = 0, failed = 0
+        for f in lock.withLock({ Array($0.values) }) {
+            f.withSlots { slots in
+                for i in slots.indices {
+                    guard let b = slots[i], b.node == node, b.zone == block.zone, block.range.contains(b.pfn), a.isOwned(b) else { continue }
+                    let z = a.nodes[block.nodeIndex].zones[b.zone]
+                    let old = z.memmap.lruFlags(pfn: b.pfn)
+                    switch a.allocPages(gfp: gfp, order: 0, preferredNode: node, nodemask: targets.isEmpty ? [node] : targets, cpu: cpu) {
+                    case .success(let nb):
+                        a.addToLRU(nb, kind: .file, active: old.contains(.active), dirty: old.contains(.dirty), mapped: old.contains(.young))
+                        if old.contains(.referenced) {
+                            a.nodes[a.nodeIndex[nb.node]!].zones[nb.zone].memmap.insertLRUFlags(nb.pfn, .referenced)
+                        }
+                        _ = a.release(b, cpu: cpu, kind: .file)
+                        slots[i] = nb
+                        moved += 1
+                    case .failure:
+                        failed += 1
+                    }
+                }
+            }
+        }
+        return (moved, failed)
+    }
 }
