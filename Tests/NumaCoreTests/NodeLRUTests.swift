@@ -134,4 +134,21 @@ final class NodeLRUTests: XCTestCase {
         XCTAssertEqual(a.vmEvents[.workingsetActivateFile], 1)
         XCTAssertEqual(a.nodes[0].lruvec.nonresidentAge, 101)
     }
+
+    /// lru_note_cost: pages swapped out are anon cost; both costs halve once they exceed a
+    /// quarter of the node's LRU pages.
+    func testSwapOutIsAnonCostAndCostsDecay() throws {
+        let a = PageAllocator(machine: try boot(Self.bigNode))
+        a.swap = SwapSpace(totalPages: 1000)
+        for _ in 0..<400 { a.addToLRU(page(a, dma32: false), kind: .anon, mapped: false) }
+        var s = sc(a, reclaimIdx: 3)
+        XCTAssertEqual(a.shrinkInactiveList(nodeIndex: 0, .inactiveAnon, 32, &s), 32)
+        XCTAssertEqual(a.vmEvents[.pswpout], 32)
+        XCTAssertEqual(a.nodes[0].lruvec.anonCost, 32)
+        XCTAssertEqual(a.nodes[0].lruvec.fileCost, 0)
+        // 368 LRU pages left: a cost above 92 halves both.
+        a.lruNoteCost(nodeIndex: 0, file: true, 70)
+        XCTAssertEqual(a.nodes[0].lruvec.anonCost, 16)
+        XCTAssertEqual(a.nodes[0].lruvec.fileCost, 35)
+    }
 }

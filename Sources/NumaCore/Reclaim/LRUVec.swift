@@ -40,6 +40,10 @@ public final class LRUVec: @unchecked Sendable {
     /// the last reclaim run ended (`snapshot_refaults`). Under `lock`.
     @exclusivity(unchecked) var workingsetActivate = [0, 0]
     @exclusivity(unchecked) var refaultsSnapshot = [0, 0]
+    /// `lruvec->anon_cost`, `lruvec->file_cost` (`lru_note_cost`): pages written out by reclaim
+    /// of each type, a decaying average. Under `lock`.
+    @exclusivity(unchecked) public internal(set) var anonCost = 0
+    @exclusivity(unchecked) public internal(set) var fileCost = 0
     /// Shadow entries of evicted file pages by stale handle (`PageAllocator+Workingset`):
     /// `nonresident_age` at eviction. Under `lock`.
     @exclusivity(unchecked) var shadows: [UInt64: Int] = [:]

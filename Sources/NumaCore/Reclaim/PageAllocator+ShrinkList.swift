@@ -51,7 +51,9 @@ extension PageAllocator {
     }
 
     /// `shrink_inactive_list` + `shrink_folio_list`: PGSCAN_{KSWAPD,DIRECT} and PGSCAN_{ANON,FILE}
-    /// count `nr_scanned`; PGSTEAL_* the pages freed; PGACTIVATE the pages activated. Node
+    /// count `nr_scanned`; PGSTEAL_* the pages freed; PGACTIVATE the pages activated; the pages
+    /// written out (`stat.nr_pageout`: swapped, or dirty page cache written) go to
+    /// `lru_note_cost`. Node
     /// reclaim runs in the allocating task and counts as direct, as in 6.1
     /// (`current_is_kswapd()`). Returns pages reclaimed.
     func shrinkInactiveList(nodeIndex n: Int, _ l: LRUVec.List, _ nrToScan: Int, _ sc: inout ScanControl) -> Int {
@@ -59,7 +61,7 @@ extension PageAllocator {
         sc.nrScanned += scanned
         vmEvents.add(sc.reclaimer == .kswapd ? .pgscanKswapd : .pgscanDirect, scanned, row: sc.row)
         vmEvents.add(l.isFile ? .pgscanFile : .pgscanAnon, scanned, row: sc.row)
-        var reclaimed = 0
+        var reclaimed = 0, pageouts = 0
         for (z, pfn) in isolated {
             let f = z.memmap.lruFlags(pfn: pfn)
             if f.contains(.orphan) {
@@ -72,13 +74,14 @@ extension PageAllocator {
             if verdict == .reclaim || verdict == .reclaimClean {
                 if f.kind == .anon {
                     // add_to_swap: without a free slot the page goes back active.
-                    if sc.maySwap && swap.take() { tookSlot = true } else { verdict = .activate }
+                    if sc.maySwap && swap.take() { tookSlot = true; pageouts += 1 } else { verdict = .activate }
                 } else if z.memmap.lruFlags(pfn: pfn).contains(.dirty) {
                     if verdict == .reclaim && sc.reclaimer == .kswapd && sc.mayWritepage {
                         // pageout(): written back (synchronously in this model), then clean.
                         z.memmap.removeLRUFlags(pfn, .dirty)
                         nodes[n].reclaim.addDirty(-1)
                         vmEvents.add(.nrWritten, row: sc.row)
+                        pageouts += 1
                     } else {
                         verdict = .keep
                     }
@@ -95,6 +98,7 @@ extension PageAllocator {
         }
         vmEvents.add(sc.reclaimer == .kswapd ? .pgstealKswapd : .pgstealDirect, reclaimed, row: sc.row)
         vmEvents.add(l.isFile ? .pgstealFile : .pgstealAnon, reclaimed, row: sc.row)
+        lruNoteCost(nodeIndex: n, file: l.isFile, pageouts)
         return reclaimed
     }
 

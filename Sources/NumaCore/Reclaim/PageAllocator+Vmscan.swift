@@ -3,9 +3,25 @@
 /// The list walkers (`isolate_lru_folios`, `shrink_inactive_list`, `shrink_folio_list`,
 /// `shrink_active_list`) are in `PageAllocator+ShrinkList.swift`.
 ///
-/// Simplification (docs/reclaim.md): reclaim costs (`lru_note_cost`) are taken as equal, so
-/// SCAN_FRACT splits by swappiness alone.
+/// SCAN_FRACT weighs swappiness against the recent reclaim costs of each type
+/// (`lru_note_cost`: pages reclaim had to write out, to swap or to the file).
 extension PageAllocator {
+    /// `lru_note_cost(lruvec, file, nr_pages)` (mm/swap.c 6.1): `nr_pages` written out by
+    /// reclaim count as cost of their type; when the costs exceed a quarter of the node's LRU
+    /// pages both are halved (a decaying average).
+    func lruNoteCost(nodeIndex n: Int, file: Bool, _ nrPages: Int) {
+        guard nrPages > 0 else { return }
+        let v = nodes[n].lruvec
+        v.lock.withLock {
+            if file { v.fileCost += nrPages } else { v.anonCost += nrPages }
+            let lrusize = LRUVec.List.allCases.reduce(0) { $0 + v.size($1) }
+            if v.fileCost + v.anonCost > lrusize / 4 {
+                v.fileCost /= 2
+                v.anonCost /= 2
+            }
+        }
+    }
+
     /// `inactive_is_low(lruvec, inactive_lru)`: inactive × ratio < active over the whole node
     /// (`lruvec_page_state`, all zones), ratio = int_sqrt(10 × GiB) (1 below 1 GiB).
     func inactiveIsLow(nodeIndex n: Int, file: Bool) -> Bool {
@@ -45,8 +61,14 @@ extension PageAllocator {
         else if fileIsTiny { balance = .anon }
         else if cacheTrim { balance = .file }
         else { balance = .fract }
-        // Equal anon and file costs: total_cost = 0, so ap = swappiness, fp = 200 − swappiness.
-        let ap = swappiness, fp = 200 - swappiness
+        // SCAN_FRACT: swappiness against the costs (each side gets the total as a floor, so
+        // one type's cost cannot starve the other); without costs ap = swappiness,
+        // fp = 200 − swappiness.
+        let (anonCost, fileCost) = lruvec.lock.withLock { (lruvec.anonCost, lruvec.fileCost) }
+        let total = anonCost + fileCost
+        let anonC = total + anonCost, fileC = total + fileCost
+        let ap = swappiness * (anonC + fileC + 1) / (anonC + 1)
+        let fp = (200 - swappiness) * (anonC + fileC + 1) / (fileC + 1)
         var nr = [Int](repeating: 0, count: 4)
         for l in LRUVec.List.allCases {
             var scan = lruSize(nodeIndex: n, l, highestZone: sc.reclaimIdx) >> sc.priority
