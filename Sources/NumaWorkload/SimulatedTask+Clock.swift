@@ -28,7 +28,10 @@ extension SimulatedTask {
         let n = a.index(ofNode: b.node) ?? 0
         switch spec.kind {
         case .anon: return c[.pageFault] &+ pages &* c.pageMemoryCost(zero: true, nodeIndex: n)
-        case .file: return pages &* (c[.fileReadPerPage] &+ c.pageMemoryCost(zero: false, nodeIndex: n))
+        case .file:
+            // read(2) copies the page to the reader; a mapped file page faults instead.
+            let use = spec.access == .mmap ? c[.pageFault] : c.pageMemoryCost(zero: false, nodeIndex: n)
+            return pages &* (c[.fileReadPerPage] &+ use)
         case .kernel: return spec.gfp.contains(.zero) ? pages &* c.pageMemoryCost(zero: true, nodeIndex: n) : 0
         }
     }
@@ -48,6 +51,16 @@ extension SimulatedTask {
         let ns = a.accessNanoseconds(fromNodeIndex: from, toNodeIndex: a.index(ofNode: b.node) ?? from)
         clockNs &+= ns
         accessNs &+= ns
+    }
+
+    /// A page-cache hit: `read(2)` copies the cached page (`copy`), a mapped access is one memory
+    /// access.
+    func chargeCachedRead(_ a: PageAllocator, _ b: AllocatedBlock, cpu: Int, copy: Bool) {
+        if copy {
+            clockNs &+= a.costs.pageMemoryCost(zero: false, nodeIndex: a.index(ofNode: b.node) ?? 0)
+        } else {
+            chargeAccess(a, b, cpu: cpu)
+        }
     }
 
     /// A touch of a page reclaim took: the major fault's I/O (a swap-in or a page-cache read);

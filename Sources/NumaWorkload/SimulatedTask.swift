@@ -72,7 +72,8 @@ public final class SimulatedTask: @unchecked Sendable {
         interleave = InterleaveState(maxNumNodes: maxNumNodes)
         vmaOffset = spec.vmaStart ?? 0
         rng = SplitMix64(seed: seed)
-        keepsLive = spec.touches > 0 || spec.kind != .kernel || { if case .never = spec.free { return false } else { return true } }()
+        keepsLive = spec.file == nil
+            && (spec.touches > 0 || spec.kind != .kernel || { if case .never = spec.free { return false } else { return true } }())
     }
 
     public struct TaskStats: Sendable {
@@ -101,6 +102,12 @@ public final class SimulatedTask: @unchecked Sendable {
         defer { opsLeft -= stats.ops - opsBefore }
         let cpu = cpus[cpuTurn % cpus.count]
         cpuTurn += 1
+        if let file = spec.file {
+            remaining -= 1
+            readFilePage(a, file, cpu: cpu)
+            if killedAtomic.load(ordering: .acquiring) { die(a) }
+            return
+        }
         let order = SimulatedTask.pickOrder(spec.orders, &rng)
         remaining -= 1 << order
         guard let b = allocate(a, order: order, cpu: cpu) else { return }
@@ -111,6 +118,8 @@ public final class SimulatedTask: @unchecked Sendable {
             release(a, b, cpu: cpu)
         case .never:
             if keepsLive { keep(b) }
+        case .atExit:
+            keep(b)
         case .random(let limit):
             keep(b)
             while livePages > limit && !live.isEmpty {
@@ -207,6 +216,7 @@ public final class SimulatedTask: @unchecked Sendable {
         } else {
             a.count(.workingsetRefaultFile, cpu: cpu)
             a.count(.workingsetActivateFile, cpu: cpu)
+            _ = a.takeShadow(old)
         }
         a.count(.pgmajfault, cpu: cpu)
         livePagesAtomic.wrappingSubtract(1 << old.order, ordering: .relaxed)
@@ -215,10 +225,21 @@ public final class SimulatedTask: @unchecked Sendable {
             live.removeLast()
             return
         }
+        a.noteWorkingsetActivate(b, file: spec.kind == .file)
         a.addToLRU(b, kind: spec.kind, active: true, dirty: spec.dirty)
         stats.allocations += 1
         live[i] = b
         livePagesAtomic.wrappingAdd(1 << b.order, ordering: .relaxed)
+    }
+
+    /// The task exits at the end of its phase (`free: at_exit`): its pages go back. Page cache
+    /// it read stays (it belongs to the file).
+    public func exit(_ a: PageAllocator) {
+        guard case .atExit = spec.free, !stats.killed else { return }
+        let cpu = cpus[0]
+        for b in live { release(a, b, cpu: cpu) }
+        live.removeAll()
+        livePagesAtomic.store(0, ordering: .relaxed)
     }
 
     /// Killed by the OOM killer: every page goes back, the task stops.

@@ -23,7 +23,7 @@ extension Workload {
     }
 
     static func thread(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ThreadSpec {
-        let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start", "kind", "touch", "dirty", "ops", "duration", "hold"])
+        let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start", "kind", "touch", "dirty", "ops", "duration", "hold", "file", "access"])
         guard let cpusNode = m["cpus"] else { throw r.fail(n, "\(path).cpus", "missing; expected the simulated CPUs (cpulist)") }
         let cpuText = try r.scalar(cpusNode, "\(path).cpus", "a cpulist")
         let cpus: CPUList
@@ -96,9 +96,10 @@ extension Workload {
         }
         var free = FreeMode.never
         if let f = m["free"] {
-            let text = try r.scalar(f, "\(path).free", "never, immediately, random or hold")
+            let text = try r.scalar(f, "\(path).free", "never, immediately, random, hold or at_exit")
             switch text {
             case "never": free = .never
+            case "at_exit": free = .atExit
             case "immediately": free = .immediately
             case "random":
                 guard let l = m["live"] else { throw r.fail(f, "\(path).live", "free: random needs live: (the live-set size, pages or a size)") }
@@ -110,7 +111,7 @@ extension Workload {
             case "hold":
                 guard let h = m["hold"] else { throw r.fail(f, "\(path).hold", "free: hold needs hold: (allocations each block is kept for)") }
                 free = .hold(allocations: try r.int(h, "\(path).hold", range: 1...100_000_000))
-            default: throw r.fail(f, "\(path).free", "expected never, immediately, random or hold, got '\(text)'")
+            default: throw r.fail(f, "\(path).free", "expected never, immediately, random, hold or at_exit, got '\(text)'")
             }
         }
         var vmaStart: Int? = nil
@@ -138,6 +139,24 @@ extension Workload {
                               allocatePages: pages, free: free, vmaStart: vmaStart, kind: kind, touches: touches, dirty: dirty)
         spec.opsLimit = opsLimit
         spec.duration = duration
+        if let f = m["file"] {
+            let name = try r.scalar(f, "\(path).file", "a file name")
+            guard !name.isEmpty else { throw r.fail(f, "\(path).file", "expected a file name") }
+            guard kind == .file else { throw r.fail(f, "\(path).file", "file: names page cache; this group is \(kind) (give kind: file)") }
+            switch free {
+            case .never, .atExit: break
+            default: throw r.fail(m["free"]!, "\(path).free", "the pages of a file: group belong to the file and stay cached; expected never or at_exit")
+            }
+            if touches > 0 { throw r.fail(m["touch"]!, "\(path).touch", "a file: group reads its pages in order; read the file again in a later group instead of touch:") }
+            if vmaStart != nil { throw r.fail(m["vma_start"]!, "\(path).vma_start", "a file: group's pages are indexed by the file, not by a VMA") }
+            spec.file = name
+        }
+        if let ac = m["access"] {
+            let text = try r.scalar(ac, "\(path).access", "read or mmap")
+            guard spec.file != nil else { throw r.fail(ac, "\(path).access", "access: goes with file: NAME") }
+            guard let parsed = FileAccess(rawValue: text) else { throw r.fail(ac, "\(path).access", "expected read or mmap, got '\(text)'") }
+            spec.access = parsed
+        }
         return spec
     }
 

@@ -91,6 +91,12 @@ public struct Workload: Sendable, Equatable {
         public var opsLimit: Int?
         /// Wall-clock seconds after which the group stops (concurrent engine only).
         public var duration: Double?
+        /// `file: NAME`: the group's pages are the page cache of this file, page index 0, 1, 2, …
+        /// (kind: file); a later group naming it again finds the pages still cached.
+        public var file: String?
+        /// How a `file:` group reaches its pages: `read(2)` (unmapped, `folio_mark_accessed`) or
+        /// `mmap` (mapped: the PTE accessed bit).
+        public var access: FileAccess = .read
 
         public init(cpus: [Int], policy: MemPolicy, gfp: GFP, orders: [(order: Int, weight: Int)], allocatePages: Int,
                     free: FreeMode, vmaStart: Int? = nil, kind: PageKind = .kernel, touches: Int = 0, dirty: Bool = false) {
@@ -102,12 +108,17 @@ public struct Workload: Sendable, Equatable {
             a.cpus == b.cpus && a.policy == b.policy && a.gfp == b.gfp && a.allocatePages == b.allocatePages
                 && a.free == b.free && a.orders.map(\.order) == b.orders.map(\.order) && a.orders.map(\.weight) == b.orders.map(\.weight)
                 && a.vmaStart == b.vmaStart && a.kind == b.kind && a.touches == b.touches && a.dirty == b.dirty
-                && a.opsLimit == b.opsLimit && a.duration == b.duration
+                && a.opsLimit == b.opsLimit && a.duration == b.duration && a.file == b.file && a.access == b.access
         }
     }
 
+    /// `access:` of a `file:` group.
+    public enum FileAccess: String, Sendable, Equatable { case read, mmap }
+
     public enum FreeMode: Sendable, Equatable {
         case never
+        /// `free: at_exit`: the group's pages are freed when its phase ends (the task exits).
+        case atExit
         case immediately
         /// Keep a live set of this many pages; beyond it, free a random live block.
         case random(livePages: Int)

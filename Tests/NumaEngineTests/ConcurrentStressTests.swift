@@ -86,8 +86,10 @@ final class ConcurrentStressTests: XCTestCase {
         XCTAssertGreaterThan(a.kswapdWakeups.values.reduce(0, +), 0)
         XCTAssertGreaterThan(r.kswapdRuns.reduce(0, +), 0)
         XCTAssertGreaterThan(a.vmEvents[.pgstealFile], 0)
-        // With this much inactive page cache, get_scan_count is in cache-trim mode: file only.
-        XCTAssertEqual(a.vmEvents[.pswpout], 0, "cache trim mode leaves anon alone")
+        // Refaults activated since the last reclaim run (WORKINGSET_ACTIVATE changed) make 6.1's
+        // prepare_scan_count deactivate file and leave cache-trim mode, so anon is scanned too;
+        // every page that went to swap was stolen from the anon list.
+        XCTAssertLessThanOrEqual(a.vmEvents[.pswpout], a.vmEvents[.pgstealAnon])
         XCTAssertGreaterThan(r.refaults, 0)
         XCTAssertEqual(a.vmEvents[.pgmajfault], r.refaults)
         XCTAssertEqual(a.vmEvents[.workingsetRefaultAnon] + a.vmEvents[.workingsetRefaultFile], r.refaults)

@@ -81,15 +81,19 @@ public func parseNumastatFile(_ text: String) -> [Int: [String: Int]] {
 
 /// The nehalem QEMU machine with the free pages recorded before workload `wl`.
 public func nehalemAllocator(before wl: String) throws -> PageAllocator {
+    PageAllocator(machine: try nehalemMachine(before: wl))
+}
+
+/// The nehalem-2s machine booted with the free pages the kernel recorded before workload `wl`.
+public func nehalemMachine(before wl: String) throws -> BootedMachine {
     let zi = parseKernelZoneinfo(try Fixtures.text("kernel-samples/nehalem-2s/workloads/\(wl).zoneinfo_before.txt"))
     func free(_ node: Int, _ zone: String) -> Int { zi.first { $0.node == node && $0.name == zone }!.fields["free"]! }
     let yaml = KernelSamples.nehalem
         .replacingOccurrences(of: "DMA: {managed: 3840}", with: "DMA: {managed: 3840, free: \(free(0, "DMA"))}")
         .replacingOccurrences(of: "DMA32: {managed: 242463}", with: "DMA32: {managed: 242463, free: \(free(0, "DMA32"))}")
         .replacingOccurrences(of: "DMA32: {managed: 253224}", with: "DMA32: {managed: 253224, free: \(free(1, "DMA32"))}")
-    return PageAllocator(machine: try boot(yaml))
+    return try boot(yaml)
 }
-
 
 /// The two QEMU machines a real Debian 6.1 kernel ran on (Fixtures/kernel-samples), as
 /// topology files: memory ranges from dmesg and e820, managed pages, min_free_kbytes, THP never.

@@ -67,6 +67,11 @@ public final class PageAllocator: @unchecked Sendable {
     /// What each operation costs on the simulated clock (docs/time.md): the topology's
     /// `costs:` over the defaults; engines may replace it before a run (`--costs FILE`).
     @exclusivity(unchecked) public var costs: CostModel
+    /// Reclaim leaves shadow entries of evicted file pages (`workingset_eviction`) for the page
+    /// cache to find at a refault; on while a workload reads named files.
+    @exclusivity(unchecked) public var recordsShadows = false
+    /// The page cache of named files (`file:` groups), kept for the whole stress run.
+    @exclusivity(unchecked) public var pageCache = PageCache()
     /// Tests turn the order-0 fast path off to check it against the generic path.
     @exclusivity(unchecked) var fastPathEnabled = true
     /// `out_of_memory`: asked to free memory for a failing allocation (the CPU that asks);

@@ -136,7 +136,7 @@ extension Zone {
         if onPcp != r.pcpPages { fail("pcp lists hold \(onPcp) pages, the page walk found \(r.pcpPages)") }
         // 4. LRU lists: members are allocated order-0 blocks whose LRU state names this list.
         for l in LRUVec.List.allCases {
-            let list = lru.lists[l.rawValue]
+            let list = lruLists[l.rawValue]
             let pfns = memmap.pfns(of: list)
             if pfns.count != list.count { fail("LRU \(l) has \(pfns.count) linked entries but count \(list.count)") }
             for pfn in pfns {

@@ -27,8 +27,9 @@ public final class Zone: @unchecked Sendable {
     @exclusivity(unchecked) public var keepsUntouchedBlocks = true
     /// `zone->lock`
     public let lock = SpinLock()
-    /// The zone's LRU lists and their lock (see `LRUVec` for why per zone).
-    public let lru = LRUVec()
+    /// This zone's pages on its node's four LRU lists (`LRUVec`), in node LRU order; guarded by
+    /// the node's `lru_lock`. Their counts are NR_ZONE_{IN,}ACTIVE_{ANON,FILE}.
+    let lruLists: UnsafeMutablePointer<PageList>
     let nrFreeAtomic = Atomic<Int>(0)
     /// `managed_pages`: changes only when memory goes on- or offline (between phases).
     @exclusivity(unchecked) public internal(set) var managed: Int
@@ -100,6 +101,8 @@ public final class Zone: @unchecked Sendable {
         // A recorded `watermark_boost` (zoneinfo `boost`); 0 after a plain boot.
         boostAtomic.store(z.watermark.boost, ordering: .relaxed)
         lowmemReserve = z.lowmemReserve
+        lruLists = .allocate(capacity: 4)
+        lruLists.initialize(repeating: PageList(), count: 4)
         reserveByClasszone = .allocate(capacity: Zone.maxZoneTypes)
         reserveByClasszone.initialize(repeating: 0, count: Zone.maxZoneTypes)
         self.pageblockOrder = pageblockOrder
@@ -113,6 +116,7 @@ public final class Zone: @unchecked Sendable {
         memmap.deallocate()
         pcp.deallocate()
         reserveByClasszone.deallocate()
+        lruLists.deallocate()
     }
 
     private func copyLowmemReserve() {

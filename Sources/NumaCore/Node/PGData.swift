@@ -5,7 +5,7 @@ import Synchronization
 /// include/linux/mmzone.h, Linux 6.1).
 ///
 /// It owns what the kernel keeps per node: `node_zones` (every MAX_NR_ZONES zone, populated or
-/// not, each with its buddy lists, per-CPU pagesets and LRU lists), the reclaim and kswapd fields
+/// not, each with its buddy lists and per-CPU pagesets), `__lruvec` (the node's LRU lists, `lruvec`), the reclaim and kswapd fields
 /// (`kswapd_order`, `kswapd_highest_zoneidx`, `kswapd_failures`, `kswapd_wait`,
 /// `PGDAT_RECLAIM_LOCKED`, NR_FILE_DIRTY) in `reclaim`, its `node_zonelists`, and the node's
 /// row of the SLIT. The zonelists are rebuilt for all nodes at once, as `build_all_zonelists`
@@ -24,6 +24,8 @@ public final class PGData: @unchecked Sendable {
     public let zones: [Zone]
     /// The reclaim fields of `pg_data_t` (kswapd request, failures, sleep state, dirty pages).
     public let reclaim: NodeReclaimState
+    /// `__lruvec`: the node's LRU lists, `lru_lock` and `nonresident_age`.
+    public let lruvec: LRUVec
     /// `node_zonelists[ZONELIST_FALLBACK]`: every node's zones in this node's fallback order, as
     /// the last `build_all_zonelists` left them (the allocator's flat tables are built from it).
     public internal(set) var zonelistFallback: [ZoneRef] = []
@@ -45,6 +47,7 @@ public final class PGData: @unchecked Sendable {
         self.distances = distances
         self.dma32Populated = dma32Populated
         reclaim = NodeReclaimState(maxNrZones: zones.count)
+        lruvec = LRUVec(zones: zones)
     }
 
     /// `node_distance(nodeID, nodes[other].nodeID)`.

@@ -5,8 +5,9 @@ import Synchronization
 /// Stored as parallel arrays indexed by `pfn - startPfn` (struct-of-arrays keeps the hot fields
 /// dense): flags (1 B), order (1 B), the migratetype remembered on a free or pcp page (1 B), the
 /// LRU state (1 B: kind, PG_lru, PG_active, PG_referenced, PTE young, dirty — `LRUFlags`), the
-/// `lru` list links `next`/`prev` (4 B each) and an allocation generation (4 B) that tells an
-/// owner whether reclaim took its page — 16 bytes per page, against the kernel's 64-byte
+/// `lru` list links `next`/`prev` (4 B each), an allocation generation (4 B) that tells an
+/// owner whether reclaim took its page and the node-wide LRU sequence number (4 B, `LRUVec`)
+/// — 20 bytes per page, against the kernel's 64-byte
 /// `struct page` — plus one byte of migratetype per 512-page pageblock (`pageblock_flags`).
 ///
 /// Sparse, as SPARSEMEM's `mem_map` is in memory that is really there: the arrays are reserved
@@ -37,11 +38,14 @@ public struct MemMap: @unchecked Sendable {
     let next: UnsafeMutablePointer<Int32>
     let prev: UnsafeMutablePointer<Int32>
     let pageblockStorage: UnsafeMutablePointer<Atomic<UInt8>>
+    /// The node-wide LRU sequence number of a page on an LRU list (`LRUVec`); written only
+    /// under the node's lru_lock.
+    let lruSeqStorage: UnsafeMutablePointer<UInt32>
     let storage: PageRecordStorage
     let firstPageblock: Int
     public let pageblockCount: Int
 
-    public static let bytesPerPage = 16
+    public static let bytesPerPage = 20
 
     /// Reserves the storage of `count` page records. The records are not written: a record reads
     /// as a reserved page on no list (zero bytes, see `storedFlags`) until the zone frees the page
@@ -63,6 +67,7 @@ public struct MemMap: @unchecked Sendable {
         generationStorage = storage.array(4, of: Atomic<UInt32>.self)
         next = storage.array(5, of: Int32.self)
         prev = storage.array(6, of: Int32.self)
+        lruSeqStorage = storage.array(7, of: UInt32.self)
         // memmap_init marks every pageblock MIGRATE_MOVABLE. Pageblocks are aligned to absolute
         // pfns. One byte per 512 pages: written eagerly (32 MiB for 64 TiB).
         firstPageblock = startPfn >> pageblockOrder
@@ -165,6 +170,8 @@ public struct MemMap: @unchecked Sendable {
     /// The LRU state byte (`LRUFlags`); bits change by atomic read-modify-write because the
     /// owner sets PTE-young/dirty lock-free while reclaim changes the rest under the LRU lock.
     @inline(__always) public func lruFlags(pfn: Int) -> LRUFlags { LRUFlags(rawValue: lruStorage[index(pfn)].load(ordering: .relaxed)) }
+    @inline(__always) func lruSeq(_ pfn: Int) -> UInt32 { lruSeqStorage[index(pfn)] }
+    @inline(__always) func setLRUSeq(_ pfn: Int, _ s: UInt32) { lruSeqStorage[index(pfn)] = s }
     @inline(__always) func setLRUFlags(_ pfn: Int, _ f: LRUFlags) { lruStorage[index(pfn)].store(f.rawValue, ordering: .relaxed) }
     /// Sets bits; returns the previous state.
     @discardableResult @inline(__always) func insertLRUFlags(_ pfn: Int, _ f: LRUFlags) -> LRUFlags {

@@ -6,10 +6,10 @@ import Glibc
 /// the role `sparse_init` / `section_mem_map` play for the kernel, where the mem_map of a
 /// section exists only where memory does. Freed by `release` (the owning zone's deinit).
 ///
-/// Layout: seven arrays of `pages` elements (flags, order, stored migratetype, LRU state: 1 byte
-/// each; generation, next, prev: 4 bytes each), each starting on a host page boundary.
+/// Layout: eight arrays of `pages` elements (flags, order, stored migratetype, LRU state: 1 byte
+/// each; generation, next, prev, LRU sequence: 4 bytes each), each starting on a host page boundary.
 struct PageRecordStorage: @unchecked Sendable {
-    static let elementBytes = [1, 1, 1, 1, 4, 4, 4]
+    static let elementBytes = [1, 1, 1, 1, 4, 4, 4, 4]
     /// Trivial fields only: `MemMap` holds this inline and is copied on hot paths.
     let base: UnsafeMutableRawPointer
     let pages: Int

@@ -36,8 +36,9 @@ extension PageAllocator {
         var sc = ScanControl(nrToReclaim: ScanControl.swapClusterMax, reclaimIdx: ac.highestZone, order: ac.order,
                              reclaimer: .direct, row: row, cpuSlot: cpuSlot[ac.cpu])
         vmEvents.add(VMEvent.allocstall(zone: ac.highestZone), row: row)
+        var seen = Set<Int>()
         while sc.priority >= 0 {
-            var seen = Set<Int>()
+            seen.removeAll(keepingCapacity: true)
             for ref in ac.zonelist where ref.zone <= ac.highestZone && (ac.nodemask?.contains(ref.node) ?? true) {
                 if seen.insert(ref.nodeIndex).inserted { shrinkNode(nodeIndex: ref.nodeIndex, &sc) }
             }
@@ -47,6 +48,7 @@ extension PageAllocator {
             if sc.priority == 1 && sc.nrReclaimed == 0 { vmEvents.add(.workSleepNanoseconds, costs[.jiffy], row: row) }
             sc.priority -= 1
         }
+        for n in seen { snapshotRefaults(nodeIndex: n) }
         return sc.nrReclaimed
     }
 

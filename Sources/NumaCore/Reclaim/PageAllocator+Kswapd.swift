@@ -110,7 +110,7 @@ extension PageAllocator {
                 sc.mayWritepage = nrBoostReclaim == 0
                 sc.maySwap = nrBoostReclaim == 0
                 // kswapd_age_node
-                if swap.hasFreeSlots && inactiveIsLow(nodeIndex: n, file: false, highestZone: hz) {
+                if sc.maySwap && swap.hasFreeSlots && inactiveIsLow(nodeIndex: n, file: false) {
                     shrinkActiveList(nodeIndex: n, .activeAnon, ScanControl.swapClusterMax, &sc)
                 }
                 if sc.priority < ScanControl.defPriority - 2 { sc.mayWritepage = true }
@@ -134,6 +134,7 @@ extension PageAllocator {
                 z.lock.withLock { z.setWatermarkBoost(z.watermarkBoost - min(z.watermarkBoost, b)) }
             }
         }
+        snapshotRefaults(nodeIndex: n)
         return sc.order
     }
 }

@@ -1,5 +1,5 @@
 /// What happens to a page between its allocation and its free, as far as reclaim cares
-/// (mm/swap.c `folio_add_lru`, `mark_page_accessed`; the hardware setting the PTE accessed and
+/// (mm/swap.c `folio_add_lru`, `folio_mark_accessed`; the hardware setting the PTE accessed and
 /// dirty bits; munmap releasing the page).
 ///
 /// An owner holds an `AllocatedBlock` handle. Reclaim may take an anon or file page at any time:
@@ -7,20 +7,24 @@
 /// the handle is stale and the access is a refault. The owner never frees a page reclaim holds
 /// isolated; it marks it `orphan` and reclaim frees it.
 extension PageAllocator {
-    /// `folio_add_lru`: an anon or file block goes on its zone's inactive list (the active one for
-    /// refaulting working-set pages). Kernel pages are not on an LRU.
+    /// `folio_add_lru`: an anon or file block goes on its node's inactive list (the active one
+    /// for refaulting working-set pages). Kernel pages are not on an LRU.
     /// Only order-0 pages go on the LRU here (no THP splitting model): larger anon or file blocks
-    /// stay unreclaimable, like kernel memory.
-    public func addToLRU(_ b: AllocatedBlock, kind: PageKind, active: Bool = false, dirty: Bool = false) {
+    /// stay unreclaimable, like kernel memory. A `mapped` page starts with the PTE accessed bit
+    /// of its instantiating fault set; page cache added by `read(2)` (`filemap_add_folio`) is
+    /// unmapped and starts without it.
+    public func addToLRU(_ b: AllocatedBlock, kind: PageKind, active: Bool = false, dirty: Bool = false, mapped: Bool = true) {
         guard kind != .kernel, b.order == 0 else { return }
         let n = nodeIndex[b.node]!
+        let lruvec = nodes[n].lruvec
         withZone(n, b.zone) { z in
-            var f: LRUFlags = [.kind(kind), .lru, .young]
+            var f: LRUFlags = [.kind(kind), .lru]
+            if mapped { f.insert(.young) }
             if active { f.insert(.active) }
             if dirty && kind == .file { f.insert(.dirty) }
-            z.lru.lock.withLock {
+            lruvec.lock.withLock {
                 z.memmap.setLRUFlags(b.pfn, f)
-                z.memmap.pushHead(b.pfn, &z.lru.lists[LRUVec.List.of(kind: kind, active: active).rawValue])
+                lruvec.addHead(z, b.pfn, LRUVec.List.of(kind: kind, active: active))
             }
         }
         if dirty && kind == .file { nodes[n].reclaim.addDirty(1 << b.order) }
@@ -45,24 +49,32 @@ extension PageAllocator {
         }
     }
 
-    /// `mark_page_accessed` (a read() of cached file data): inactive,unreferenced → referenced;
-    /// inactive,referenced → active. Returns false if the page was reclaimed.
+    /// `folio_mark_accessed` (mm/swap.c 6.1; a read() of cached file data): inactive and
+    /// unreferenced → PG_referenced; inactive and referenced → `folio_activate` (moved to the
+    /// active list's head, PGACTIVATE, PG_referenced cleared) and `workingset_activation`
+    /// (`nonresident_age` advances). Returns false if the page was reclaimed.
     @discardableResult
     public func markAccessed(_ b: AllocatedBlock, cpu: Int) -> Bool {
         let n = nodeIndex[b.node]!
         let z = nodes[n].zones[b.zone]
-        return z.lru.lock.withLock {
+        let lruvec = nodes[n].lruvec
+        return lruvec.lock.withLock {
             guard z.memmap.generation(pfn: b.pfn) == b.generation else { return false }
             let f = z.memmap.lruFlags(pfn: b.pfn)
             if !f.contains(.referenced) {
                 z.memmap.insertLRUFlags(b.pfn, .referenced)
-            } else if !f.contains(.active) && f.contains(.lru) {
-                let kind = f.kind
-                z.memmap.unlink(b.pfn, &z.lru.lists[LRUVec.List.of(kind: kind, active: false).rawValue])
+            } else if !f.contains(.active) {
                 z.memmap.removeLRUFlags(b.pfn, .referenced)
-                z.memmap.insertLRUFlags(b.pfn, .active)
-                z.memmap.pushHead(b.pfn, &z.lru.lists[LRUVec.List.of(kind: kind, active: true).rawValue])
-                vmEvents.add(.pgactivate, 1 << b.order, row: slot(ofCPU: cpu))
+                lruvec.nonresidentAge += 1 << b.order
+                if f.contains(.lru) {
+                    let kind = f.kind
+                    lruvec.remove(z, b.pfn, LRUVec.List.of(kind: kind, active: false))
+                    z.memmap.insertLRUFlags(b.pfn, .active)
+                    lruvec.addHead(z, b.pfn, LRUVec.List.of(kind: kind, active: true))
+                    vmEvents.add(.pgactivate, 1 << b.order, row: slot(ofCPU: cpu))
+                }
+                // Isolated by reclaim: `__lru_cache_activate_folio` finds it in no pagevec and
+                // nothing moves.
             }
             return true
         }
@@ -75,6 +87,7 @@ extension PageAllocator {
     public func release(_ b: AllocatedBlock, cpu: Int, kind ownerKind: PageKind? = nil) -> Bool {
         let n = nodeIndex[b.node]!
         let z = nodes[n].zones[b.zone]
+        let lruvec = nodes[n].lruvec
         // A handle reclaim made stale names a page that is free or someone else's now (its
         // LRU state reads as "kernel", so this check comes first).
         guard z.memmap.generation(pfn: b.pfn) == b.generation else { return false }
@@ -87,14 +100,14 @@ extension PageAllocator {
         if ownerKind == nil && kind == .kernel && z.memmap.generation(pfn: b.pfn) != b.generation { return false }
         if kind != .kernel {
             enum Outcome { case stale, orphaned, free }
-            let outcome: Outcome = z.lru.lock.withLock {
+            let outcome: Outcome = lruvec.lock.withLock {
                 guard z.memmap.generation(pfn: b.pfn) == b.generation else { return .stale }
                 let f = z.memmap.lruFlags(pfn: b.pfn)
                 guard f.contains(.lru) else {
                     z.memmap.insertLRUFlags(b.pfn, .orphan)
                     return .orphaned
                 }
-                z.memmap.unlink(b.pfn, &z.lru.lists[LRUVec.List.of(kind: f.kind, active: f.contains(.active)).rawValue])
+                lruvec.remove(z, b.pfn, LRUVec.List.of(kind: f.kind, active: f.contains(.active)))
                 if f.contains(.dirty) && f.kind == .file { nodes[n].reclaim.addDirty(-(1 << b.order)) }
                 z.memmap.setLRUFlags(b.pfn, [])
                 return .free
@@ -109,19 +122,20 @@ extension PageAllocator {
         return true
     }
 
-    /// Pages on a node's LRU lists by list (summed over its zones up to `highestZone`).
+    /// Pages on a node's LRU list `l` (`lruvec_lru_size`: its zones up to `highestZone`).
     public func lruSize(nodeIndex n: Int, _ l: LRUVec.List, highestZone: Int = Int.max) -> Int {
-        var s = 0
-        for z in nodes[n].zones where z.index <= highestZone { s += lruPages(z, l) }
-        return s
+        let v = nodes[n].lruvec
+        return v.lock.withLock { v.size(l, highestZone: highestZone) }
     }
 
     /// The owner drops a stale anon handle whose page went to swap (munmap of swapped memory,
     /// or the swap-in of a refault): the swap slot is freed.
     public func releaseSwapSlot() { swap.release() }
 
-    /// Pages on one zone list (order-0 pages only, so blocks = pages).
+    /// Pages of zone `z` on its node's list `l` (NR_ZONE_INACTIVE_FILE and friends; order-0
+    /// pages only, so blocks = pages).
     public func lruPages(_ z: Zone, _ l: LRUVec.List) -> Int {
-        z.lru.lock.withLock { z.lru.lists[l.rawValue].count }
+        let v = nodes[nodeIndex[z.node]!].lruvec
+        return v.lock.withLock { z.lruLists[l.rawValue].count }
     }
 }

@@ -1,49 +1,77 @@
-/// Classic LRU reclaim (mm/vmscan.c 6.1, MGLRU off): `shrink_node`, `prepare_scan_count`,
-/// `get_scan_count`, `shrink_lruvec`, `shrink_inactive_list`, `shrink_folio_list`,
-/// `folio_check_references`, `shrink_active_list`, `inactive_is_low`.
+/// Classic LRU reclaim of one node (mm/vmscan.c 6.1, MGLRU off): `shrink_node`,
+/// `prepare_scan_count`, `get_scan_count`, `shrink_lruvec`, `shrink_list`, `inactive_is_low`.
+/// The list walkers (`isolate_lru_folios`, `shrink_inactive_list`, `shrink_folio_list`,
+/// `shrink_active_list`) are in `PageAllocator+ShrinkList.swift`.
 ///
-/// Simplifications (docs/reclaim.md): the per-zone LRU (see `LRUVec`) — a pass takes each batch
-/// from the eligible zone with the longest list; reclaim costs (`lru_note_cost`) are taken as
-/// equal, so SCAN_FRACT splits by swappiness alone; once `nr_to_reclaim` is reached the pass
-/// stops instead of rescaling the other lists; dirty page cache is written back synchronously by
-/// kswapd (direct reclaim keeps it); no slab shrinkers, no mapped page cache, no exec pages.
+/// SCAN_FRACT weighs swappiness against the recent reclaim costs of each type
+/// (`lru_note_cost`: pages reclaim had to write out, to swap or to the file).
 extension PageAllocator {
-    /// `inactive_is_low`: inactive × ratio < active, ratio = int_sqrt(10 × GiB) (1 below 1 GiB).
-    func inactiveIsLow(nodeIndex n: Int, file: Bool, highestZone: Int) -> Bool {
-        let inactive = lruSize(nodeIndex: n, file ? .inactiveFile : .inactiveAnon, highestZone: highestZone)
-        let active = lruSize(nodeIndex: n, file ? .activeFile : .activeAnon, highestZone: highestZone)
+    /// `lru_note_cost(lruvec, file, nr_pages)` (mm/swap.c 6.1): `nr_pages` written out by
+    /// reclaim count as cost of their type; when the costs exceed a quarter of the node's LRU
+    /// pages both are halved (a decaying average).
+    func lruNoteCost(nodeIndex n: Int, file: Bool, _ nrPages: Int) {
+        guard nrPages > 0 else { return }
+        let v = nodes[n].lruvec
+        v.lock.withLock {
+            if file { v.fileCost += nrPages } else { v.anonCost += nrPages }
+            let lrusize = LRUVec.List.allCases.reduce(0) { $0 + v.size($1) }
+            if v.fileCost + v.anonCost > lrusize / 4 {
+                v.fileCost /= 2
+                v.anonCost /= 2
+            }
+        }
+    }
+
+    /// `inactive_is_low(lruvec, inactive_lru)`: inactive × ratio < active over the whole node
+    /// (`lruvec_page_state`, all zones), ratio = int_sqrt(10 × GiB) (1 below 1 GiB).
+    func inactiveIsLow(nodeIndex n: Int, file: Bool) -> Bool {
+        let inactive = lruSize(nodeIndex: n, file ? .inactiveFile : .inactiveAnon)
+        let active = lruSize(nodeIndex: n, file ? .activeFile : .activeAnon)
         let gb = (inactive + active) >> (30 - 12)
         let ratio = gb > 0 ? Int(KernelMath.intSqrt(UInt64(10 * gb))) : 1
         return inactive * ratio < active
     }
 
-    /// `shrink_node` → `shrink_lruvec` for node index `n`. Returns pages reclaimed by this call.
+    /// SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE (`enum scan_balance`).
+    enum ScanBalance { case equal, fract, file, anon }
+
+    /// `shrink_node` → `prepare_scan_count` → `shrink_lruvec` for node index `n`. Returns pages
+    /// reclaimed by this call.
     @discardableResult
     public func shrinkNode(nodeIndex n: Int, _ sc: inout ScanControl) -> Int {
         let before = sc.nrReclaimed
-        var size = [Int](repeating: 0, count: 4)
-        for l in LRUVec.List.allCases { size[l.rawValue] = lruSize(nodeIndex: n, l, highestZone: sc.reclaimIdx) }
+        let lruvec = nodes[n].lruvec
         let canSwap = sc.maySwap && swap.hasFreeSlots
-        // prepare_scan_count
-        let deactivateAnon = canSwap && inactiveIsLow(nodeIndex: n, file: false, highestZone: sc.reclaimIdx)
-        let deactivateFile = inactiveIsLow(nodeIndex: n, file: true, highestZone: sc.reclaimIdx)
-        let cacheTrim = (size[LRUVec.List.inactiveFile.rawValue] >> sc.priority) != 0 && !deactivateFile
+        // prepare_scan_count: deactivate when inactive is low, or when refaults were activated
+        // since the last reclaim run ended (`snapshot_refaults`).
+        let (refaultsAnon, refaultsFile) = lruvec.lock.withLock {
+            (lruvec.workingsetActivate[0] != lruvec.refaultsSnapshot[0], lruvec.workingsetActivate[1] != lruvec.refaultsSnapshot[1])
+        }
+        let deactivateAnon = refaultsAnon || inactiveIsLow(nodeIndex: n, file: false)
+        let deactivateFile = refaultsFile || inactiveIsLow(nodeIndex: n, file: true)
+        let cacheTrim = (lruSize(nodeIndex: n, .inactiveFile) >> sc.priority) != 0 && !deactivateFile
         let highSum = nodes[n].zones.reduce(0) { $0 + ($1.managed > 0 ? $1.watermarkPages(.high) : 0) }
-        let fileIsTiny = size[2] + size[3] + freePages(node: nodeIDs[n]) <= highSum && !deactivateAnon
-            && (size[0] >> sc.priority) != 0
+        let nodeFile = lruSize(nodeIndex: n, .inactiveFile) + lruSize(nodeIndex: n, .activeFile)
+        let fileIsTiny = nodeFile + freePages(node: nodeIDs[n]) <= highSum && !deactivateAnon
+            && (lruSize(nodeIndex: n, .inactiveAnon) >> sc.priority) != 0
         // get_scan_count
-        enum Balance { case equal, fract, file, anon }
-        let balance: Balance
+        let balance: ScanBalance
         if !canSwap { balance = .file }
         else if sc.priority == 0 && swappiness != 0 { balance = .equal }
         else if fileIsTiny { balance = .anon }
         else if cacheTrim { balance = .file }
         else { balance = .fract }
-        // Equal anon and file costs: total = 0, so ap = swappiness, fp = 200 − swappiness.
-        let ap = swappiness, fp = 200 - swappiness
+        // SCAN_FRACT: swappiness against the costs (each side gets the total as a floor, so
+        // one type's cost cannot starve the other); without costs ap = swappiness,
+        // fp = 200 − swappiness.
+        let (anonCost, fileCost) = lruvec.lock.withLock { (lruvec.anonCost, lruvec.fileCost) }
+        let total = anonCost + fileCost
+        let anonC = total + anonCost, fileC = total + fileCost
+        let ap = swappiness * (anonC + fileC + 1) / (anonC + 1)
+        let fp = (200 - swappiness) * (anonC + fileC + 1) / (fileC + 1)
         var nr = [Int](repeating: 0, count: 4)
         for l in LRUVec.List.allCases {
-            var scan = size[l.rawValue] >> sc.priority
+            var scan = lruSize(nodeIndex: n, l, highestZone: sc.reclaimIdx) >> sc.priority
             switch balance {
             case .equal: break
             case .fract: scan = ap + fp == 0 ? 0 : scan * (l.isFile ? fp : ap) / (ap + fp)
@@ -52,183 +80,70 @@ extension PageAllocator {
             }
             nr[l.rawValue] = scan
         }
-        // shrink_lruvec
-        while nr[0] > 0 || nr[3] > 0 || nr[2] > 0 {
-            for l in LRUVec.List.allCases where nr[l.rawValue] > 0 {
-                let take = min(nr[l.rawValue], ScanControl.swapClusterMax)
-                nr[l.rawValue] -= take
-                if l.isActive {
-                    if l.isFile ? deactivateFile : deactivateAnon { shrinkActiveList(nodeIndex: n, l, take, &sc) }
-                } else {
-                    sc.nrReclaimed += shrinkInactiveList(nodeIndex: n, l, take, &sc)
-                }
-            }
-            if sc.nrReclaimed >= sc.nrToReclaim { break }
-        }
-        if canSwap && inactiveIsLow(nodeIndex: n, file: false, highestZone: sc.reclaimIdx) {
-            shrinkActiveList(nodeIndex: n, .activeAnon, ScanControl.swapClusterMax, &sc)
-        }
+        shrinkLruvec(nodeIndex: n, nr, deactivate: (deactivateAnon, deactivateFile), canSwap: canSwap, &sc)
         let reclaimed = sc.nrReclaimed - before
         if reclaimed > 0 { nodes[n].reclaim.failuresAtomic.store(0, ordering: .relaxed) }
         return reclaimed
     }
 
-    /// The eligible zone of node `n` with the most pages on list `l` (nil if all are empty).
-    func busiestZone(nodeIndex n: Int, _ l: LRUVec.List, highestZone: Int) -> Zone? {
-        var best: Zone? = nil
-        var bestCount = 0
-        for z in nodes[n].zones where z.index <= highestZone {
-            let c = lruPages(z, l)
-            if c > bestCount { best = z; bestCount = c }
-        }
-        return best
-    }
-
-    /// `isolate_lru_folios`: up to `nr` pages from the tail (oldest end) of a list.
-    func isolate(_ z: Zone, _ l: LRUVec.List, _ nr: Int) -> [Int] {
-        z.lru.lock.withLock {
-            var out: [Int] = []
-            out.reserveCapacity(nr)
-            let list = z.lru.lists + l.rawValue
-            while out.count < nr, let pfn = z.memmap.tailPfn(list.pointee) {
-                z.memmap.unlink(pfn, &list.pointee)
-                z.memmap.removeLRUFlags(pfn, .lru)
-                out.append(pfn)
-            }
-            return out
-        }
-    }
-
-    enum Verdict { case activate, keep, reclaim, reclaimClean }
-
-    /// `shrink_inactive_list` + `shrink_folio_list`. Returns pages reclaimed.
-    func shrinkInactiveList(nodeIndex n: Int, _ l: LRUVec.List, _ nrToScan: Int, _ sc: inout ScanControl) -> Int {
-        guard let z = busiestZone(nodeIndex: n, l, highestZone: sc.reclaimIdx) else { return 0 }
-        let isolated = isolate(z, l, nrToScan)
-        sc.nrScanned += isolated.count
-        vmEvents.add(sc.reclaimer == .kswapd ? .pgscanKswapd : .pgscanDirect, isolated.count, row: sc.row)
-        vmEvents.add(l.isFile ? .pgscanFile : .pgscanAnon, isolated.count, row: sc.row)
-        var reclaimed = 0
-        for pfn in isolated {
-            let f = z.memmap.lruFlags(pfn: pfn)
-            if f.contains(.orphan) {
-                commitReclaim(z, pfn, n, sc, tookSwapSlot: false)
-                reclaimed += 1
-                continue
-            }
-            // folio_check_references
-            let young = z.memmap.removeLRUFlags(pfn, .young).contains(.young)
-            let referenced = z.memmap.removeLRUFlags(pfn, .referenced).contains(.referenced)
-            var verdict: Verdict
-            if young {
-                z.memmap.insertLRUFlags(pfn, .referenced)
-                verdict = referenced ? .activate : .keep
-            } else if referenced && f.kind == .file {
-                verdict = .reclaimClean
-            } else {
-                verdict = .reclaim
-            }
-            var tookSlot = false
-            if verdict == .reclaim || verdict == .reclaimClean {
-                if f.kind == .anon {
-                    // add_to_swap: without a free slot the page goes back active.
-                    if sc.maySwap && swap.take() { tookSlot = true } else { verdict = .activate }
-                } else if z.memmap.lruFlags(pfn: pfn).contains(.dirty) {
-                    if verdict == .reclaim && sc.reclaimer == .kswapd && sc.mayWritepage {
-                        // pageout(): written back (synchronously in this model), then clean.
-                        z.memmap.removeLRUFlags(pfn, .dirty)
-                        nodes[n].reclaim.addDirty(-1)
-                        vmEvents.add(.nrWritten, row: sc.row)
-                    } else {
-                        verdict = .keep
-                    }
+    /// `shrink_lruvec`: batches of SWAP_CLUSTER_MAX from each list in turn until the targets
+    /// are scanned. Once this call reclaimed `nr_to_reclaim`, it stops scanning the smaller of
+    /// anon and file and rescales the other to the share of its target not yet scanned (the
+    /// proportional scan), except for global direct reclaim at DEF_PRIORITY
+    /// (`proportional_reclaim`), which scans its whole targets. After each round
+    /// (`cond_resched`) the engine's `reclaimBatchDone` hook runs, outside every lock.
+    func shrinkLruvec(nodeIndex n: Int, _ targets: [Int], deactivate: (anon: Bool, file: Bool), canSwap: Bool,
+                      _ sc: inout ScanControl) {
+        var nr = targets
+        var nrReclaimed = 0
+        let nrToReclaim = sc.nrToReclaim
+        let proportionalReclaim = sc.reclaimer != .kswapd && sc.priority == ScanControl.defPriority
+        let ia = LRUVec.List.inactiveAnon.rawValue, aa = LRUVec.List.activeAnon.rawValue
+        let iF = LRUVec.List.inactiveFile.rawValue, aF = LRUVec.List.activeFile.rawValue
+        while nr[ia] > 0 || nr[aF] > 0 || nr[iF] > 0 {
+            for l in LRUVec.List.allCases where nr[l.rawValue] > 0 {
+                let take = min(nr[l.rawValue], ScanControl.swapClusterMax)
+                nr[l.rawValue] -= take
+                // shrink_list
+                if l.isActive {
+                    if l.isFile ? deactivate.file : deactivate.anon { shrinkActiveList(nodeIndex: n, l, take, &sc) }
+                } else {
+                    nrReclaimed += shrinkInactiveList(nodeIndex: n, l, take, &sc)
                 }
             }
-            switch verdict {
-            case .reclaim, .reclaimClean:
-                if commitReclaim(z, pfn, n, sc, tookSwapSlot: tookSlot) { reclaimed += 1 }
-            case .activate:
-                putBack(z, pfn, active: true, n, sc)
-            case .keep:
-                putBack(z, pfn, active: false, n, sc)
+            reclaimBatchDone?(sc.row)
+            if nrReclaimed < nrToReclaim || proportionalReclaim { continue }
+            let nrFile = nr[iF] + nr[aF], nrAnon = nr[ia] + nr[aa]
+            if nrFile == 0 || nrAnon == 0 { break }
+            // Stop the smaller type; scan the other in proportion to what is left of its target.
+            let percentage: Int
+            let other: [Int]
+            if nrFile > nrAnon {
+                percentage = nrAnon * 100 / (targets[ia] + targets[aa] + 1)
+                nr[ia] = 0; nr[aa] = 0
+                other = [iF, aF]
+            } else {
+                percentage = nrFile * 100 / (targets[iF] + targets[aF] + 1)
+                nr[iF] = 0; nr[aF] = 0
+                other = [ia, aa]
+            }
+            for l in other {
+                let scanned = targets[l] - nr[l]
+                nr[l] = targets[l] * (100 - percentage) / 100
+                nr[l] -= min(nr[l], scanned)
             }
         }
-        vmEvents.add(sc.reclaimer == .kswapd ? .pgstealKswapd : .pgstealDirect, reclaimed, row: sc.row)
-        vmEvents.add(l.isFile ? .pgstealFile : .pgstealAnon, reclaimed, row: sc.row)
-        return reclaimed
-    }
-
-    /// The page leaves its owner: generation bumped under the LRU lock (the owner's handle goes
-    /// stale), LRU state cleared, then freed. An anon page goes to swap unless its owner already
-    /// let go of it. Returns true (always frees).
-    @discardableResult
-    func commitReclaim(_ z: Zone, _ pfn: Int, _ n: Int, _ sc: ScanControl, tookSwapSlot: Bool) -> Bool {
-        let f: LRUFlags = z.lru.lock.withLock {
-            let f = z.memmap.lruFlags(pfn: pfn)
-            _ = z.memmap.bumpGeneration(pfn)
-            z.memmap.setLRUFlags(pfn, [])
-            return f
-        }
-        if tookSwapSlot {
-            if f.contains(.orphan) { swap.release() } else { vmEvents.add(.pswpout, row: sc.row) }
-        }
-        if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
-        freeReclaimed(z, pfn, sc)
-        return true
-    }
-
-    /// Back on a list (`move_folios_to_lru`), unless the owner let go meanwhile.
-    func putBack(_ z: Zone, _ pfn: Int, active: Bool, _ n: Int, _ sc: ScanControl) {
-        let orphaned: Bool = z.lru.lock.withLock {
-            let f = z.memmap.lruFlags(pfn: pfn)
-            if dropOrphanLocked(z, pfn, f, n) { return true }
-            if active { z.memmap.insertLRUFlags(pfn, [.active, .lru]) } else { z.memmap.insertLRUFlags(pfn, .lru) }
-            z.memmap.pushHead(pfn, &z.lru.lists[LRUVec.List.of(kind: f.kind, active: active).rawValue])
-            return false
-        }
-        if orphaned {
-            freeReclaimed(z, pfn, sc)
-        } else if active {
-            vmEvents.add(.pgactivate, row: sc.row)
+        sc.nrReclaimed += nrReclaimed
+        // Rebalance anon active/inactive even when anon was not scanned.
+        if canSwap && inactiveIsLow(nodeIndex: n, file: false) {
+            shrinkActiveList(nodeIndex: n, .activeAnon, ScanControl.swapClusterMax, &sc)
         }
     }
 
-    /// A page isolated from the LRU whose owner let go of it meanwhile (an orphan: the owner's
-    /// free found it isolated and left it to reclaim, as `folio_put` leaves the last reference to
-    /// the isolating side): its LRU state is cleared and its generation bumped, and the caller
-    /// frees it. Under the LRU lock. Returns false for a page still owned.
-    func dropOrphanLocked(_ z: Zone, _ pfn: Int, _ f: LRUFlags, _ n: Int) -> Bool {
-        guard f.contains(.orphan) else { return false }
-        if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
-        z.memmap.setLRUFlags(pfn, [])
-        _ = z.memmap.bumpGeneration(pfn)
-        return true
-    }
-
-    func freeReclaimed(_ z: Zone, _ pfn: Int, _ sc: ScanControl) {
-        vmEvents.add(.pgfree, row: sc.row)
-        if let slot = sc.cpuSlot { z.freePages(cpu: slot, pfn: pfn, order: 0) } else { z.freeBlock(pfn, order: 0) }
-    }
-
-    /// `shrink_active_list`: deactivate up to `nr` pages from the active tail (the accessed bit
-    /// is consumed; 6.1 keeps only executable file pages active, which are not modelled).
-    func shrinkActiveList(nodeIndex n: Int, _ l: LRUVec.List, _ nr: Int, _ sc: inout ScanControl) {
-        guard let z = busiestZone(nodeIndex: n, l, highestZone: sc.reclaimIdx) else { return }
-        let isolated = isolate(z, l, nr)
-        vmEvents.add(.pgrefill, isolated.count, row: sc.row)
-        var deactivated = 0
-        for pfn in isolated {
-            z.memmap.removeLRUFlags(pfn, .young)
-            let orphaned: Bool = z.lru.lock.withLock {
-                let f = z.memmap.lruFlags(pfn: pfn)
-                if dropOrphanLocked(z, pfn, f, n) { return true }
-                z.memmap.removeLRUFlags(pfn, .active)
-                z.memmap.insertLRUFlags(pfn, .lru)
-                z.memmap.pushHead(pfn, &z.lru.lists[LRUVec.List.of(kind: f.kind, active: false).rawValue])
-                return false
-            }
-            if orphaned { freeReclaimed(z, pfn, sc) } else { deactivated += 1 }
-        }
-        vmEvents.add(.pgdeactivate, deactivated, row: sc.row)
+    /// `snapshot_refaults`: the end of a reclaim run remembers the node's workingset
+    /// activations, so the next `prepare_scan_count` sees only new ones.
+    func snapshotRefaults(nodeIndex n: Int) {
+        let v = nodes[n].lruvec
+        v.lock.withLock { v.refaultsSnapshot = v.workingsetActivate }
     }
 }

@@ -39,7 +39,7 @@ public struct MemoryHotplugReport: Sendable, Equatable {
 
 public enum MemoryHotplug {
     /// Runs a step with no CPU allocating. `tasks` are every task of the run so far (their
-    /// live pages move). The operation runs on the machine's first CPU (the shell writing sysfs).
+    /// live pages move, and so do the page cache's). The operation runs on the machine's first CPU (the shell writing sysfs).
     public static func run(_ step: Workload.HotplugStep, allocator a: PageAllocator, tasks: [SimulatedTask]) -> MemoryHotplugReport {
         var report = MemoryHotplugReport(action: step.action, node: step.node)
         report.minFreeKbytesBefore = a.machine.minFreeKbytes
@@ -61,6 +61,12 @@ public enum MemoryHotplug {
                     if c.moved > 0 { a.count(.pgmigrateSuccess, c.moved, cpu: cpu) }
                     if c.failed > 0 { a.count(.pgmigrateFail, c.failed, cpu: cpu) }
                 }
+                // Cached pages of named files belong to no task; they move too.
+                let pc = a.pageCache.migratePages(out: block, allocator: a, cpu: cpu, targets: targets)
+                report.pagesMigrated += pc.moved
+                report.migrationFailures += pc.failed
+                if pc.moved > 0 { a.count(.pgmigrateSuccess, pc.moved, cpu: cpu) }
+                if pc.failed > 0 { a.count(.pgmigrateFail, pc.failed, cpu: cpu) }
                 switch a.offlineMemoryBlock(block) {
                 case .success(let pages):
                     report.blocksDone += 1

@@ -45,6 +45,9 @@ extension StressEngine {
         let a = allocator
         a.swap = SwapSpace(totalPages: workload.swapPages)
         a.swappiness = workload.swappiness
+        // Named files are cached for the whole run; their evictions leave shadow entries.
+        a.pageCache = PageCache()
+        a.recordsShadows = workload.phases.contains { if case .run(let specs) = $0 { return specs.contains { $0.file != nil } } else { return false } }
         var result = StressResult(allocator: a, threads: threads)
         var phaseSeed = seed
         let nextSeed = { (s: UInt64) in s &* 6364136223846793005 &+ 1442695040888963407 }
@@ -66,8 +69,13 @@ extension StressEngine {
                     throw e.inPhase(index, of: workload)
                 }
                 phaseSeed = nextSeed(phaseSeed)
+                a.pageCache.beginPhase()
                 observer?.beginPhase(a, tasks: tasks, concurrent: isConcurrent, clock: { self.simulatedNow }) { a.nodes.map(\.kswapdRuns) }
                 runTasks(tasks, progress: progress, observer: observer)
+                observer?.onPhaseEnd?(a, false)
+                // The tasks exit: `free: at_exit` groups give their pages back.
+                for t in tasks { t.exit(a) }
+                observer?.onPhaseEnd?(a, true)
                 observer?.endPhase()
                 endRunPhase(&result)
                 result.tasks += tasks

@@ -73,6 +73,10 @@ public final class StressObserver: @unchecked Sendable {
     public let status: (@Sendable (TimelineSample, Timeline) -> Void)?
     public let statusInterval: Double
 
+    /// Called on the engine's thread when a run phase's tasks are done (`exited` false), and
+    /// again after `free: at_exit` groups gave their pages back (`exited` true): tests and
+    /// reports read per-phase counter deltas here.
+    public var onPhaseEnd: ((PageAllocator, _ exited: Bool) -> Void)?
     public private(set) var timeline = Timeline(zones: [], nodes: [], samples: [])
     var zoneRefs: [Zone] = []
     var nodes: [PGData] = []
