@@ -91,7 +91,12 @@ public final class SimulatedTask: @unchecked Sendable {
 
     /// One operation: an allocation (with the frees and touches it implies).
     public func step(_ a: PageAllocator) {
+        // The kernel work the step causes on its CPU's counter row (refills, drains, reclaim,
+        // throttling) is priced once per step (SimulatedTask+Clock.swift).
+        let row = a.slot(ofCPU: nextCPU)
+        let work = a.workNanoseconds(row: row)
         stepBody(a)
+        clockNs &+= a.workNanoseconds(row: row) &- work
         publish()
     }
 
@@ -167,7 +172,7 @@ public final class SimulatedTask: @unchecked Sendable {
         let index: Int? = spec.vmaStart == nil ? nil : vmaOffset
         vmaOffset += 1 << order
         let row = a.slot(ofCPU: cpu)
-        let work = a.workNanoseconds(row: row)
+        let work = latency == nil ? 0 : a.workNanoseconds(row: row)
         let asking = a.policyNode(spec.policy, cpu: cpu, order: order, state: &interleave, interleaveIndex: index)
         let r = a.allocPages(gfp: spec.gfp, order: order, policy: spec.policy, preferredNode: asking, cpu: cpu)
         chargeAllocation(a, r, order: order, row: row, workBefore: work)
@@ -195,7 +200,7 @@ public final class SimulatedTask: @unchecked Sendable {
     /// munmap/exit of one block: a page reclaim already took is gone (its swap slot is freed).
     func release(_ a: PageAllocator, _ b: AllocatedBlock, cpu: Int) {
         let row = a.slot(ofCPU: cpu)
-        let work = a.workNanoseconds(row: row)
+        let work = latency == nil ? 0 : a.workNanoseconds(row: row)
         let released = a.release(b, cpu: cpu, kind: spec.kind)
         chargeFree(a, row: row, workBefore: work)
         if !released && spec.kind == .anon { a.releaseSwapSlot() }
@@ -237,7 +242,9 @@ public final class SimulatedTask: @unchecked Sendable {
     public func exit(_ a: PageAllocator) {
         guard case .atExit = spec.free, !stats.killed else { return }
         let cpu = cpus[0]
+        let row = a.slot(ofCPU: cpu), work = a.workNanoseconds(row: row)
         for b in live { release(a, b, cpu: cpu) }
+        clockNs &+= a.workNanoseconds(row: row) &- work
         live.removeAll()
         livePagesAtomic.store(0, ordering: .relaxed)
     }

@@ -7,8 +7,10 @@ import NumaTopology
 import NumaWorkload
 
 /// Replays workloads/kernel-nehalem-pagecache.yaml (the kernel samples' wl6_pagecache and
-/// wl7_pressure) on the deterministic engine, from the free pages the kernel recorded before
-/// wl6, and compares each step's counter deltas with the real 6.1 kernel's vmstat and numastat.
+/// wl7_pressure) on the deterministic engine — a discrete-event simulation on the simulated
+/// clock — from the whole state the kernel recorded before wl6 (zoneinfo: free pages, pcp
+/// counts, LRU pages; pagetypeinfo: free blocks per order × migratetype and pageblock types),
+/// and compares each step's counter deltas with the real 6.1 kernel's vmstat and numastat.
 final class KernelPageCacheReplayTests: XCTestCase {
     static let dir = "kernel-samples/nehalem-2s/workloads/"
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -20,6 +22,8 @@ final class KernelPageCacheReplayTests: XCTestCase {
             let p = line.split(separator: " ")
             if p.count == 2, let v = Int(p[1]) { out[String(p[0])] = v }
         }
+        // Direct reclaim entries, whatever gfp_zone they were counted under.
+        out["allocstall"] = out.filter { $0.key.hasPrefix("allocstall_") }.values.reduce(0, +)
         return out
     }
 
@@ -30,16 +34,31 @@ final class KernelPageCacheReplayTests: XCTestCase {
     }
 
     static let counters = ["pgscan_kswapd", "pgsteal_kswapd", "pgscan_direct", "pgsteal_direct", "pgrefill",
-                           "pgactivate", "pgdeactivate", "workingset_refault_file", "workingset_activate_file"]
+                           "pgactivate", "pgdeactivate", "workingset_refault_file", "workingset_activate_file",
+                           "allocstall"]
 
     func snapshot(_ a: PageAllocator) -> Snapshot {
         var vm: [String: Int] = [:]
         for e in VMEvent.allCases { vm[e.kernelName] = a.vmEvents[e] }
+        vm["allocstall"] = (0..<5).reduce(0) { $0 + a.vmEvents[VMEvent.allocstall(zone: $1)] }
         return Snapshot(vm: vm, placed: (0...1).map { a.numastat(node: $0).numaHit + a.numastat(node: $0).numaMiss })
     }
 
+    /// The machine as the kernel left it before wl6, imported as `topology import --sysfs …
+    /// --zoneinfo … --pagetypeinfo … --vmstat …` would.
+    func importedMachine() throws -> BootedMachine {
+        func path(_ f: String) -> String { ImportFixtures.fixture("kernel-samples/nehalem-2s/workloads/wl6_pagecache.\(f).txt") }
+        var t = try SysfsImporter.load(path: try sysfsTree(fromKernelSample: "nehalem-2s"))
+        try ZoneinfoImporter.apply(path: path("zoneinfo_before"), to: &t)
+        var warnings: [InputWarning] = []
+        try PagetypeinfoImporter.apply(path: path("pagetypeinfo_before"), to: &t, buddyinfo: nil, buddyinfoFile: nil, warnings: &warnings)
+        try VmstatImporter.check(path: path("vmstat_before"), against: t, warnings: &warnings)
+        for s in ["vm.min_free_kbytes=5626", "transparent_hugepage=never"] { try t.sysctl.apply(assignment: s, arch: t.arch) }
+        return try BootedMachine(topology: t)
+    }
+
     func testPageCacheReplayMatchesKernel() throws {
-        let m = try nehalemMachine(before: "wl6_pagecache")
+        let m = try importedMachine()
         let w = try Workload.load(path: Self.repo.appendingPathComponent("workloads/kernel-nehalem-pagecache.yaml").path, topology: m.topology)
         let observer = StressObserver()
         var snaps: [Snapshot] = []
@@ -74,9 +93,16 @@ final class KernelPageCacheReplayTests: XCTestCase {
                 let k = (kvm[i + 1][c] ?? 0) - (kvm[i][c] ?? 0)
                 check(c, o, k, pct: 0.25)
             }
-            // Not compared: kswapd's runs follow the simulated clock (issue 14, time part).
+            // kswapd's balance_pgdat runs (pageoutrun) within ×1.5 of the kernel's; its sleeps as
+            // counted (not compared: see docs/time.md).
             let runs = (ours[i + 1].vm["pageoutrun"] ?? 0) - (ours[i].vm["pageoutrun"] ?? 0)
-            report += "  pageoutrun (not compared): numasim \(runs), kernel \((kvm[i + 1]["pageoutrun"] ?? 0) - (kvm[i]["pageoutrun"] ?? 0))\n"
+            let kruns = (kvm[i + 1]["pageoutrun"] ?? 0) - (kvm[i]["pageoutrun"] ?? 0)
+            let runsOK = runs * 2 <= kruns * 3 && kruns * 2 <= runs * 3
+            report += "  pageoutrun: numasim \(runs), kernel \(kruns)\(runsOK ? "" : "  (outside ×1.5)")\n"
+            if !runsOK { failures.append("pageoutrun: numasim \(runs), kernel \(kruns)") }
+            for c in ["kswapd_low_wmark_hit_quickly", "kswapd_high_wmark_hit_quickly"] {
+                report += "  \(c) (not compared): numasim \((ours[i + 1].vm[c] ?? 0) - (ours[i].vm[c] ?? 0)), kernel \((kvm[i + 1][c] ?? 0) - (kvm[i][c] ?? 0))\n"
+            }
             // Where the step's pages landed: node shares of the pages placed (numa_hit + numa_miss).
             let op = (0...1).map { ours[i + 1].placed[$0] - ours[i].placed[$0] }
             let kp = (0...1).map { (kns[i + 1][$0]!["numa_hit"]! + kns[i + 1][$0]!["numa_miss"]!) - (kns[i][$0]!["numa_hit"]! + kns[i][$0]!["numa_miss"]!) }
@@ -102,21 +128,26 @@ final class KernelPageCacheReplayTests: XCTestCase {
         for r in a.checkInvariants() { XCTAssertTrue(r.ok, "\(r.violations)") }
     }
 
-    /// Counters outside the tolerance, pinned so that a change in either direction shows:
-    /// - wl6's kswapd reclaim (2280 pages during the anon step, 565 more after it) was woken by a
-    ///   watermark boost after a migratetype steal; the imported state has only Movable
-    ///   pageblocks, so numasim's anon step never leaves the low watermark path and kswapd stays
-    ///   asleep (issue 14, import part). Hence no evictions, and no refaults in wl7's re-read.
-    /// - after wl7's anon step the kernel's kswapd went on reclaiming (955 pages, 985 refill)
-    ///   while the task exited; the deterministic engine runs kswapd inline, so it is done when
-    ///   the step ends (the simulated clock, issue 14 time part).
+    /// Counters outside the tolerance, pinned so that a change in either direction shows
+    /// (measured 2026-12-03 with the default costs of docs/time.md):
+    /// - wl6 anon: kswapd is woken by a watermark boost after a migratetype steal, as the
+    ///   kernel's was (the imported pagetypeinfo has the kernel's pageblocks), but runs once and
+    ///   reclaims 573 pages where the kernel ran 4 times for 2280; so wl7's re-read refaults 573
+    ///   pages (kernel 2845) and none is activated by refault distance (kernel 155).
+    /// - wl7 anon: placement, pgscan/pgsteal and pgrefill match; kswapd's balance_pgdat runs are
+    ///   84 against 51 (×1.65, the target is ×1.5), and it falls behind the allocating CPU at
+    ///   the end of the step: 10 direct reclaims of 592 pages where the kernel needed none.
+    /// - after each anon step the kernel's kswapd went on reclaiming while the task exited
+    ///   (565 and 955 pages); numasim's phase ends with kswapd's iteration, so that reclaim is
+    ///   counted in the step itself (it carries only naps and pending wake-ups over).
     /// - wl7's 23 and 4 PGACTIVATE are the probe's and other tasks' activity.
     static let knownMisses: Set<String> = [
-        "pgscan_kswapd: numasim 0, kernel 2280", "pgsteal_kswapd: numasim 0, kernel 2280",
-        "pgscan_kswapd: numasim 0, kernel 565", "pgsteal_kswapd: numasim 0, kernel 565",
-        "workingset_refault_file: numasim 0, kernel 2845", "workingset_activate_file: numasim 0, kernel 155",
-        "pgactivate: numasim 0, kernel 23",
-        "pgscan_kswapd: numasim 0, kernel 955", "pgsteal_kswapd: numasim 0, kernel 955",
+        "pgscan_kswapd: numasim 573, kernel 2280", "pgsteal_kswapd: numasim 573, kernel 2280", "pageoutrun: numasim 1, kernel 4",
+        "pgscan_kswapd: numasim 0, kernel 565", "pgsteal_kswapd: numasim 0, kernel 565", "pageoutrun: numasim 0, kernel 1",
+        "workingset_refault_file: numasim 573, kernel 2845", "workingset_activate_file: numasim 0, kernel 155",
+        "pgscan_direct: numasim 592, kernel 0", "pgsteal_direct: numasim 592, kernel 0", "allocstall: numasim 10, kernel 0",
+        "pageoutrun: numasim 84, kernel 51", "pgactivate: numasim 0, kernel 23",
+        "pgscan_kswapd: numasim 0, kernel 955", "pgsteal_kswapd: numasim 0, kernel 955", "pageoutrun: numasim 0, kernel 2",
         "pgrefill: numasim 0, kernel 985", "pgdeactivate: numasim 0, kernel 985", "pgactivate: numasim 0, kernel 4",
     ]
 }

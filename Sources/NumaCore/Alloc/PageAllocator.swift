@@ -66,7 +66,18 @@ public final class PageAllocator: @unchecked Sendable {
     @exclusivity(unchecked) public var reclaimBatchDone: ((Int) -> Void)?
     /// What each operation costs on the simulated clock (docs/time.md): the topology's
     /// `costs:` over the defaults; engines may replace it before a run (`--costs FILE`).
-    @exclusivity(unchecked) public var costs: CostModel
+    @exclusivity(unchecked) public var costs: CostModel {
+        didSet { installCosts() }
+    }
+    /// `costs` by `CostModel.Key` raw value, and the price of each counted unit of work by
+    /// `VMEvent` raw value, as flat tables: read on every operation without reference counting.
+    public let costTable: UnsafeMutablePointer<Int>
+    let workPrices: UnsafeMutablePointer<Int>
+    /// Zeroing and copying a page by node index (`2n`, `2n + 1`), and memory latency by node
+    /// index pair (`from × nodes + to`).
+    public let pageMemoryTable: UnsafeMutablePointer<Int>
+    public let latencyTable: UnsafeMutablePointer<Int>
+    public let nodeCount: Int
     /// Reclaim leaves shadow entries of evicted file pages (`workingset_eviction`) for the page
     /// cache to find at a refault; on while a workload reads named files.
     @exclusivity(unchecked) public var recordsShadows = false
@@ -131,6 +142,15 @@ public final class PageAllocator: @unchecked Sendable {
         zonelistTable = ZonelistTable(m.bootZonelists, nodeIDs: m.nodeIDs, nodeIndex: ni)
         vmEvents = VMEventTable(rows: cpus.count + 1 + m.nodeIDs.count)
         costs = CostModel(topology: m.topology)
+        costTable = .allocate(capacity: CostModel.Key.allCases.count)
+        costTable.initialize(repeating: 0, count: CostModel.Key.allCases.count)
+        workPrices = .allocate(capacity: VMEventTable.rowInts)
+        workPrices.initialize(repeating: 0, count: VMEventTable.rowInts)
+        nodeCount = m.nodeIDs.count
+        pageMemoryTable = .allocate(capacity: 2 * max(1, m.nodeIDs.count))
+        pageMemoryTable.initialize(repeating: 0, count: 2 * max(1, m.nodeIDs.count))
+        latencyTable = .allocate(capacity: max(1, m.nodeIDs.count * m.nodeIDs.count))
+        latencyTable.initialize(repeating: 0, count: max(1, m.nodeIDs.count * m.nodeIDs.count))
         for list in all { for z in list { z.workRows = vmEvents } }
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
@@ -140,11 +160,16 @@ public final class PageAllocator: @unchecked Sendable {
         used.merge(laidOut) { a, _ in a }
         installRecordedState(used: used)
         installZonelists()
+        installCosts()
         for node in nodes { node._checkInvariants(nodeCount: nodes.count) }
         zonelists._checkInvariants()
     }
 
     deinit {
+        costTable.deallocate()
+        workPrices.deallocate()
+        pageMemoryTable.deallocate()
+        latencyTable.deallocate()
         zoneHandles.deallocate()
         zonelistTable.deallocate()
         fastTables.deallocate()

@@ -8,26 +8,45 @@ import NumaTopology
 extension PageAllocator {
     /// The kernel work counted on row `row` so far, in simulated nanoseconds: pcp batches and
     /// the pages they moved, buddy splits and merges, reclaim (pages isolated, freed,
-    /// deactivated, written back, swapped out) and time asleep (throttling). O(1): a dozen
-    /// loads from the row's own cache lines.
+    /// deactivated, written back, swapped out) and time asleep (throttling). O(1): the priced
+    /// counters of the row, from its own cache lines, against the flat price table.
     public func workNanoseconds(row: Int) -> Int {
-        let e = vmEvents, c = costs
-        var ns = e.value(.workPcpBatches, row: row) &* c[.pcpBatch]
-        ns &+= e.value(.workPcpPages, row: row) &* c[.pcpPerPage]
-        ns &+= e.value(.workBuddySplits, row: row) &* c[.buddySplit]
-        ns &+= e.value(.workBuddyMerges, row: row) &* c[.buddyMerge]
-        ns &+= (e.value(.pgscanKswapd, row: row) &+ e.value(.pgscanDirect, row: row)) &* c[.reclaimScanPerPage]
-        ns &+= (e.value(.pgstealKswapd, row: row) &+ e.value(.pgstealDirect, row: row)) &* c[.reclaimFreePerPage]
-        ns &+= e.value(.pgrefill, row: row) &* c[.refillPerPage]
-        ns &+= e.value(.nrWritten, row: row) &* c[.writebackPerPage]
-        ns &+= e.value(.pswpout, row: row) &* c[.swapOut]
-        ns &+= e.value(.workSleepNanoseconds, row: row)
+        let r = vmEvents.base + row &* VMEventTable.rowInts, p = workPrices
+        @inline(__always) func w(_ e: VMEvent) -> Int { r[e.rawValue] &* p[e.rawValue] }
+        var ns = w(.workPcpBatches) &+ w(.workPcpPages) &+ w(.workBuddySplits) &+ w(.workBuddyMerges)
+        ns &+= w(.pgscanKswapd) &+ w(.pgscanDirect) &+ w(.pgstealKswapd) &+ w(.pgstealDirect)
+        ns &+= w(.pgrefill) &+ w(.nrWritten) &+ w(.pswpout) &+ w(.workSleepNanoseconds)
         return ns
     }
 
+    /// Fills the flat tables from `costs` (at init and whenever `costs` is replaced).
+    func installCosts() {
+        for k in CostModel.Key.allCases { costTable[k.rawValue] = costs[k] }
+        let c = costs
+        let prices: [(VMEvent, Int)] = [
+            (.workPcpBatches, c[.pcpBatch]), (.workPcpPages, c[.pcpPerPage]), (.workBuddySplits, c[.buddySplit]),
+            (.workBuddyMerges, c[.buddyMerge]), (.pgscanKswapd, c[.reclaimScanPerPage]), (.pgscanDirect, c[.reclaimScanPerPage]),
+            (.pgstealKswapd, c[.reclaimFreePerPage]), (.pgstealDirect, c[.reclaimFreePerPage]), (.pgrefill, c[.refillPerPage]),
+            (.nrWritten, c[.writebackPerPage]), (.pswpout, c[.swapOut]), (.workSleepNanoseconds, 1),
+        ]
+        for (e, ns) in prices { workPrices[e.rawValue] = ns }
+        let n = nodes.count
+        for i in 0..<n {
+            pageMemoryTable[2 * i] = c.pageMemoryCost(zero: true, nodeIndex: i)
+            pageMemoryTable[2 * i + 1] = c.pageMemoryCost(zero: false, nodeIndex: i)
+            for j in 0..<n { latencyTable[i * n + j] = i < c.latency.count && j < c.latency[i].count ? c.latency[i][j] : c[.localAccess] }
+        }
+    }
+
+    /// One cost of the model (a flat-table read).
+    @inlinable public func cost(_ k: CostModel.Key) -> Int { costTable[k.rawValue] }
+
+    /// Zeroing (`zero`) or copying a page of node index `n`.
+    @inlinable public func pageMemoryCost(zero: Bool, nodeIndex n: Int) -> Int { pageMemoryTable[2 &* n &+ (zero ? 0 : 1)] }
+
     /// Memory access latency from a CPU of node index `from` to memory of node index `to`.
-    @inline(__always) public func accessNanoseconds(fromNodeIndex from: Int, toNodeIndex to: Int) -> Int {
-        costs.latency[from][to]
+    @inlinable public func accessNanoseconds(fromNodeIndex from: Int, toNodeIndex to: Int) -> Int {
+        latencyTable[from &* nodeCount &+ to]
     }
 
     /// The node index of a CPU (nil for a CPU the machine does not have).

@@ -70,10 +70,10 @@ public struct DeterministicStress: StressEngine {
         defer { a.oomKiller = nil }
         let total = tasks.reduce(0) { $0 + $1.workLeft }
         let round = max(1, tasks.count)
-        var steps = 0
+        let steps = StepCounter()
         scheduler.run(tasks) {
-            steps &+= 1
-            guard steps % round == 0 else { return }
+            steps.value &+= 1
+            guard steps.value % round == 0 else { return }
             progress?(total - tasks.reduce(0) { $0 + $1.workLeft }, total)
             observer?.tick()
         }
@@ -103,6 +103,12 @@ public struct DeterministicStress: StressEngine {
             state.setSleeping(true)
         }
     }
+}
+
+/// A step count shared with the scheduler's callback (single-threaded use; no dynamic
+/// exclusivity checks on the per-operation path).
+final class StepCounter {
+    @exclusivity(unchecked) var value = 0
 }
 
 /// A flag shared by the engine's closures (single-threaded use).
