@@ -171,7 +171,7 @@ public final class SimulatedTask: @unchecked Sendable {
     func allocate(_ a: PageAllocator, order: Int, cpu: Int) -> AllocatedBlock? {
         let index: Int? = spec.vmaStart == nil ? nil : vmaOffset
         vmaOffset += 1 << order
-        let row = a.slot(ofCPU: cpu)
+        let row = latency == nil ? 0 : a.slot(ofCPU: cpu)
         let work = latency == nil ? 0 : a.workNanoseconds(row: row)
         let asking = a.policyNode(spec.policy, cpu: cpu, order: order, state: &interleave, interleaveIndex: index)
         let r = a.allocPages(gfp: spec.gfp, order: order, policy: spec.policy, preferredNode: asking, cpu: cpu)
@@ -199,7 +199,7 @@ public final class SimulatedTask: @unchecked Sendable {
 
     /// munmap/exit of one block: a page reclaim already took is gone (its swap slot is freed).
     func release(_ a: PageAllocator, _ b: AllocatedBlock, cpu: Int) {
-        let row = a.slot(ofCPU: cpu)
+        let row = latency == nil ? 0 : a.slot(ofCPU: cpu)
         let work = latency == nil ? 0 : a.workNanoseconds(row: row)
         let released = a.release(b, cpu: cpu, kind: spec.kind)
         chargeFree(a, row: row, workBefore: work)

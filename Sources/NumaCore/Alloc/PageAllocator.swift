@@ -72,7 +72,7 @@ public final class PageAllocator: @unchecked Sendable {
     /// `costs` by `CostModel.Key` raw value, and the price of each counted unit of work by
     /// `VMEvent` raw value, as flat tables: read on every operation without reference counting.
     public let costTable: UnsafeMutablePointer<Int>
-    let workPrices: UnsafeMutablePointer<Int>
+    @usableFromInline let workPrices: UnsafeMutablePointer<Int>
     /// Zeroing and copying a page by node index (`2n`, `2n + 1`), and memory latency by node
     /// index pair (`from × nodes + to`).
     public let pageMemoryTable: UnsafeMutablePointer<Int>

@@ -92,8 +92,8 @@ public enum VMEvent: Int, CaseIterable, Sendable {
 /// Per-CPU `vm_event_states`: one row of counters per CPU slot, each row in its own cache lines,
 /// written only by its owner and folded when read (`all_vm_events`).
 public final class VMEventTable: @unchecked Sendable {
-    static let rowInts = (VMEvent.allCases.count + 15) & ~15
-    let base: UnsafeMutablePointer<Int>
+    @usableFromInline static let rowInts = (VMEvent.allCases.count + 15) & ~15
+    @usableFromInline let base: UnsafeMutablePointer<Int>
     public let rows: Int
 
     public init(rows: Int) {

@@ -10,7 +10,7 @@ extension PageAllocator {
     /// the pages they moved, buddy splits and merges, reclaim (pages isolated, freed,
     /// deactivated, written back, swapped out) and time asleep (throttling). O(1): the priced
     /// counters of the row, from its own cache lines, against the flat price table.
-    public func workNanoseconds(row: Int) -> Int {
+    @inlinable public func workNanoseconds(row: Int) -> Int {
         let r = vmEvents.base + row &* VMEventTable.rowInts, p = workPrices
         @inline(__always) func w(_ e: VMEvent) -> Int { r[e.rawValue] &* p[e.rawValue] }
         var ns = w(.workPcpBatches) &+ w(.workPcpPages) &+ w(.workBuddySplits) &+ w(.workBuddyMerges)

@@ -34,7 +34,7 @@ final class DiscreteEventScheduler: @unchecked Sendable {
     let nodeCount: Int
     @exclusivity(unchecked) var kswapd: [Kswapd]
     /// Each CPU slot's clock: the end of the last operation run on it.
-    @exclusivity(unchecked) var cpuClock: [Int]
+    let cpuClock: UnsafeMutableBufferPointer<Int>
     /// The time of the event being run.
     @exclusivity(unchecked) private(set) var now = 0
     @exclusivity(unchecked) var queue = EventQueue(ranks: 0)
@@ -48,9 +48,12 @@ final class DiscreteEventScheduler: @unchecked Sendable {
         a = allocator
         nodeCount = allocator.nodes.count
         kswapd = [Kswapd](repeating: Kswapd(), count: allocator.nodes.count)
-        cpuClock = [Int](repeating: 0, count: allocator.cpus.count + 1)
+        cpuClock = .allocate(capacity: allocator.cpus.count + 1)
+        cpuClock.initialize(repeating: 0)
         allocator.reclaimBatchDone = { [unowned self] row in self.reclaimBatchDone(row: row) }
     }
+
+    deinit { cpuClock.deallocate() }
 
     /// The latest clock of any CPU or kswapd: where the next phase starts.
     var latest: Int { max(cpuClock.max() ?? 0, kswapd.map(\.clock).max() ?? 0) }
@@ -170,7 +173,10 @@ final class DiscreteEventScheduler: @unchecked Sendable {
             }
             t.clockNs = begin
             // The task steps again at once while it stays the earliest event (the common case
-            // of one busy task): no queue traffic per operation.
+            // of one busy task): no queue traffic per operation; the queue's head is looked up
+            // again only when something was scheduled meanwhile (a kswapd wake-up).
+            var top = queue.peek()
+            var seen = queue.version
             while true {
                 now = t.clockNs
                 currentTask = t
@@ -181,7 +187,11 @@ final class DiscreteEventScheduler: @unchecked Sendable {
                 if t.isDone { break }
                 slot = a.slot(ofCPU: t.nextCPU)
                 let next = max(t.clockNs, cpuClock[slot])
-                if let top = queue.peek(), !EventQueue.Event(time: next, rank: e.rank, generation: 0).before(top) {
+                if queue.version != seen {
+                    top = queue.peek()
+                    seen = queue.version
+                }
+                if let top, !EventQueue.Event(time: next, rank: e.rank, generation: 0).before(top) {
                     queue.schedule(e.rank, at: next)
                     break
                 }

@@ -13,11 +13,15 @@ struct EventQueue {
     private var heap: [Event] = []
     /// The live generation of each rank's event.
     private var live: [Int]
+    /// Bumped by every `schedule` and `cancel`: a caller that peeked may keep the answer while
+    /// this has not changed.
+    private(set) var version = 0
 
     init(ranks: Int) { live = [Int](repeating: 0, count: ranks) }
 
     /// Schedules `rank` at `time`, replacing its pending event if any.
     mutating func schedule(_ rank: Int, at time: Int) {
+        version &+= 1
         live[rank] &+= 1
         heap.append(Event(time: time, rank: rank, generation: live[rank]))
         var i = heap.count - 1
@@ -30,7 +34,10 @@ struct EventQueue {
     }
 
     /// Drops `rank`'s pending event.
-    mutating func cancel(_ rank: Int) { live[rank] &+= 1 }
+    mutating func cancel(_ rank: Int) {
+        version &+= 1
+        live[rank] &+= 1
+    }
 
     /// The earliest live event, removed.
     mutating func pop() -> Event? {
@@ -38,6 +45,7 @@ struct EventQueue {
             removeTop()
             if top.generation == live[top.rank] {
                 live[top.rank] &+= 1
+                version &+= 1
                 return top
             }
         }
