@@ -11,19 +11,21 @@ public enum TopologyFile {
     }
 
     public static func parse(_ text: String, file: String = "<topology>") throws -> Topology {
-        let root: Yams.Node
+        let root = try compose(text, file: file, expected: "a topology mapping with 'nodes:'")
+        let reader = YAMLReader(file: file)
+        return try reader.topology(root)
+    }
+
+    /// The YAML tree of `text`; an empty file or a YAML error is an `InputError` naming `file`.
+    static func compose(_ text: String, file: String, expected: String) throws -> Yams.Node {
         do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw InputError(file: file, "the file is empty; expected a topology mapping with 'nodes:'")
-            }
-            root = node
+            guard let node = try Yams.compose(yaml: text) else { throw InputError(file: file, "the file is empty; expected \(expected)") }
+            return node
         } catch let error as InputError {
             throw error
         } catch let error as YamlError {
             throw inputError(error, text: text, file: file)
         }
-        let reader = YAMLReader(file: file)
-        return try reader.topology(root)
     }
 
     /// A Yams error as an `InputError` with the line and column it names. A duplicate key is

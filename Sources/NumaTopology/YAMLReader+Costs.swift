@@ -56,18 +56,7 @@ extension TopologyFile {
     /// A `--costs FILE` (a mapping with `costs:`, `latency_ns:`, `bandwidth_gbps:`) over the
     /// topology's own: keys the file gives replace the topology's.
     public static func applyCosts(path: String, to t: inout Topology) throws {
-        let text = try InputText.read(path)
-        let root: Yams.Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw InputError(file: path, "the file is empty; expected a mapping with 'costs:'")
-            }
-            root = node
-        } catch let error as InputError {
-            throw error
-        } catch let error as YamlError {
-            throw inputError(error, text: text, file: path)
-        }
+        let root = try compose(try InputText.read(path), file: path, expected: "a mapping with 'costs:'")
         let reader = YAMLReader(file: path)
         let top = try reader.mapping(root, "", allowed: ["costs", "latency_ns", "bandwidth_gbps"])
         let o = try reader.costOverrides(top, nodeCount: t.nodes.count)
