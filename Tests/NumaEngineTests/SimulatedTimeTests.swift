@@ -101,4 +101,24 @@ final class SimulatedTimeTests: XCTestCase {
             for x in xs { XCTAssertEqual(Double(x), mean, accuracy: mean * 0.05, "\(xs)") }
         }
     }
+
+    /// The scheduler and its kswapd threads go away with the run's allocator (no reference
+    /// cycle through the allocator's hooks keeps a finished machine alive).
+    func testAFinishedRunFreesItsMachine() throws {
+        weak var allocator: PageAllocator?
+        do {
+            let r = try stress()
+            XCTAssertGreaterThan(r.allocator.vmEvents[.pageoutrun], 0, "kswapd coroutines ran")
+            allocator = r.allocator
+        }
+        XCTAssertNil(allocator)
+        do {
+            let m = try boot(TestTopologies.pressure4n)
+            let w = try Workload.parse(Self.pressure.replacingOccurrences(of: "120000", with: "70000"), file: "w.yaml", topology: m.topology)
+            let r = try ConcurrentStress.run(machine: m, workload: w, threads: 2, seed: 3)
+            XCTAssertGreaterThan(r.allocator.vmEvents[.pageoutrun], 0, "kswapd loops ran")
+            allocator = r.allocator
+        }
+        XCTAssertNil(allocator, "the concurrent engine's machine too")
+    }
 }

@@ -16,7 +16,8 @@ import Synchronization
 /// the nap counts `kswapd_high_wmark_hit_quickly`.
 public final class KswapdLoop: @unchecked Sendable {
     public let nodeIndex: Int
-    let allocator: PageAllocator
+    /// Unowned: the allocator's wake-up and reclaim hooks hold the loop, not the reverse.
+    unowned let allocator: PageAllocator
     let queue: DispatchQueue
     let window: ClockWindow
     /// 0 asleep, 1 queued or running, 2 napping.

@@ -30,7 +30,8 @@ final class DiscreteEventScheduler: @unchecked Sendable {
         var pending: Int?
     }
 
-    let a: PageAllocator
+    /// Unowned: the allocator's wake-up and reclaim hooks hold the scheduler, not the reverse.
+    unowned let a: PageAllocator
     let nodeCount: Int
     @exclusivity(unchecked) var kswapd: [Kswapd]
     /// Each CPU slot's clock: the end of the last operation run on it.
@@ -53,7 +54,10 @@ final class DiscreteEventScheduler: @unchecked Sendable {
         allocator.reclaimBatchDone = { [unowned self] row in self.reclaimBatchDone(row: row) }
     }
 
-    deinit { cpuClock.deallocate() }
+    deinit {
+        stop()
+        cpuClock.deallocate()
+    }
 
     /// The latest clock of any CPU or kswapd: where the next phase starts.
     var latest: Int { max(cpuClock.max() ?? 0, kswapd.map(\.clock).max() ?? 0) }
