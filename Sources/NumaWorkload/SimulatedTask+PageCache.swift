@@ -27,6 +27,9 @@ extension SimulatedTask {
                 slots[index] = nil
             }
             guard let b = allocate(a, order: 0, cpu: cpu) else { return }
+            // `__filemap_add_folio`: the xarray nodes a never-used index needs (a refault's
+            // slot still has its node: the shadow entry kept it).
+            a.pageCache.xarrayNodes.allocate(file.newXArrayNodes(storing: index), allocator: a, cpu: cpu)
             var active = false
             if let shadow {
                 stats.refaults += 1

@@ -53,7 +53,10 @@ public final class SimulatedTask: @unchecked Sendable {
     public var publishedOps: Int { published.load(.ops) }
     @exclusivity(unchecked) var failureCount = 0
 
-    public var isDone: Bool { remaining <= 0 || opsLeft <= 0 || timedOut || stats.killed }
+    public var isDone: Bool { exiting ? exitCursor >= live.count : remaining <= 0 || opsLeft <= 0 || timedOut || stats.killed }
+    /// Exiting (`beginExit`): each step gives back the next block of `live[exitCursor...]`.
+    @exclusivity(unchecked) var exiting = false
+    @exclusivity(unchecked) var exitCursor = 0
     /// What is left for progress reports: operations under an `ops:` limit, else pages.
     public var workLeft: Int { Swift.min(1 << 40, spec.opsLimit != nil ? Swift.max(0, opsLeft) : Swift.max(0, remaining)) }
 
@@ -102,6 +105,7 @@ public final class SimulatedTask: @unchecked Sendable {
 
     func stepBody(_ a: PageAllocator) {
         if killedAtomic.load(ordering: .acquiring) { die(a); return }
+        if exiting { exitStep(a); return }
         if let deadline, cpuTurn & 255 == 0, ContinuousClock.now >= deadline { timedOut = true; return }
         let opsBefore = stats.ops
         defer { opsLeft -= stats.ops - opsBefore }
@@ -243,9 +247,34 @@ public final class SimulatedTask: @unchecked Sendable {
         guard case .atExit = spec.free, !stats.killed else { return }
         let cpu = cpus[0]
         let row = a.slot(ofCPU: cpu), work = a.workNanoseconds(row: row)
-        for b in live { release(a, b, cpu: cpu) }
+        for b in live[exitCursor...] { release(a, b, cpu: cpu) }
         clockNs &+= a.workNanoseconds(row: row) &- work
+        endExit()
+    }
+
+    /// The exit as operations on the simulated clock (the deterministic engine): true if the
+    /// task has pages to give back, which its next steps free one block each, in the order
+    /// they were touched (`exit_mmap` unmaps in address order), while kswapd goes on.
+    public func beginExit() -> Bool {
+        guard case .atExit = spec.free, !stats.killed, !live.isEmpty else { return false }
+        exiting = true
+        exitCursor = 0
+        return true
+    }
+
+    /// One step of the exit: the next block goes back (`zap_pte_range` → `free_unref_page`).
+    func exitStep(_ a: PageAllocator) {
+        let b = live[exitCursor]
+        exitCursor += 1
+        livePagesAtomic.wrappingSubtract(1 << b.order, ordering: .relaxed)
+        release(a, b, cpu: cpus[cpuTurn % cpus.count])
+        if exitCursor == live.count { endExit() }
+    }
+
+    func endExit() {
         live.removeAll()
+        exitCursor = 0
+        exiting = false
         livePagesAtomic.store(0, ordering: .relaxed)
     }
 
@@ -253,9 +282,8 @@ public final class SimulatedTask: @unchecked Sendable {
     public func die(_ a: PageAllocator) {
         guard !stats.killed else { return }
         let cpu = cpus[0]
-        for b in live { release(a, b, cpu: cpu) }
-        live.removeAll()
-        livePagesAtomic.store(0, ordering: .relaxed)
+        for b in live[exitCursor...] { release(a, b, cpu: cpu) }
+        endExit()
         stats.killed = true
     }
 

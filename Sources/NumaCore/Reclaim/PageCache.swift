@@ -18,6 +18,8 @@ public final class PageCache: @unchecked Sendable {
         @exclusivity(unchecked) var slots: [AllocatedBlock?] = []
         /// The next page index a reading task takes.
         let cursor = Atomic<Int>(0)
+        /// Per xarray level (leaves first): the chunks (`index >> 6 L`) that have a node.
+        @exclusivity(unchecked) var nodesPerLevel: [Set<Int>] = []
         init(name: String) { self.name = name }
 
         /// Runs `body` on the file's slots with its lock held.
@@ -35,6 +37,8 @@ public final class PageCache: @unchecked Sendable {
     }
 
     let lock = Mutex<[String: File]>([:])
+    /// The `radix_tree_node` slab cache holding every file's xarray nodes.
+    public let xarrayNodes = XArrayNodeSlab()
 
     public init() {}
 

@@ -3,7 +3,6 @@ import Foundation
 import NumaCore
 import NumaProcess
 import NumaWorkload
-import NumaEngine
 import NumaTopology
 import Synchronization
 
@@ -79,6 +78,11 @@ public struct ConcurrentStress: StressEngine {
     }
 
     /// The invariants, checked with every kswapd stopped.
+    /// The tasks exit after the phase's threads joined (kswapd loops go on meanwhile).
+    func exitTasks(_ tasks: [SimulatedTask]) {
+        for t in tasks { t.exit(allocator) }
+    }
+
     func endRunPhase(_ result: inout StressResult) {
         machine.quiesce()
         result.phaseInvariants.append(allocator.checkInvariants())

@@ -71,7 +71,7 @@ public struct DeterministicStress: StressEngine {
         let total = tasks.reduce(0) { $0 + $1.workLeft }
         let round = max(1, tasks.count)
         let steps = StepCounter()
-        scheduler.run(tasks) {
+        scheduler.run(tasks, continuing: false, finishingIterations: false) {
             steps.value &+= 1
             guard steps.value % round == 0 else { return }
             progress?(total - tasks.reduce(0) { $0 + $1.workLeft }, total)
@@ -84,6 +84,14 @@ public struct DeterministicStress: StressEngine {
         inProcessPhase.value = true
         defer { inProcessPhase.value = false }
         try ProcessPhaseRunner.run(phase, allocator: allocator, seed: seed, afterEachOperation: { runWokenKswapds() }, report: &report)
+    }
+
+    /// The exit on the clock: each exiting task frees a block per step from where its touches
+    /// ended, while kswapd goes on with what it was doing when the last touch ended (the
+    /// kernel's kswapd does not stop when a workload does); iterations still running when the
+    /// last page is back finish here.
+    func exitTasks(_ tasks: [SimulatedTask]) {
+        scheduler.run(tasks.filter { $0.beginExit() }, continuing: true, finishingIterations: true) {}
     }
 
     func endRunPhase(_ result: inout StressResult) {}

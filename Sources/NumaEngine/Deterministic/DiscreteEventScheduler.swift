@@ -144,22 +144,25 @@ final class DiscreteEventScheduler: @unchecked Sendable {
 
     // MARK: tasks
 
-    /// Runs a phase's tasks to the end: all start at the latest clock (the previous phase's
-    /// end); kswapd events of earlier phases that are still pending keep their times.
-    func run(_ tasks: [SimulatedTask], afterStep: () -> Void) {
+    /// Runs tasks to the end. A phase's tasks all start at the latest clock (the previous
+    /// phase's end); `continuing` tasks (an exit) go on from their own clocks. kswapd events
+    /// still pending keep their times. When the tasks are done, a kswapd inside an iteration
+    /// finishes it only if `finishingIterations` (the exit); otherwise it stays suspended, so
+    /// that what kswapd reclaims after the last touch counts in the exit, as the kernel's does.
+    func run(_ tasks: [SimulatedTask], continuing: Bool, finishingIterations: Bool, afterStep: () -> Void) {
         self.tasks = tasks
         queue = EventQueue(ranks: nodeCount + tasks.count)
         let start = latest
         for n in 0..<nodeCount { if let t = kswapd[n].pending { queue.schedule(n, at: t) } }
         for (i, t) in tasks.enumerated() where !t.isDone {
-            t.clockNs = start
-            queue.schedule(nodeCount + i, at: start)
+            if !continuing { t.clockNs = start }
+            queue.schedule(nodeCount + i, at: t.clockNs)
         }
         while let e = queue.pop() {
             if e.rank < nodeCount {
-                // With no task left, only a kswapd inside an iteration finishes it; naps and
-                // wake-ups still pending carry over to the next phase.
-                if !(kswapd[e.rank].coroutine?.inIteration ?? false) && tasks.allSatisfy(\.isDone) {
+                // With no task left, only a kswapd inside an iteration finishes it (in an exit);
+                // naps, wake-ups and suspended iterations carry over.
+                if !(finishingIterations && (kswapd[e.rank].coroutine?.inIteration ?? false)) && tasks.allSatisfy(\.isDone) {
                     kswapd[e.rank].pending = e.time
                     continue
                 }

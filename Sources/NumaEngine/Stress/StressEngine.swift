@@ -27,6 +27,8 @@ protocol StressEngine {
     func runTasks(_ tasks: [SimulatedTask], progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver?)
     /// Runs a `processes:` phase.
     func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport) throws
+    /// The run phase's tasks exit (`free: at_exit` groups give their pages back).
+    func exitTasks(_ tasks: [SimulatedTask])
     /// After a run phase: what the engine checks or records.
     func endRunPhase(_ result: inout StressResult)
     /// The run is over: stop what still runs.
@@ -73,8 +75,7 @@ extension StressEngine {
                 observer?.beginPhase(a, tasks: tasks, concurrent: isConcurrent, clock: { self.simulatedNow }) { a.nodes.map(\.kswapdRuns) }
                 runTasks(tasks, progress: progress, observer: observer)
                 observer?.onPhaseEnd?(a, false)
-                // The tasks exit: `free: at_exit` groups give their pages back.
-                for t in tasks { t.exit(a) }
+                exitTasks(tasks)
                 observer?.onPhaseEnd?(a, true)
                 observer?.endPhase()
                 endRunPhase(&result)
