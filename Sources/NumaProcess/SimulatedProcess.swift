@@ -74,6 +74,8 @@ public final class SimulatedProcess: @unchecked Sendable {
 
     /// Pages the process maps (RSS: anon + file, the zero page not counted).
     public var residentPages: Int { pages.count }
+    /// The node of the page mapped at `va`, if one is.
+    public func node(ofPageAt va: UInt64) -> Int? { pages[va >> 12]?.node }
 
     /// Page-table pages it holds (pgd included).
     public var tablePages: Int { pageTable.totalTablePages }

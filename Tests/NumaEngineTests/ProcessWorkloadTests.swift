@@ -50,7 +50,7 @@ final class ProcessWorkloadTests: XCTestCase {
                   exits: false)
         ])
         var report = AddressSpaceReport()
-        try ProcessPhaseRunner.run(phase, allocator: a, seed: 1, afterEachOperation: {}, report: &report)
+        try ProcessPhaseRunner.run(phase, allocator: a, seed: 1, scheduler: nil, report: &report)
         let p = try XCTUnwrap(report.process(named: "numaprobe"))
         XCTAssertEqual(report.faults, Int(pages), "one fault per page (first write)")
         XCTAssertEqual(a.vmEvents[.pgfault], Int(pages))

@@ -103,6 +103,32 @@ final class SimulatedTimeTests: XCTestCase {
     }
 
     /// The scheduler and its kswapd threads go away with the run's allocator (no reference
+    /// A `processes:` phase is on the clock too: a process touching more anonymous memory than
+    /// its node has, with swap, keeps kswapd reclaiming while it faults, and the run's time is
+    /// the faults' cost — the same to the ns on a second run.
+    func testProcessPhasesRunOnTheClockWithKswapd() throws {
+        let workload = """
+            swap: 256MiB
+            phases:
+              - processes:
+                  - name: p
+                    mmap: [{name: buf, size: 200MiB}]
+                    threads:
+                      - {cpu: 0, policy: "bind:0", steps: [{touch: {vma: buf, write: true}}]}
+            """
+        let a = try stress(workload: workload), b = try stress(workload: workload)
+        XCTAssertEqual(a.simulatedNanoseconds, b.simulatedNanoseconds)
+        let v = a.allocator.vmEvents
+        XCTAssertGreaterThan(v[.pageoutrun], 0, "kswapd ran")
+        XCTAssertGreaterThan(v[.pgstealKswapd], 0)
+        XCTAssertGreaterThan(v[.pswpout], 0)
+        for e in VMEvent.allCases { XCTAssertEqual(v[e], b.allocator.vmEvents[e], e.kernelName) }
+        // At least a fault and a zeroed page per page touched (51200 pages).
+        let c = a.allocator.costs
+        XCTAssertGreaterThanOrEqual(a.simulatedNanoseconds, 51_200 * (c[.pageFault] + c[.zeroPage]))
+        for r in a.allocator.checkInvariants() { XCTAssertTrue(r.ok, "\(r.violations)") }
+    }
+
     /// cycle through the allocator's hooks keeps a finished machine alive).
     func testAFinishedRunFreesItsMachine() throws {
         weak var allocator: PageAllocator?

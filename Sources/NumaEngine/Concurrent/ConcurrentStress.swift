@@ -77,12 +77,12 @@ public struct ConcurrentStress: StressEngine {
         clocks.end()
     }
 
-    /// The invariants, checked with every kswapd stopped.
     /// The tasks exit after the phase's threads joined (kswapd loops go on meanwhile).
     func exitTasks(_ tasks: [SimulatedTask]) {
         for t in tasks { t.exit(allocator) }
     }
 
+    /// The invariants, checked with every kswapd stopped.
     func endRunPhase(_ result: inout StressResult) {
         machine.quiesce()
         result.phaseInvariants.append(allocator.checkInvariants())

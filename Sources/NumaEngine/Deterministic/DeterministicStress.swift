@@ -11,23 +11,12 @@ public struct DeterministicStress: StressEngine {
     let allocator: PageAllocator
     var isConcurrent: Bool { false }
     let scheduler: DiscreteEventScheduler
-    /// Nodes woken during a `processes:` phase, whose kswapd runs inline after the operation.
-    let woken = WokenSet()
-    /// Whether a `processes:` phase runs (kswapd inline) rather than a run phase (kswapd on the clock).
-    let inProcessPhase = Flag()
-
-    /// kswapd runs per wake-up in a `processes:` phase are capped so that a node that never
-    /// balances cannot stall the phase.
-    static let maxKswapdRunsPerWake = 8
 
     init(machine: BootedMachine) {
         allocator = PageAllocator(machine: machine)
         let scheduler = DiscreteEventScheduler(allocator: allocator)
         self.scheduler = scheduler
-        let woken = self.woken, inProcessPhase = self.inProcessPhase
-        allocator.kswapdWaker = { n in
-            if inProcessPhase.value { woken.insert(n) } else { scheduler.wake(n) }
-        }
+        allocator.kswapdWaker = { n in scheduler.wake(n) }
     }
 
     public static func run(machine: BootedMachine, workload: Workload, seed: UInt64,
@@ -81,9 +70,7 @@ public struct DeterministicStress: StressEngine {
     }
 
     func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport) throws {
-        inProcessPhase.value = true
-        defer { inProcessPhase.value = false }
-        try ProcessPhaseRunner.run(phase, allocator: allocator, seed: seed, afterEachOperation: { runWokenKswapds() }, report: &report)
+        try ProcessPhaseRunner.run(phase, allocator: allocator, seed: seed, scheduler: scheduler, report: &report)
     }
 
     /// The exit on the clock: each exiting task frees a block per step from where its touches
@@ -97,44 +84,12 @@ public struct DeterministicStress: StressEngine {
     func endRunPhase(_ result: inout StressResult) {}
 
     func finish() { scheduler.stop() }
-
-    /// `processes:` phases: runs every woken kswapd to the end of its wake-up (iterations of
-    /// `kswapd()` until it may sleep, at most `maxKswapdRunsPerWake`), in wake order, inline.
-    func runWokenKswapds() {
-        let a = allocator
-        while let n = woken.popFirst() {
-            let state = a.nodes[n].reclaim
-            state.setSleeping(false)
-            for _ in 0..<DeterministicStress.maxKswapdRunsPerWake {
-                if case .maySleep = a.kswapdIteration(nodeIndex: n) { break }
-            }
-            state.setSleeping(true)
-        }
-    }
 }
 
 /// A step count shared with the scheduler's callback (single-threaded use; no dynamic
 /// exclusivity checks on the per-operation path).
 final class StepCounter {
     @exclusivity(unchecked) var value = 0
-}
-
-/// A flag shared by the engine's closures (single-threaded use).
-final class Flag: @unchecked Sendable {
-    var value = false
-}
-
-/// Node indexes whose kswapd was woken, in wake order without repeats (single-threaded use).
-final class WokenSet: @unchecked Sendable {
-    private var order: [Int] = []
-    private var members = Set<Int>()
-    func insert(_ n: Int) { if members.insert(n).inserted { order.append(n) } }
-    func popFirst() -> Int? {
-        guard !order.isEmpty else { return nil }
-        let n = order.removeFirst()
-        members.remove(n)
-        return n
-    }
 }
 
 /// A non-Sendable value carried into a `@Sendable` closure that runs on the same thread.

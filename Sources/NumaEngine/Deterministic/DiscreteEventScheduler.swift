@@ -39,9 +39,8 @@ final class DiscreteEventScheduler: @unchecked Sendable {
     /// The time of the event being run.
     @exclusivity(unchecked) private(set) var now = 0
     @exclusivity(unchecked) var queue = EventQueue(ranks: 0)
-    @exclusivity(unchecked) var tasks: [SimulatedTask] = []
     /// The task whose step is running (the OOM killer must not free its pages mid-step).
-    @exclusivity(unchecked) var currentTask: SimulatedTask?
+    @exclusivity(unchecked) var currentTask: AnyObject?
     /// The kswapd whose coroutine is running.
     @exclusivity(unchecked) private var running: Int?
 
@@ -149,8 +148,7 @@ final class DiscreteEventScheduler: @unchecked Sendable {
     /// still pending keep their times. When the tasks are done, a kswapd inside an iteration
     /// finishes it only if `finishingIterations` (the exit); otherwise it stays suspended, so
     /// that what kswapd reclaims after the last touch counts in the exit, as the kernel's does.
-    func run(_ tasks: [SimulatedTask], continuing: Bool, finishingIterations: Bool, afterStep: () -> Void) {
-        self.tasks = tasks
+    func run<Actor: ClockedActor>(_ tasks: [Actor], continuing: Bool, finishingIterations: Bool, afterStep: () -> Void) {
         queue = EventQueue(ranks: nodeCount + tasks.count)
         let start = latest
         for n in 0..<nodeCount { if let t = kswapd[n].pending { queue.schedule(n, at: t) } }
@@ -187,7 +185,7 @@ final class DiscreteEventScheduler: @unchecked Sendable {
             while true {
                 now = t.clockNs
                 currentTask = t
-                t.step(a)
+                t.advance(a)
                 currentTask = nil
                 cpuClock[slot] = max(cpuClock[slot], t.clockNs)
                 afterStep()
@@ -205,7 +203,6 @@ final class DiscreteEventScheduler: @unchecked Sendable {
                 t.clockNs = next
             }
         }
-        self.tasks = []
     }
 
     /// Stops the kswapd threads (at the end of the run; none is inside an iteration then).

@@ -13,18 +13,20 @@ extension WorkloadRunError {
     }
 }
 
-/// Runs one `processes:` phase in the deterministic engine: every thread of every process takes
-/// one operation per round (one access of a touch, or one whole other step) in workload order;
-/// a thread runs on its CPU, so a CPU shared by threads of different processes switches mm (and,
-/// without PCID, loses its TLB) whenever the other process's thread takes its turn. Woken kswapds
-/// run after each operation, as for thread groups.
-public enum ProcessPhaseRunner {
-    public static func run(_ phase: Workload.ProcessPhase, allocator a: PageAllocator, seed: UInt64,
-                    afterEachOperation: () -> Void, report: inout AddressSpaceReport) throws {
+/// Runs one `processes:` phase in the deterministic engine: every thread is an actor of the
+/// discrete-event scheduler with its own clock (`ProcessPhaseRunner+Clock.swift`), taking one
+/// operation per event (one access of a touch, or one whole other step) while each node's
+/// kswapd runs on the clock. A thread runs on its CPU, so a CPU shared by threads of different
+/// processes switches mm (and, without PCID, loses its TLB) whenever the other process's
+/// thread takes its turn. Without a scheduler (unit tests) the threads take turns in workload
+/// order and no kswapd runs.
+enum ProcessPhaseRunner {
+    static func run(_ phase: Workload.ProcessPhase, allocator a: PageAllocator, seed: UInt64,
+                    scheduler: DiscreteEventScheduler?, report: inout AddressSpaceReport) throws {
         let topology = a.machine.topology
         let mode = PagingMode(arch: topology.arch, kernel: topology.kernel).withPageTableIsolation()
         let maxNumNodes = topology.kernel.maxNumNodes
-        let tlbs = CPUTLBs(config: phase.tlb, allocator: a)
+        let context = ProcessPhaseContext(tlbs: CPUTLBs(config: phase.tlb, allocator: a), maxNumNodes: maxNumNodes)
         var processes: [SimulatedProcess] = []
         var threads: [ThreadProgram] = []
         for (i, spec) in phase.processes.enumerated() {
@@ -44,10 +46,11 @@ public enum ProcessPhaseRunner {
                                            maxNumNodes: maxNumNodes)
                 p.add(thread)
                 threads.append(ThreadProgram(thread: thread, steps: t.steps, seed: seed &+ UInt64(threads.count) &* 0x9E37_79B9,
-                                             processIndex: i, threadIndex: k))
+                                             processIndex: i, threadIndex: k, context: context))
             }
         }
-        let running = RunningProcess()
+        context.threads = threads
+        let tlbs = context.tlbs
         let all = processes
         // out_of_memory → oom_kill_process: the process with the most resident pages.
         a.oomKiller = { _ in
@@ -55,37 +58,31 @@ public enum ProcessPhaseRunner {
                   victim.residentPages > 0 else { return false }
             victim.killed = true
             // The victim's memory goes now unless it is the faulting process (it dies after its step).
-            if victim !== running.process {
+            if victim !== context.running {
                 victim.exit(cpu: victim.mainCPU)
                 tlbs.exit(asid: victim.asid, cpu: victim.mainCPU)
             }
             return true
         }
         defer { a.oomKiller = nil }
-        var active = true
-        while active {
-            active = false
-            for t in threads where !t.isDone {
-                active = true
-                running.process = t.thread.process
-                try step(t, tlbs: tlbs, maxNumNodes: maxNumNodes)
-                running.process = nil
-                report.ops += 1
-                // A finished thread leaves its CPU idle unless another thread still runs there.
-                if t.isDone && !threads.contains(where: { $0.thread.cpu == t.thread.cpu && !$0.isDone }) { tlbs.goIdle(cpu: t.thread.cpu) }
-                let p = t.thread.process
-                if p.killed && !p.exited {
-                    a.count(.oomKill, cpu: t.thread.cpu)
-                    p.exit(cpu: t.thread.cpu)
-                    tlbs.exit(asid: p.asid, cpu: t.thread.cpu)
+        if let scheduler {
+            scheduler.run(threads, continuing: false, finishingIterations: true) {}
+        } else {
+            var active = true
+            while active {
+                active = false
+                for t in threads where !t.isDone {
+                    active = true
+                    t.advance(a)
                 }
-                afterEachOperation()
             }
         }
+        if let error = context.error { throw error }
         for p in processes where p.exitsAtPhaseEnd && !p.exited {
             p.exit(cpu: p.mainCPU)
             tlbs.exit(asid: p.asid, cpu: p.mainCPU)
         }
+        report.ops += context.ops
         report.processes += processes
         report.tlb = report.tlb + tlbs.statistics
         report.contextSwitches += tlbs.contextSwitches
@@ -113,7 +110,8 @@ public enum ProcessPhaseRunner {
                 }
                 let plan = t.touchPlan!
                 if t.touchDone < plan.total {
-                    try p.access(plan.address(t.touchDone), write: plan.write, thread: t.thread, tlbs: tlbs)
+                    t.lastAccess = plan.address(t.touchDone)
+                    try p.access(t.lastAccess!, write: plan.write, thread: t.thread, tlbs: tlbs)
                     t.touchDone += 1
                 }
                 if t.touchDone >= plan.total {
@@ -148,26 +146,50 @@ public enum ProcessPhaseRunner {
 }
 
 /// What a process thread runs: its workload steps, the step under way and how far a touch
-/// step's accesses got (the thread itself, `ProcessThread`, is the kernel's side).
+/// step's accesses got (the thread itself, `ProcessThread`, is the kernel's side), and its
+/// simulated clock.
 final class ThreadProgram {
     let thread: ProcessThread
     let steps: [Workload.ProcessStep]
     var stepIndex = 0
     var touchDone = 0
     var touchPlan: TouchPlan?
+    /// The address the last operation accessed (a touch step's), for its memory latency.
+    var lastAccess: UInt64?
     var rng: SplitMix64
     /// Where the thread stands in its phase (`processes[processIndex].threads[threadIndex]`).
     let processIndex: Int, threadIndex: Int
+    unowned let context: ProcessPhaseContext
+    var clockNs = 0
 
-    init(thread: ProcessThread, steps: [Workload.ProcessStep], seed: UInt64, processIndex: Int, threadIndex: Int) {
+    init(thread: ProcessThread, steps: [Workload.ProcessStep], seed: UInt64, processIndex: Int, threadIndex: Int,
+         context: ProcessPhaseContext) {
         self.thread = thread
         self.steps = steps
         rng = SplitMix64(seed: seed)
         self.processIndex = processIndex
         self.threadIndex = threadIndex
+        self.context = context
     }
 
-    var isDone: Bool { stepIndex >= steps.count || thread.process.killed || thread.process.exited }
+    var isDone: Bool { stepIndex >= steps.count || thread.process.killed || thread.process.exited || context.error != nil }
+}
+
+/// What a `processes:` phase's threads share: the CPUs' TLBs, the process being stepped (the
+/// OOM killer must not free it mid-step), the operation count and the first error (which ends
+/// the phase). Used by the deterministic engine's one thread only.
+final class ProcessPhaseContext: @unchecked Sendable {
+    let tlbs: CPUTLBs
+    let maxNumNodes: Int
+    var threads: [ThreadProgram] = []
+    var running: SimulatedProcess?
+    var ops = 0
+    var error: Error?
+
+    init(tlbs: CPUTLBs, maxNumNodes: Int) {
+        self.tlbs = tlbs
+        self.maxNumNodes = maxNumNodes
+    }
 }
 
 extension SimulatedProcess {
@@ -190,9 +212,3 @@ extension CPUTLBs {
         self.init(entries: config.entries, ways: config.ways, pcid: config.pcid, allocator: allocator)
     }
 }
-
-/// The process whose thread is being stepped (the OOM killer must not free it mid-step).
-final class RunningProcess: @unchecked Sendable {
-    var process: SimulatedProcess?
-}
-
