@@ -41,6 +41,8 @@ public enum TopologyWriter {
             case .bytes(let b)?: line("    movable: \(ByteSize.format(b))")
             }
             if n.unreclaimable { line("    unreclaimable: true") }
+            if n.memoryType != .dram { line("    memory_type: \(n.memoryType.name)") }
+            if let a = n.adistance { line("    adistance: \(a)") }
             let zones = n.zones.filter { !$0.value.isEmpty }
             if !zones.isEmpty {
                 line("    zones:")
@@ -71,6 +73,7 @@ public enum TopologyWriter {
         line("  transparent_hugepage: \(s.transparentHugepage.rawValue)")
         line("  min_unmapped_ratio: \(s.minUnmappedRatio)")
         line("  min_slab_ratio: \(s.minSlabRatio)")
+        for (name, value) in s.tiering.changed { line("  \(name): \(value)") }
         let k = t.kernel
         if k != KernelParameters() {
             line("kernel:")
