@@ -234,4 +234,15 @@ final class MemoryTiersTests: XCTestCase {
         XCTAssertEqual(a.memoryTiers.tiers.map(\.nodes), [[0, 1], [2, 3]])
         XCTAssertEqual(a.demotionTargets(ofNode: 0).preferred, [2])
     }
+
+    /// Hot-added memory where the layout makes DMA32 pages is refused at boot, naming the key.
+    func testHotAddedMemoryBelowNormalIsRefused() throws {
+        let t = try TopologyFile.parse("""
+            nodes:
+              - {id: 0, cpus: "0-1", ranges: [{start: 0x100000000, size: 2GiB}]}
+              - {id: 1, memory_type: dax_kmem, ranges: [{start: 0x40000000, size: 1GiB}]}
+            """, file: "low.yaml")
+        assertInputError({ try InputError.labelling(file: "low.yaml") { try BootedMachine(topology: t) } },
+                         file: "low.yaml", key: "nodes[1].memory_type", contains: "lies in DMA32")
+    }
 }

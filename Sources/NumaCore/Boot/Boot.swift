@@ -73,7 +73,8 @@ extension BootedMachine {
         // Memory a driver hot-adds after boot (dax/kmem) is not there at boot: its zones start
         // empty and come online after step 5 (`hotAddDriverMemory`, BootedMachine+DaxKmem.swift).
         var plugged: [Int: [BootZone]] = [:]
-        for node in t.nodes where node.isHotAdded {
+        for (i, node) in t.nodes.enumerated() where node.isHotAdded {
+            try BootedMachine.checkHotAddedZones(zones[node.id]!, node: node, index: i, arch: t.arch)
             plugged[node.id] = zones[node.id]
             zones[node.id] = zones[node.id]!.map(\.unpopulated)
         }

@@ -72,6 +72,19 @@ extension BootedMachine {
     }
 }
 
+extension BootedMachine {
+    /// Hot-added memory must lie where the layout puts it in ZONE_NORMAL or above: below that,
+    /// `default_kernel_zone_for_pfn` would online it in ZONE_NORMAL (the node's DMA/DMA32 are
+    /// empty), while numasim's layout would make it DMA/DMA32 pages.
+    static func checkHotAddedZones(_ zones: [BootZone], node: NodeSpec, index i: Int, arch: Arch) throws(BootError) {
+        guard let normal = arch.zoneIndex(.normal),
+              let low = zones.first(where: { $0.index < normal && $0.present > 0 }) else { return }
+        throw .invalidTopology(TopologyIssue(
+            place: .nodeKey(i, "memory_type"), key: "nodes[\(i)].memory_type",
+            message: "node \(node.id)'s memory is hot-added after boot (memory_type: \(node.memoryType.name)) but lies in \(low.name) (from pfn \(low.startPfn)); expected memory above the \(low.name) limit, where hot-added memory goes (give ranges: above 4 GiB, or list the node after the boot memory)"))
+    }
+}
+
 extension BootZone {
     /// The zone of a node whose memory is not online yet: no span, no pages.
     var unpopulated: BootZone {
