@@ -50,11 +50,9 @@ extension BootJSON {
     /// Every node with memory, keyed by its id as a string.
     static func demotionTargets(_ tiers: MemoryTiers) -> [String: DemotionTargetsJSON] {
         var out: [String: DemotionTargetsJSON] = [:]
-        for t in tiers.tiers {
-            for n in t.nodes {
-                let d = tiers.demotionTargets(of: n)
-                out[String(n)] = DemotionTargetsJSON(preferred: d.preferred, fallback: d.fallback)
-            }
+        for n in tiers.memoryNodes {
+            let d = tiers.demotionTargets(of: n)
+            out[String(n)] = DemotionTargetsJSON(preferred: d.preferred, fallback: d.fallback)
         }
         return out
     }

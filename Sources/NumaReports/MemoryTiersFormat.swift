@@ -13,11 +13,9 @@ public enum MemoryTiersFormat {
         for t in tiers.tiers {
             out += "memory_tier\(t.id) (abstract distance \(t.adistanceStart)-\(t.adistanceStart + chunk - 1)): nodes \(CPUList.rangeText(t.nodes))\n"
         }
-        for t in tiers.tiers {
-            for n in t.nodes {
-                let d = tiers.demotionTargets(of: n)
-                out += "Demotion targets for Node \(n): preferred: \(CPUList.rangeText(d.preferred)), fallback: \(CPUList.rangeText(d.fallback))\n"
-            }
+        for n in tiers.memoryNodes {  // for_each_node_state(node, N_MEMORY)
+            let d = tiers.demotionTargets(of: n)
+            out += "Demotion targets for Node \(n): preferred: \(CPUList.rangeText(d.preferred)), fallback: \(CPUList.rangeText(d.fallback))\n"
         }
         let top = tiers.tiers.filter { tiers.isTopTier($0.nodes[0]) }.map { "memory_tier\($0.id)" }
         out += "top_tier_adistance: \(tiers.topTierAdistance) (top tier: \(top.isEmpty ? "none" : top.joined(separator: ", ")))\n"

@@ -84,6 +84,9 @@ public struct MemoryTiers: Equatable, Sendable {
         return result
     }
 
+    /// The nodes with memory (N_MEMORY), ascending: those in a tier.
+    public var memoryNodes: [Int] { tierIndex.keys.sorted() }
+
     /// The tier of a node with memory (`pgdat->memtier`); nil for a node without memory.
     public func tier(of node: Int) -> Tier? { tierIndex[node].map { tiers[$0] } }
 
