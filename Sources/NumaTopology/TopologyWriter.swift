@@ -41,7 +41,8 @@ public enum TopologyWriter {
             case .bytes(let b)?: line("    movable: \(ByteSize.format(b))")
             }
             if n.unreclaimable { line("    unreclaimable: true") }
-            if n.memoryType != .dram { line("    memory_type: \(n.memoryType.name)") }
+            // With an adistance the type is written too: `adistance:` alone reads as hot-added.
+            if n.memoryType != .dram || n.adistance != nil { line("    memory_type: \(n.memoryType.name)") }
             if let a = n.adistance { line("    adistance: \(a)") }
             let zones = n.zones.filter { !$0.value.isEmpty }
             if !zones.isEmpty {

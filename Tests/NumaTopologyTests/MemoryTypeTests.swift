@@ -64,6 +64,9 @@ final class MemoryTypeTests: XCTestCase {
         XCTAssertEqual(try TopologyFile.parse(text), t)
         t.nodes[1].adistance = nil
         XCTAssertEqual(try TopologyFile.parse(TopologyWriter.yaml(t)), t)
+        t.nodes[1].memoryType = .dram
+        t.nodes[1].adistance = 576
+        XCTAssertEqual(try TopologyFile.parse(TopologyWriter.yaml(t)), t)
         // Defaults are not written.
         XCTAssertFalse(TopologyWriter.yaml(try parse(node(""))).contains("numa_balancing"))
     }
