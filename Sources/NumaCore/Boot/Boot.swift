@@ -129,7 +129,6 @@ extension BootedMachine {
                   bootZonelists: boot, rebuiltZonelists: rebuilt, policyZone: policyZone,
                   totalPagesAtBuild: totalPages, mobilityGrouping: mobility, onlineCPUs: onlineCPUs,
                   dmaReserve: dmaReserve)
-        try checkRecordedLayouts()
 
         // 4. init_per_zone_wmark_min.
         let bootZonelist = boot.fallback[bootNode]!
@@ -164,6 +163,8 @@ extension BootedMachine {
             minFreeKbytes = user
             setupPerZoneWatermarks()
         }
+        // Recorded free areas fit their zones (hot-added zones included, now that they are online).
+        try checkRecordedLayouts()
     }
 
     /// Free pages at the start of a run: every managed page, less what the node's `free:` or a
