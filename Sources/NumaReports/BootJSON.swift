@@ -20,9 +20,15 @@ public enum BootJSON {
         public var onlineCPUs: Int
         public var nodes: [Node]
         public var zonelists: ZonelistsJSON
+        public var memoryTiers: [MemoryTierJSON]
+        public var demotionTargets: [String: DemotionTargetsJSON]
+        public var topTierAdistance: Int
+        public var tieringSysctls: TieringSysctlsJSON
 
         enum CodingKeys: String, CodingKey {
             case schema, name, arch, nodes, zonelists
+            case memoryTiers = "memory_tiers", demotionTargets = "demotion_targets"
+            case topTierAdistance = "top_tier_adistance", tieringSysctls = "tiering_sysctls"
             case minFreeKbytes = "min_free_kbytes", calculatedMinFreeKbytes = "calculated_min_free_kbytes"
             case thpEnabled = "thp_enabled", thpRecommendedMinFreeKbytes = "thp_recommended_min_free_kbytes"
             case totalreservePages = "totalreserve_pages", policyZone = "policy_zone"
@@ -127,6 +133,10 @@ public enum BootJSON {
                              statThreshold: z.statThreshold)
                     })
             },
-            zonelists: zonelists(m))
+            zonelists: zonelists(m),
+            memoryTiers: m.memoryTiers.tiers.map { MemoryTierJSON(id: $0.id, nodes: $0.nodes) },
+            demotionTargets: demotionTargets(m.memoryTiers),
+            topTierAdistance: m.memoryTiers.topTierAdistance,
+            tieringSysctls: TieringSysctlsJSON(m))
     }
 }

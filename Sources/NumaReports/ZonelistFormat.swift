@@ -13,7 +13,9 @@ public enum ZonelistFormat {
                 out += "  ZONELIST_NOFALLBACK: " + thisNode.map { "Node \($0.node) \(m.zoneNames[$0.zone])" }.joined(separator: ", ") + "\n"
             }
         }
-        out += "Built \(m.nodeIDs.count) zonelists, mobility grouping \(m.mobilityGrouping ? "on" : "off").  Total pages: \(m.totalPagesAtBuild)\n"
+        // nr_online_nodes: at boot, memory a driver hot-adds later has not brought its node online.
+        let online = zonelists.sawCPUs ? m.nodeIDs.count : m.nodesOnlineAtBoot
+        out += "Built \(online) zonelists, mobility grouping \(m.mobilityGrouping ? "on" : "off").  Total pages: \(m.totalPagesAtBuild)\n"
         out += "Policy zone: \(m.zoneNames[m.policyZone])\n"
         return out
     }

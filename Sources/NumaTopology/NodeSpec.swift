@@ -20,6 +20,10 @@ public struct NodeSpec: Equatable, Sendable {
     /// `node_unreclaimable` recorded on a real machine: kswapd had given up on the node
     /// (`pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES`) when it was captured.
     public var unreclaimable = false
+    /// How the memory comes online and its default abstract distance (`memory_type:`).
+    public var memoryType: MemoryType = .dram
+    /// An explicit abstract distance (`adistance:`); `nil` = the memory type's default.
+    public var adistance: Int?
 
     public init(id: Int, cpus: CPUList = .empty, memory: NodeMemory, reserved: UInt64 = 0,
                 managed: UInt64? = nil, free: UInt64? = nil, movable: MovableAmount? = nil,

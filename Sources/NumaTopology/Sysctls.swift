@@ -1,4 +1,5 @@
-/// `/proc/sys/vm/*` settings that change the allocator's numbers, plus THP's mode.
+/// `/proc/sys/vm/*` settings that change the allocator's numbers, plus THP's mode and the
+/// memory-tiering knobs.
 public struct Sysctls: Equatable, Sendable {
     /// `nil` = computed by the kernel (`calculate_min_free_kbytes`, THP raise); a number = as if
     /// written to `/proc/sys/vm/min_free_kbytes` after boot.
@@ -12,6 +13,13 @@ public struct Sysctls: Equatable, Sendable {
     public var transparentHugepage: THPMode = .always
     public var minUnmappedRatio: Int = 1
     public var minSlabRatio: Int = 5
+    /// `demotion_enabled` and the NUMA-balancing knobs (docs/tiering.md).
+    public var tiering = TieringSysctls()
 
     public init() {}
+
+    /// Every name the topology file's `sysctl:` takes.
+    public static let names = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
+                               "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
+                               "transparent_hugepage", "min_unmapped_ratio", "min_slab_ratio"] + TieringSysctls.names
 }

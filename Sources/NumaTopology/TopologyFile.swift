@@ -154,7 +154,9 @@ struct SysctlSetter {
         case "min_slab_ratio":
             s.minSlabRatio = try reader.int(node, path, range: 0...100)
         default:
-            throw reader.fail(node, path, "unknown sysctl; expected one of min_free_kbytes, watermark_scale_factor, watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction, zone_reclaim_mode, transparent_hugepage, min_unmapped_ratio, min_slab_ratio")
+            guard try setTiering(&s, key: key, node: node, path: path) else {
+                throw reader.fail(node, path, "unknown sysctl; expected one of \(Sysctls.names.joined(separator: ", "))")
+            }
         }
     }
 }
@@ -167,9 +169,11 @@ extension Sysctls {
         }
         var name = String(assignment[..<eq]).trimmingCharacters(in: .whitespaces)
         if name.hasPrefix("vm.") { name.removeFirst(3) }
+        if name.hasPrefix("kernel.") { name.removeFirst(7) }
         if name.hasPrefix("kernel.mm.transparent_hugepage") || name == "thp" { name = "transparent_hugepage" }
         let value = String(assignment[assignment.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
         let node = Yams.Node(value)
-        try SysctlSetter(reader: YAMLReader(file: source)).set(&self, key: name, node: node, arch: arch, path: "vm.\(name)")
+        let prefix = TieringSysctls.names.contains(name) ? "" : "vm."
+        try SysctlSetter(reader: YAMLReader(file: source)).set(&self, key: name, node: node, arch: arch, path: "\(prefix)\(name)")
     }
 }

@@ -63,6 +63,7 @@ public enum TopologyValidator {
         guard t.nodes.contains(where: { !$0.memory.isEmpty }) else {
             throw fail(.nodes, "nodes", "no node has memory; at least one node needs memory")
         }
+        try checkMemoryTypes(t)
         let n = t.nodes.count
         guard t.distances.count == n else {
             throw fail(.distances, "distances", "expected \(n) rows (one per node, in the order of nodes:), got \(t.distances.count)")

@@ -41,6 +41,9 @@ public enum TopologyWriter {
             case .bytes(let b)?: line("    movable: \(ByteSize.format(b))")
             }
             if n.unreclaimable { line("    unreclaimable: true") }
+            // With an adistance the type is written too: `adistance:` alone reads as hot-added.
+            if n.memoryType != .dram || n.adistance != nil { line("    memory_type: \(n.memoryType.name)") }
+            if let a = n.adistance { line("    adistance: \(a)") }
             let zones = n.zones.filter { !$0.value.isEmpty }
             if !zones.isEmpty {
                 line("    zones:")
@@ -71,6 +74,7 @@ public enum TopologyWriter {
         line("  transparent_hugepage: \(s.transparentHugepage.rawValue)")
         line("  min_unmapped_ratio: \(s.minUnmappedRatio)")
         line("  min_slab_ratio: \(s.minSlabRatio)")
+        for (name, value) in s.tiering.changed { line("  \(name): \(value)") }
         let k = t.kernel
         if k != KernelParameters() {
             line("kernel:")

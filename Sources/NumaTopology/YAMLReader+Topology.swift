@@ -116,7 +116,7 @@ extension YAMLReader {
 
     func node(_ n: Yams.Node, _ path: String, arch: Arch) throws -> NodeSpec {
         let m = try mapping(n, path, allowed: ["id", "cpus", "memory", "ranges", "reserved", "managed", "free",
-                                               "movable", "zones", "unreclaimable"])
+                                               "movable", "zones", "unreclaimable", "memory_type", "adistance"])
         guard let idNode = m["id"] else { throw fail(n, "\(path).id", "missing; expected the node number") }
         let id = try int(idNode, "\(path).id", range: 0...1_048_575)
         var cpus = CPUList.empty
@@ -155,6 +155,7 @@ extension YAMLReader {
                             free: try m["free"].map { try physical($0, "\(path).free", arch: arch) },
                             movable: movable, zones: zones)
         spec.unreclaimable = try m["unreclaimable"].map { try bool($0, "\(path).unreclaimable") } ?? false
+        try memoryType(m, path, into: &spec)
         return spec
     }
 
@@ -181,10 +182,7 @@ extension YAMLReader {
     }
 
     func sysctls(_ n: Yams.Node, arch: Arch) throws -> Sysctls {
-        let m = try mapping(n, "sysctl", allowed: ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
-                                                   "lowmem_reserve_ratio", "percpu_pagelist_high_fraction",
-                                                   "zone_reclaim_mode", "transparent_hugepage", "min_unmapped_ratio",
-                                                   "min_slab_ratio"])
+        let m = try mapping(n, "sysctl", allowed: Set(Sysctls.names))
         var s = Sysctls()
         for (key, value) in m {
             try SysctlSetter(reader: self).set(&s, key: key, node: value, arch: arch, path: "sysctl.\(key)")

@@ -85,8 +85,9 @@ extension Workload {
         return w
     }
 
-    /// The vm sysctls a phase may change (names as in /proc/sys/vm).
-    static let sysctlNames: Set<String> = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
+    /// The sysctls a phase may change (names as in /proc/sys/vm, /proc/sys/kernel and
+    /// /sys/kernel/mm/numa).
+    static let sysctlNames = Set<String>(["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
                                            "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
-                                           "min_unmapped_ratio", "min_slab_ratio"]
+                                           "min_unmapped_ratio", "min_slab_ratio"] + TieringSysctls.names)
 }

@@ -28,6 +28,7 @@ struct TopologyCommand: ParsableCommand {
             }
             emit(NumactlHardwareFormat.render(machine))
             emit("\n" + TopologyTable.zones(machine))
+            emit("\n" + MemoryTiersFormat.render(machine))
         }
     }
 }

@@ -113,7 +113,7 @@ final class SweepRunnerTests: XCTestCase {
         func validationError(_ base: SweepGrid.Base, _ specs: [String]) -> String? {
             do { try SweepGrid(base: base, specs: specs).validate(); return nil } catch { return "\(error)" }
         }
-        XCTAssertEqual(validationError(base, ["vm.nope=1"]), "--param vm.nope: unknown sysctl; expected one of min_free_kbytes, watermark_scale_factor, watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction, zone_reclaim_mode, transparent_hugepage, min_unmapped_ratio, min_slab_ratio")
+        XCTAssertEqual(validationError(base, ["vm.nope=1"]), "--param vm.nope: unknown sysctl; expected one of min_free_kbytes, watermark_scale_factor, watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction, zone_reclaim_mode, transparent_hugepage, min_unmapped_ratio, min_slab_ratio, demotion_enabled, numa_balancing, numa_balancing_promote_rate_limit_MBps, numa_balancing_scan_delay_ms, numa_balancing_scan_period_min_ms, numa_balancing_scan_period_max_ms, numa_balancing_scan_size_mb, numa_balancing_hot_threshold_ms")
         XCTAssertEqual(validationError(base, ["vm.watermark_scale_factor=10,0"])?.hasPrefix("--param vm.watermark_scale_factor: value '0' (topology \(Self.topology)): "), true)
         XCTAssertEqual(validationError(.init(topology: Self.topology), ["seed=1,2"]), "no workload: give -w FILE or --param workload=FILE1,FILE2")
         XCTAssertEqual(validationError(.init(workload: Self.workload), []), "no topology: give -t FILE or --param topology=FILE1,FILE2")

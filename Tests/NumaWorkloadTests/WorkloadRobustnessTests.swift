@@ -83,3 +83,26 @@ final class WorkloadRobustnessTests: XCTestCase {
                          file: "nested.yaml", line: 3, key: "phases[0].sysctl.lowmem_reserve_ratio[1]", contains: "expected a number")
     }
 }
+
+/// Tiering sysctls in workload `sysctl:` steps (docs/tiering.md).
+final class TieringSysctlStepTests: XCTestCase {
+    func testStepsTakeAndCheckTieringSysctls() throws {
+        let t = try TopologyFile.parse(KernelSamples.nehalem, file: "t.yaml")
+        let ok = """
+            phases:
+              - sysctl: {demotion_enabled: true, numa_balancing: 2}
+              - threads: [{cpus: "0", allocate: 1MiB}]
+            """
+        let w = try Workload.parse(ok, file: "ok.yaml", topology: t)
+        guard case .sysctl(let assignments) = w.phases[0] else { return XCTFail("expected a sysctl phase") }
+        XCTAssertEqual(assignments, ["demotion_enabled=true", "numa_balancing=2"])
+        let bad = """
+            phases:
+              - sysctl:
+                  numa_balancing_scan_period_max_ms: -5
+              - threads: [{cpus: "0", allocate: 1MiB}]
+            """
+        assertInputError({ try Workload.parse(bad, file: "bad.yaml", topology: t) }, file: "bad.yaml", line: 3,
+                         key: "phases[0].sysctl.numa_balancing_scan_period_max_ms", contains: "expected an integer in 0...")
+    }
+}

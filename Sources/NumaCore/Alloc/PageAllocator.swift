@@ -102,7 +102,7 @@ public final class PageAllocator: @unchecked Sendable {
         for (i, c) in cpus.enumerated() { slot[c] = i; node[c] = m.node(ofCPU: c) }
         cpuSlot = slot
         cpuNode = node
-        zonelists = m.bootZonelists
+        zonelists = m.currentZonelists
         let pageblockOrder = m.topology.arch.pageblockOrder
         var all: [[Zone]] = []
         var laidOut: [Int: [Int]] = [:]
@@ -139,7 +139,7 @@ public final class PageAllocator: @unchecked Sendable {
         arch = m.topology.arch
         normalZoneIndex = m.topology.arch.zoneIndex(.normal) ?? -1
         mobilityDisabled = !m.mobilityGrouping
-        zonelistTable = ZonelistTable(m.bootZonelists, nodeIDs: m.nodeIDs, nodeIndex: ni)
+        zonelistTable = ZonelistTable(m.currentZonelists, nodeIDs: m.nodeIDs, nodeIndex: ni)
         vmEvents = VMEventTable(rows: cpus.count + 1 + m.nodeIDs.count)
         costs = CostModel(topology: m.topology)
         costTable = .allocate(capacity: CostModel.Key.allCases.count)
@@ -155,7 +155,7 @@ public final class PageAllocator: @unchecked Sendable {
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
-                                    mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.bootZonelists)
+                                    mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.currentZonelists)
         var used = allocateRecordedUsedPages(skipping: Set(laidOut.keys))
         used.merge(laidOut) { a, _ in a }
         installRecordedState(used: used)

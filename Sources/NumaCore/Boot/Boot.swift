@@ -9,7 +9,9 @@ import NumaTopology
 /// 4. `init_per_zone_wmark_min`: `calculate_min_free_kbytes`, `setup_per_zone_wmarks` (+
 ///    `zone_pcp_update` for every zone), `refresh_zone_stat_thresholds`,
 ///    `setup_per_zone_lowmem_reserve`, `setup_min_unmapped_ratio`, `setup_min_slab_ratio`.
-/// 5. `hugepage_init` → `set_recommended_min_free_kbytes` raises min_free_kbytes if THP is on.
+/// 5. `hugepage_init` → `set_recommended_min_free_kbytes` raises min_free_kbytes if THP is on;
+///    `memory_tier_init` (`MemoryTiers`); then memory that dax/kmem hot-adds (`memory_type:
+///    dax_kmem`), which steps 1–4 left out, comes online block by block (`online_pages`).
 /// 6. Sysctls written after boot (`min_free_kbytes` given as a number, …) recompute watermarks.
 ///
 /// Values recorded from a real machine (`ZoneOverride`) replace the computed ones at the step
@@ -68,6 +70,14 @@ extension BootedMachine {
             }
             zones[node.id] = list
         }
+        // Memory a driver hot-adds after boot (dax/kmem) is not there at boot: its zones start
+        // empty and come online after step 5 (`hotAddDriverMemory`, BootedMachine+DaxKmem.swift).
+        var plugged: [Int: [BootZone]] = [:]
+        for (i, node) in t.nodes.enumerated() where node.isHotAdded {
+            try BootedMachine.checkHotAddedZones(zones[node.id]!, node: node, index: i, arch: t.arch)
+            plugged[node.id] = zones[node.id]
+            zones[node.id] = zones[node.id]!.map(\.unpopulated)
+        }
         // dma_reserve: reserved pages below MAX_DMA_PFN (x86 memblock_find_dma_reserve).
         var dmaReserve = 0
         for id in nodeIDs { if let z = zones[id]?.first, z.present > 0 { dmaReserve += z.present - z.managed } }
@@ -106,25 +116,11 @@ extension BootedMachine {
 
         // 3. Free pages at the start: all managed pages, or what the machine recorded.
         for node in t.nodes {
-            var list = zones[node.id]!
-            for i in list.indices { list[i].free = list[i].managed }
-            if let nodeFree = node.free {
-                var deficit = list.reduce(0) { $0 + $1.managed } - Int(nodeFree >> ZoneLayout.pageShift)
-                for i in list.indices.reversed() where deficit > 0 {
-                    let take = min(deficit, list[i].free)
-                    list[i].free -= take
-                    deficit -= take
-                }
+            if let list = plugged[node.id] {
+                plugged[node.id] = try BootedMachine.startingFree(list, node: node)
+            } else {
+                zones[node.id] = try BootedMachine.startingFree(zones[node.id]!, node: node)
             }
-            for i in list.indices {
-                if let f = node.zones[list[i].name]?.free {
-                    guard f <= list[i].managed else {
-                        throw .zoneFreeAboveManaged(node: node.id, zone: list[i].name, free: f, managed: list[i].managed)
-                    }
-                    list[i].free = f
-                }
-            }
-            zones[node.id] = list
         }
 
         self.init(topology: t, layout: layout, nodeIDs: nodeIDs, zones: zones, minFreeKbytes: 1024,
@@ -133,7 +129,6 @@ extension BootedMachine {
                   bootZonelists: boot, rebuiltZonelists: rebuilt, policyZone: policyZone,
                   totalPagesAtBuild: totalPages, mobilityGrouping: mobility, onlineCPUs: onlineCPUs,
                   dmaReserve: dmaReserve)
-        try checkRecordedLayouts()
 
         // 4. init_per_zone_wmark_min.
         let bootZonelist = boot.fallback[bootNode]!
@@ -159,11 +154,41 @@ extension BootedMachine {
             setupPerZoneWatermarks()
         }
 
+        // 5b. memory_tier_init, then the driver-managed memory onlined block by block.
+        memoryTiers = establishedMemoryTiers()
+        hotAddDriverMemory(plugged)
+
         // 6. A min_free_kbytes written after boot.
         if let user = t.sysctl.minFreeKbytes {
             minFreeKbytes = user
             setupPerZoneWatermarks()
         }
+        // Recorded free areas fit their zones (hot-added zones included, now that they are online).
+        try checkRecordedLayouts()
+    }
+
+    /// Free pages at the start of a run: every managed page, less what the node's `free:` or a
+    /// zone's recorded `free` says is in use (taken from the highest zone first).
+    static func startingFree(_ zones: [BootZone], node: NodeSpec) throws(BootError) -> [BootZone] {
+        var list = zones
+        for i in list.indices { list[i].free = list[i].managed }
+        if let nodeFree = node.free {
+            var deficit = list.reduce(0) { $0 + $1.managed } - Int(nodeFree >> ZoneLayout.pageShift)
+            for i in list.indices.reversed() where deficit > 0 {
+                let take = min(deficit, list[i].free)
+                list[i].free -= take
+                deficit -= take
+            }
+        }
+        for i in list.indices {
+            if let f = node.zones[list[i].name]?.free {
+                guard f <= list[i].managed else {
+                    throw .zoneFreeAboveManaged(node: node.id, zone: list[i].name, free: f, managed: list[i].managed)
+                }
+                list[i].free = f
+            }
+        }
+        return list
     }
 
     /// `nr_free_zone_pages(offset)`: Σ max(0, managed − high) over a zonelist's zones ≤ offset.

@@ -11,7 +11,9 @@ extension BootedMachine {
     /// below 64 GiB of memory, else 2 GiB; other arches: one memory section.
     public var memoryBlockPages: Int {
         guard topology.arch == .x86_64 else { return Int(topology.arch.sectionBytes >> ZoneLayout.pageShift) }
-        let endPfn = allZones.map { $0.startPfn + $0.spanned }.max() ?? 0
+        // max_pfn at boot: memory a driver hot-adds later does not count.
+        let endPfn = allZones.filter { !(topology.node($0.node)?.isHotAdded ?? false) }
+            .map { $0.startPfn + $0.spanned }.max() ?? 0
         let bytes: UInt64 = UInt64(endPfn) << UInt64(ZoneLayout.pageShift) < (64 << 30) ? 128 << 20 : 2 << 30
         return Int(bytes >> UInt64(ZoneLayout.pageShift))
     }
@@ -24,11 +26,14 @@ extension BootedMachine {
     /// `adjust_managed_page_count` + `adjust_present_page_count` for one block, and the zone
     /// span: `move_pfn_range_to_zone` grows it, `remove_pfn_range_from_zone` (`shrink_zone_span`)
     /// shrinks it to the blocks still present (empty when none is).
-    public mutating func adjustZone(node: Int, zone i: Int, pages delta: Int, span: Range<Int>) {
+    /// `managed` changes by `managedDelta` when given (hot-added memory whose last block holds
+    /// the pages the topology keeps reserved), else by `delta`.
+    public mutating func adjustZone(node: Int, zone i: Int, pages delta: Int, managed managedDelta: Int? = nil,
+                                    span: Range<Int>) {
         var z = zones[node]![i]
         z.present += delta
-        z.managed += delta
-        z.free += delta
+        z.managed += managedDelta ?? delta
+        z.free += managedDelta ?? delta
         if z.present == 0 {
             z.startPfn = 0
             z.spanned = 0
@@ -98,6 +103,7 @@ extension BootedMachine {
             (id, Array(list.filter { $0.present > 0 }.map(\.index).reversed()))
         })
         let hasCPUs = Dictionary(uniqueKeysWithValues: t.nodes.map { ($0.id, !$0.cpus.isEmpty) })
+        zonelistsRebuiltAfterBoot = true
         rebuiltZonelists = Zonelists.build(
             nodes: nodeIDs, hasMemory: { !populated[$0]!.isEmpty }, hasCPUs: { hasCPUs[$0]! },
             distance: { t.distances[indexOf[$0]!][indexOf[$1]!] }, maxNumNodes: t.kernel.maxNumNodes,

@@ -36,11 +36,20 @@ public struct BootedMachine: Sendable {
     public var onlineCPUs: Int
     /// `dma_reserve` (x86 `memblock_find_dma_reserve`).
     public var dmaReserve: Int
+    /// Whether a `build_all_zonelists` ran after boot (memory hot-add or hotplug): the live
+    /// zonelists and `node_load` are then `rebuiltZonelists`'s, else `bootZonelists`'s.
+    public var zonelistsRebuiltAfterBoot = false
+    /// The memory tiers and demotion targets as last established (mm/memory-tiers.c).
+    public var memoryTiers = MemoryTiers()
 
     public var zoneNames: [String] { topology.arch.zoneNames }
     public var movableIndex: Int { zoneNames.firstIndex(of: "Movable")! }
     public var normalIndex: Int { zoneNames.firstIndex(of: "Normal")! }
     public var pageblockPages: Int { 1 << topology.arch.pageblockOrder }
+
+    /// The zonelists of the last build: what the allocator walks and whose `node_load`
+    /// `establish_demotion_targets` reads.
+    public var currentZonelists: Zonelists { zonelistsRebuiltAfterBoot ? rebuiltZonelists : bootZonelists }
 
     public func zone(_ ref: ZoneRef) -> BootZone { zones[ref.node]![ref.zone] }
     public var allZones: [BootZone] { nodeIDs.flatMap { zones[$0]! } }

@@ -1,5 +1,6 @@
 /// Zonelists: the order in which an allocation tries zones (mm/page_alloc.c
-/// `__build_all_zonelists`, `build_zonelists`, `find_next_best_node`, `build_zonerefs_node`).
+/// `__build_all_zonelists`, `build_zonelists`, `find_next_best_node` (`NextBestNode`),
+/// `build_zonerefs_node`).
 ///
 /// For each node, nodes are ranked by SLIT distance with two +1 penalties (a lower node id, a
 /// node that has CPUs), then by `node_load`, a counter shared by all nodes' builds and bumped for
@@ -16,6 +17,9 @@ public struct Zonelists: Equatable, Sendable {
     public var sawCPUs: Bool
     /// The build order of nodes (`for_each_node`: ascending id).
     public var nodes: [Int]
+    /// `node_load[]` as the build leaves it (`__build_all_zonelists` zeroes it first), by node
+    /// id: what `establish_demotion_targets` reads until the next build.
+    public var nodeLoad: [Int: Int] = [:]
 
     /// Inputs: every possible node in ascending id; which have memory (N_MEMORY) and CPUs;
     /// the distance function; MAX_NUMNODES; the populated zone types per node, highest first.
@@ -33,26 +37,25 @@ public struct Zonelists: Equatable, Sendable {
         var nodeLoad = [Int](repeating: 0, count: count)
         var result = Zonelists(nodeOrder: [:], fallback: [:], noFallback: [:], sawCPUs: sawCPUs, nodes: sorted)
         for (l, local) in sorted.enumerated() {
-            // find_next_best_node returns the local node first, then the candidate with the
-            // least val = (distance + lower-id penalty + CPU penalty) * MAX_NUMNODES + node_load,
-            // the lowest id on ties. Only the node just picked has its node_load bumped, so the
-            // other candidates' values do not change during one node's build: the picks are
-            // the candidates sorted by (val, id).
-            let candidates = memoryPositions.filter { $0 != l }.map { n in
-                (val: (dist[l * count + n] + (n < l ? 1 : 0) + cpuPenalty[n]) * maxNumNodes + nodeLoad[n], n: n)
-            }.sorted { ($0.val, $0.n) < ($1.val, $1.n) }
+            // find_next_best_node returns the local node first, then the other memory nodes in
+            // NextBestNode's order (positions in `sorted` order candidates as ids do).
+            let picks = NextBestNode.order(memoryPositions.filter { $0 != l }) { n in
+                NextBestNode.value(distance: dist[l * count + n], belowLocal: n < l, hasCPUs: cpuPenalty[n] == 1,
+                                   load: nodeLoad[n], maxNumNodes: maxNumNodes)
+            }
             var prev = l
             var order = [local]
-            for c in candidates {
+            for n in picks {
                 // The first node of each new distance group takes a load (round-robin spreading).
-                if dist[l * count + c.n] != dist[l * count + prev] { nodeLoad[c.n] += 1 }
-                order.append(sorted[c.n])
-                prev = c.n
+                if dist[l * count + n] != dist[l * count + prev] { nodeLoad[n] += 1 }
+                order.append(sorted[n])
+                prev = n
             }
             result.nodeOrder[local] = order
             result.fallback[local] = order.flatMap { n in zonesOf(n).map { ZoneRef(node: n, zone: $0) } }
             result.noFallback[local] = zonesOf(local).map { ZoneRef(node: local, zone: $0) }
         }
+        result.nodeLoad = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, nodeLoad[$0]) })
         return result
     }
 

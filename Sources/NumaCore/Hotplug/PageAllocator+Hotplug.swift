@@ -70,6 +70,8 @@ extension PageAllocator {
             m.rebuildAllZonelists()
             zonelists = m.rebuiltZonelists
         }
+        // MEM_OFFLINE with status_change_nid: clear_node_memory_tier, establish_demotion_targets.
+        if !m.hasMemory(id) { m.memoryTiers = m.establishedMemoryTiers() }
         adopt(m)
         return result
     }
@@ -80,6 +82,7 @@ extension PageAllocator {
         let z = nodes[block.nodeIndex].zones[block.zone]
         var m = machine
         let wasPopulated = m.zones[id]![block.zone].present > 0
+        let hadMemory = m.hasMemory(id)
         m.adjustZone(node: id, zone: block.zone, pages: block.range.count, span: block.range)
         if !wasPopulated {
             m.rebuildAllZonelists()
@@ -87,6 +90,8 @@ extension PageAllocator {
         }
         z.onlineBlock(block.range)
         m.initPerZoneWmarkMin()
+        // MEM_ONLINE with status_change_nid: set_node_memory_tier, establish_demotion_targets.
+        if !hadMemory { m.memoryTiers = m.establishedMemoryTiers() }
         adopt(m)
     }
 
