@@ -15,7 +15,14 @@ extension SimulatedProcess {
         stats.accesses += 1
         // Reclaim took the page since the last access: do now what try_to_unmap did then (the
         // PTE becomes a swap entry or none, the TLBs lose it); the access below then faults.
-        if let b = pages[vpn], !allocator.touch(b, write: write) { reclaimed(vpn: vpn, tlbs: tlbs) }
+        if let b = pages[vpn], !allocator.touch(b, write: write) {
+            if let moved = allocator.followMigration(b) {
+                guard try followMigrated(vpn: vpn, to: moved, thread: thread, tlbs: tlbs) else { return false }
+                allocator.touch(moved, write: write)
+            } else {
+                reclaimed(vpn: vpn, tlbs: tlbs)
+            }
+        }
         for _ in 0..<3 {
             let r = try tlbs.withTLB(thread.cpu) { tlb in try tlb.access(va, in: &pageTable, write: write) }
             switch r.result {
@@ -25,6 +32,18 @@ extension SimulatedProcess {
             }
         }
         preconditionFailure("the fault handler made no progress at \(hex64(va))")
+    }
+
+    /// Migration (demotion in reclaim) moved the page at `vpn` since the last access: the
+    /// migration entry resolves as `remove_migration_ptes` does it — the PTE maps the new page
+    /// with the old flags, and every TLB drops the old translation. Returns false if the
+    /// process was killed (no memory for a page table).
+    func followMigrated(vpn: UInt64, to moved: AllocatedBlock, thread: ProcessThread, tlbs: CPUTLBs) throws -> Bool {
+        let va = vpn << 12
+        pages[vpn] = moved
+        guard let entry = try pageTable.clearLeaf(va) else { return true }
+        for cpu in tlbs.tlbs.keys { tlbs.withTLB(cpu) { $0.invalidate(va: va, asid: asid) } }
+        return install(moved.pfn, at: va, flags: entry.flags(in: pageTable.mode), thread: thread, block: nil)
     }
 
     func reclaimed(vpn: UInt64, tlbs: CPUTLBs) {

@@ -44,12 +44,16 @@ extension SimulatedProcess {
         var vpn = start >> 12
         while vpn < (end + 0xfff) >> 12 {
             defer { vpn += 1 }
-            guard let old = pages[vpn], old.node != node else { continue }
+            guard var old = pages[vpn] else { continue }
             let va = vpn << 12
-            guard allocator.isOwned(old) else {
-                reclaimed(vpn: vpn, tlbs: tlbs)
-                continue
+            if !allocator.isOwned(old) {
+                guard let moved = allocator.followMigration(old), try followMigrated(vpn: vpn, to: moved, thread: thread, tlbs: tlbs) else {
+                    reclaimed(vpn: vpn, tlbs: tlbs)
+                    continue
+                }
+                old = moved
             }
+            guard old.node != node else { continue }
             let gfp: GFP = [.highUserMovable, .thisnode]
             guard case .success(let b) = allocator.allocPages(gfp: gfp, order: 0, preferredNode: node, cpu: cpu) else {
                 allocator.count(.pgmigrateFail, cpu: cpu)

@@ -19,6 +19,7 @@ extension SimulatedTask {
         var count = MigrationCount()
         let node = a.nodeIDs[block.nodeIndex]
         for i in live.indices {
+            if !a.isOwned(live[i]), let moved = a.followMigration(live[i]) { live[i] = moved }
             let b = live[i]
             guard b.node == node, b.zone == block.zone, block.range.contains(b.pfn), a.isOwned(b) else { continue }
             guard spec.kind != .kernel else { count.unmovable += 1 << b.order; continue }

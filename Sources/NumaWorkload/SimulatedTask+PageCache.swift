@@ -16,6 +16,8 @@ extension SimulatedTask {
         file.withSlots { slots in
             if index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count)) }
             var shadow: PageAllocator.Shadow? = nil
+            // Demotion moved the cached page: the xarray slot follows it (`folio_migrate_mapping`).
+            if let h = slots[index], !a.isOwned(h), let moved = a.followMigration(h) { slots[index] = moved }
             if let h = slots[index] {
                 let hit = read ? a.markAccessed(h, cpu: cpu) : a.touch(h, write: spec.dirty)
                 if hit {

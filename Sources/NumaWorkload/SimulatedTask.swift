@@ -155,7 +155,16 @@ public final class SimulatedTask: @unchecked Sendable {
         for _ in 0..<spec.touches where !live.isEmpty {
             let i = Int(rng.next() % UInt64(live.count))
             stats.touches += 1
-            if a.touch(live[i], write: spec.dirty) { chargeAccess(a, live[i], cpu: cpu) } else { refault(a, at: i, cpu: cpu) }
+            if a.touch(live[i], write: spec.dirty) {
+                chargeAccess(a, live[i], cpu: cpu)
+            } else if let moved = a.followMigration(live[i]) {
+                // Demotion moved it: the PTE follows (a migration entry, not a refault).
+                live[i] = moved
+                a.touch(moved, write: spec.dirty)
+                chargeAccess(a, moved, cpu: cpu)
+            } else {
+                refault(a, at: i, cpu: cpu)
+            }
         }
         if killedAtomic.load(ordering: .acquiring) { die(a) }
     }

@@ -14,6 +14,7 @@ extension PageAllocator {
         m.applySysctlWrite()
         adopt(m)
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
+        demotionEnabled = m.topology.sysctl.tiering.demotionEnabled
     }
 
     /// Takes recomputed boot numbers for every node: watermarks, lowmem_reserve, pcp high/batch,

@@ -53,6 +53,10 @@ public final class PageAllocator: @unchecked Sendable {
     @exclusivity(unchecked) public var swappiness = 60
     /// `vm.zone_reclaim_mode` bits (RECLAIM_ZONE 1, RECLAIM_WRITE 2, RECLAIM_UNMAP 4).
     @exclusivity(unchecked) public var zoneReclaimMode: Int
+    /// `/sys/kernel/mm/numa/demotion_enabled` (`numa_demotion_enabled`).
+    @exclusivity(unchecked) public var demotionEnabled: Bool
+    /// Where migrated pages went, for owners holding the old handle (`MigrationEntries`).
+    public let migrationEntries = MigrationEntries()
     /// Pending `drain_all_pages` requests, one flag per CPU slot: a CPU drains its own pagesets
     /// when it next enters the allocator (the kernel queues work on each CPU for the same reason).
     let drainRequests: AtomicCounters
@@ -153,6 +157,7 @@ public final class PageAllocator: @unchecked Sendable {
         latencyTable.initialize(repeating: 0, count: max(1, m.nodeIDs.count * m.nodeIDs.count))
         for list in all { for z in list { z.workRows = vmEvents } }
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
+        demotionEnabled = m.topology.sysctl.tiering.demotionEnabled
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
                                     mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.currentZonelists)

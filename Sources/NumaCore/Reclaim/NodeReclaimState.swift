@@ -16,6 +16,8 @@ public final class NodeReclaimState: @unchecked Sendable {
     let wokenDuringNapAtomic = Atomic<Bool>(false)
     /// PGDAT_RECLAIM_LOCKED: one node_reclaim at a time.
     let reclaimLocked = Atomic<Bool>(false)
+    /// Which of several preferred demotion targets is next (`next_demotion_node`).
+    let demotionTurn = Atomic<Int>(0)
     /// NR_FILE_DIRTY of the node (pages).
     let dirtyFileAtomic = Atomic<Int>(0)
     /// The classzone kswapd worked for last (`highest_zoneidx` carried between iterations of

@@ -110,7 +110,7 @@ extension PageAllocator {
                 sc.mayWritepage = nrBoostReclaim == 0
                 sc.maySwap = nrBoostReclaim == 0
                 // kswapd_age_node
-                if sc.maySwap && swap.hasFreeSlots && inactiveIsLow(nodeIndex: n, file: false) {
+                if canAgeAnon(nodeIndex: n) && inactiveIsLow(nodeIndex: n, file: false) {
                     shrinkActiveList(nodeIndex: n, .activeAnon, ScanControl.swapClusterMax, &sc)
                 }
                 if sc.priority < ScanControl.defPriority - 2 { sc.mayWritepage = true }

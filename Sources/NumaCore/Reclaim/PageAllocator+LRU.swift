@@ -89,8 +89,12 @@ extension PageAllocator {
         let z = nodes[n].zones[b.zone]
         let lruvec = nodes[n].lruvec
         // A handle reclaim made stale names a page that is free or someone else's now (its
-        // LRU state reads as "kernel", so this check comes first).
-        guard z.memmap.generation(pfn: b.pfn) == b.generation else { return false }
+        // LRU state reads as "kernel", so this check comes first); if migration moved the
+        // page, the owner frees it where it went.
+        guard z.memmap.generation(pfn: b.pfn) == b.generation else {
+            guard let moved = followMigration(b) else { return false }
+            return release(moved, cpu: cpu, kind: ownerKind)
+        }
         // Only order-0 anon and file pages go on the LRU; everything else is never reclaimed,
         // so for it the lock-free check is final. Reclaim may clear the LRU byte between the
         // check above and this read (it bumps the generation first, under the LRU lock), so a
@@ -113,7 +117,9 @@ extension PageAllocator {
                 return .free
             }
             switch outcome {
-            case .stale: return false
+            case .stale:
+                guard let moved = followMigration(b) else { return false }
+                return release(moved, cpu: cpu, kind: ownerKind)
             case .orphaned: return true
             case .free: break
             }

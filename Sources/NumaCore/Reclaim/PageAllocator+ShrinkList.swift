@@ -62,6 +62,9 @@ extension PageAllocator {
         vmEvents.add(sc.reclaimer == .kswapd ? .pgscanKswapd : .pgscanDirect, scanned, row: sc.row)
         vmEvents.add(l.isFile ? .pgscanFile : .pgscanAnon, scanned, row: sc.row)
         var reclaimed = 0, pageouts = 0
+        // do_demote_pass: what would be reclaimed moves to the lower tier first.
+        let demote = canDemote(nodeIndex: n)
+        var toDemote: [(Zone, Int)] = []
         for (z, pfn) in isolated {
             let f = z.memmap.lruFlags(pfn: pfn)
             if f.contains(.orphan) {
@@ -69,37 +72,65 @@ extension PageAllocator {
                 reclaimed += 1
                 continue
             }
-            var verdict = folioCheckReferences(z, pfn, f.kind)
-            var tookSlot = false
-            if verdict == .reclaim || verdict == .reclaimClean {
-                if f.kind == .anon {
-                    // add_to_swap: without a free slot the page goes back active.
-                    if sc.maySwap && swap.take() { tookSlot = true; pageouts += 1 } else { verdict = .activate }
-                } else if z.memmap.lruFlags(pfn: pfn).contains(.dirty) {
-                    if verdict == .reclaim && sc.reclaimer == .kswapd && sc.mayWritepage {
-                        // pageout(): written back (synchronously in this model), then clean.
-                        z.memmap.removeLRUFlags(pfn, .dirty)
-                        nodes[n].reclaim.addDirty(-1)
-                        vmEvents.add(.nrWritten, row: sc.row)
-                        pageouts += 1
-                    } else {
-                        verdict = .keep
-                    }
-                }
+            let verdict = folioCheckReferences(z, pfn, f.kind)
+            if demote && (verdict == .reclaim || verdict == .reclaimClean) {
+                toDemote.append((z, pfn))
+                continue
             }
-            switch verdict {
-            case .reclaim, .reclaimClean:
-                if commitReclaim(z, pfn, n, sc, tookSwapSlot: tookSlot) { reclaimed += 1 }
-            case .activate:
-                putBack(z, pfn, active: true, n, sc)
-            case .keep:
-                putBack(z, pfn, active: false, n, sc)
+            let (freed, pageout) = reclaimOrPutBack(z, pfn, verdict, n, sc)
+            if freed { reclaimed += 1 }
+            if pageout { pageouts += 1 }
+        }
+        if !toDemote.isEmpty {
+            // demote_folio_list; what did not move goes round again without demotion (its
+            // references were consumed: the second look reclaims it).
+            let (demoted, left) = demotePages(toDemote, nodeIndex: n, sc)
+            reclaimed += demoted
+            for (z, pfn) in left {
+                let (freed, pageout) = reclaimOrPutBack(z, pfn, .reclaim, n, sc)
+                if freed { reclaimed += 1 }
+                if pageout { pageouts += 1 }
             }
         }
         vmEvents.add(sc.reclaimer == .kswapd ? .pgstealKswapd : .pgstealDirect, reclaimed, row: sc.row)
         vmEvents.add(l.isFile ? .pgstealFile : .pgstealAnon, reclaimed, row: sc.row)
         lruNoteCost(nodeIndex: n, file: l.isFile, pageouts)
         return reclaimed
+    }
+
+    /// The rest of `shrink_folio_list` for one page after its references were read: an anon
+    /// page needs a swap slot (without one it goes back active), dirty page cache is written
+    /// back by kswapd or kept; then the page is reclaimed, or put back. Returns whether it was
+    /// freed and whether it was written out (`stat.nr_pageout`).
+    func reclaimOrPutBack(_ z: Zone, _ pfn: Int, _ v: Verdict, _ n: Int, _ sc: ScanControl) -> (freed: Bool, pageout: Bool) {
+        var verdict = v
+        var tookSlot = false, pageout = false
+        if verdict == .reclaim || verdict == .reclaimClean {
+            let f = z.memmap.lruFlags(pfn: pfn)
+            if f.kind == .anon {
+                // add_to_swap: without a free slot the page goes back active.
+                if sc.maySwap && swap.take() { tookSlot = true; pageout = true } else { verdict = .activate }
+            } else if f.contains(.dirty) {
+                if verdict == .reclaim && sc.reclaimer == .kswapd && sc.mayWritepage {
+                    // pageout(): written back (synchronously in this model), then clean.
+                    z.memmap.removeLRUFlags(pfn, .dirty)
+                    nodes[n].reclaim.addDirty(-1)
+                    vmEvents.add(.nrWritten, row: sc.row)
+                    pageout = true
+                } else {
+                    verdict = .keep
+                }
+            }
+        }
+        switch verdict {
+        case .reclaim, .reclaimClean:
+            return (commitReclaim(z, pfn, n, sc, tookSwapSlot: tookSlot), pageout)
+        case .activate:
+            putBack(z, pfn, active: true, n, sc)
+        case .keep:
+            putBack(z, pfn, active: false, n, sc)
+        }
+        return (false, pageout)
     }
 
     /// The page leaves its owner (`__remove_mapping`): generation bumped under the LRU lock (the

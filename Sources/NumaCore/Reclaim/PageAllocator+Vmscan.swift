@@ -41,7 +41,8 @@ extension PageAllocator {
     public func shrinkNode(nodeIndex n: Int, _ sc: inout ScanControl) -> Int {
         let before = sc.nrReclaimed
         let lruvec = nodes[n].lruvec
-        let canSwap = sc.maySwap && swap.hasFreeSlots
+        // can_reclaim_anon_pages: swap space, or a lower tier to demote to.
+        let canSwap = sc.maySwap && canReclaimAnon(nodeIndex: n)
         // prepare_scan_count: deactivate when inactive is low, or when refaults were activated
         // since the last reclaim run ended (`snapshot_refaults`).
         let (refaultsAnon, refaultsFile) = lruvec.lock.withLock {
@@ -134,8 +135,8 @@ extension PageAllocator {
             }
         }
         sc.nrReclaimed += nrReclaimed
-        // Rebalance anon active/inactive even when anon was not scanned.
-        if canSwap && inactiveIsLow(nodeIndex: n, file: false) {
+        // Rebalance anon active/inactive even when anon was not scanned (can_age_anon_pages).
+        if canAgeAnon(nodeIndex: n) && inactiveIsLow(nodeIndex: n, file: false) {
             shrinkActiveList(nodeIndex: n, .activeAnon, ScanControl.swapClusterMax, &sc)
         }
     }

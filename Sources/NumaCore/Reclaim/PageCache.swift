@@ -30,9 +30,17 @@ public final class PageCache: @unchecked Sendable {
         /// Takes the next page index to read.
         public func nextIndex() -> Int { cursor.wrappingAdd(1, ordering: .relaxed).oldValue }
 
-        /// Pages of the file whose slot holds a handle the allocator still owns (cached pages).
+        /// Pages of the file whose slot holds a handle the allocator still owns (cached pages;
+        /// a slot whose page migration moved is updated first).
         public func cachedPages(_ a: PageAllocator) -> Int {
-            withSlots { s in s.reduce(0) { $0 + (($1.map { a.isOwned($0) } ?? false) ? 1 : 0) } }
+            withSlots { s in
+                var cached = 0
+                for i in s.indices {
+                    guard let h = s[i] else { continue }
+                    if a.isOwned(h) { cached += 1 } else if let moved = a.followMigration(h) { s[i] = moved; cached += 1 }
+                }
+                return cached
+            }
         }
     }
 
@@ -71,6 +79,7 @@ public final class PageCache: @unchecked Sendable {
         for f in lock.withLock({ Array($0.values) }) {
             f.withSlots { slots in
                 for i in slots.indices {
+                    if let h = slots[i], !a.isOwned(h), let moved = a.followMigration(h) { slots[i] = moved }
                     guard let b = slots[i], b.node == node, b.zone == block.zone, block.range.contains(b.pfn), a.isOwned(b) else { continue }
                     let z = a.nodes[block.nodeIndex].zones[b.zone]
                     let old = z.memmap.lruFlags(pfn: b.pfn)

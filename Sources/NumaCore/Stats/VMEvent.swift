@@ -6,6 +6,8 @@ import Synchronization
 public enum VMEvent: Int, CaseIterable, Sendable {
     case pgfree, pgactivate, pgdeactivate, pgfault, pgmajfault, pgrefill
     case pgstealKswapd, pgstealDirect, pgscanKswapd, pgscanDirect
+    /// Pages reclaim moved to a lower memory tier instead of freeing (`demote_folio_list`).
+    case pgdemoteKswapd, pgdemoteDirect
     case pgscanAnon, pgscanFile, pgstealAnon, pgstealFile
     case pswpin, pswpout
     case kswapdLowWmarkHitQuickly, kswapdHighWmarkHitQuickly, pageoutrun
@@ -38,6 +40,8 @@ public enum VMEvent: Int, CaseIterable, Sendable {
         case .pgstealDirect: return "pgsteal_direct"
         case .pgscanKswapd: return "pgscan_kswapd"
         case .pgscanDirect: return "pgscan_direct"
+        case .pgdemoteKswapd: return "pgdemote_kswapd"
+        case .pgdemoteDirect: return "pgdemote_direct"
         case .pgscanAnon: return "pgscan_anon"
         case .pgscanFile: return "pgscan_file"
         case .pgstealAnon: return "pgsteal_anon"

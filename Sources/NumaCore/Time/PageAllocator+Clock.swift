@@ -8,7 +8,7 @@ import NumaTopology
 extension PageAllocator {
     /// The kernel work counted on row `row` so far, in simulated nanoseconds: pcp batches and
     /// the pages they moved, buddy splits and merges, reclaim (pages isolated, freed,
-    /// deactivated, written back, swapped out) and time asleep (throttling). O(1): the priced
+    /// deactivated, written back, swapped out, demoted: a page copy each) and time asleep (throttling). O(1): the priced
     /// counters of the row, from its own cache lines, against the flat price table.
     @inlinable public func workNanoseconds(row: Int) -> Int {
         let r = vmEvents.base + row &* VMEventTable.rowInts, p = workPrices
@@ -16,6 +16,7 @@ extension PageAllocator {
         var ns = w(.workPcpBatches) &+ w(.workPcpPages) &+ w(.workBuddySplits) &+ w(.workBuddyMerges)
         ns &+= w(.pgscanKswapd) &+ w(.pgscanDirect) &+ w(.pgstealKswapd) &+ w(.pgstealDirect)
         ns &+= w(.pgrefill) &+ w(.nrWritten) &+ w(.pswpout) &+ w(.workSleepNanoseconds)
+        ns &+= w(.pgdemoteKswapd) &+ w(.pgdemoteDirect)
         return ns
     }
 
@@ -28,6 +29,7 @@ extension PageAllocator {
             (.workBuddyMerges, c[.buddyMerge]), (.pgscanKswapd, c[.reclaimScanPerPage]), (.pgscanDirect, c[.reclaimScanPerPage]),
             (.pgstealKswapd, c[.reclaimFreePerPage]), (.pgstealDirect, c[.reclaimFreePerPage]), (.pgrefill, c[.refillPerPage]),
             (.nrWritten, c[.writebackPerPage]), (.pswpout, c[.swapOut]), (.workSleepNanoseconds, 1),
+            (.pgdemoteKswapd, c[.copyPage]), (.pgdemoteDirect, c[.copyPage]),
         ]
         for (e, ns) in prices { workPrices[e.rawValue] = ns }
         let n = nodes.count
