@@ -2,7 +2,8 @@ import Foundation
 import NumaCore
 import NumaWorkload
 
-/// What `numasim stress` prints without `--json`: a header line (engine, seed, operations),
+/// What `numasim stress` prints without `--json`: a header line (engine, seed, operations,
+/// simulated time; host time only with `--timing`),
 /// numastat as the `numastat` tool's table and as the kernel's per-node files
 /// (drivers/base/node.c `node_read_numastat`), the inspect tables (`StressReport.inspectText`),
 /// memory hotplug steps, process phases, OOM kills, allocation failures, the timeline line, the
@@ -32,8 +33,11 @@ public struct StressTextReport {
         var out = "numasim stress: \(rep.topology), \(rep.engine) engine"
         out += rep.engine == "concurrent" ? " on \(rep.threads) host thread(s)" : ""
         out += ", seed \(rep.seed): \(rep.allocations) allocations, \(rep.frees) frees, \(rep.failures.values.reduce(0, +)) failures"
-        out += String(format: "; %d ops in %.3f ms simulated (%.2f s on this host, %.0f ops/s)\n\n", rep.ops,
-                      Double(rep.simulated_time_ns) / 1e6, rep.seconds, rep.ops_per_second)
+        out += String(format: "; %d ops in %.3f ms simulated", rep.ops, Double(rep.simulated_time_ns) / 1e6)
+        if let seconds = rep.seconds, let rate = rep.ops_per_second {
+            out += String(format: " (host time: %.2f s, %.0f ops/s on this host)", seconds, rate)
+        }
+        out += "\n\n"
         out += "Per-node numastat (numastat):\n" + NumastatFormat.table(nodes: a.nodeIDs, stats: Dictionary(uniqueKeysWithValues: rep.numastat.map { (Int($0.key)!, $0.value) })) + "\n"
         for id in a.nodeIDs {
             out += "/sys/devices/system/node/node\(id)/numastat:\n" + NumastatFormat.nodeFile(rep.numastat[String(id)]!)

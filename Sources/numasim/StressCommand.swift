@@ -16,8 +16,12 @@ struct StressCommand: ParsableCommand {
             own time, each operation costs what the cost model says, and the earliest event runs \
             next, so kswapd reclaims while the CPUs allocate and can fall behind them (direct \
             reclaim). It runs the Linux 6.1 allocator model (buddy lists, per-CPU pagesets, \
-            watermarks, zonelists, memory policies, LRU reclaim), so the same topology, workload \
-            and seed give byte-identical results, simulated times included. It prints per-node numastat (the kernel's per-node file and the \
+            watermarks, zonelists, memory policies, LRU reclaim), so the same topology, workload, \
+            seed and options give byte-identical output, text and --json, simulated times \
+            included. Host wall-clock figures (seconds, ops per host second) appear only with \
+            --timing, labelled as host time; they differ from run to run. With --threads N the \
+            concurrent engine runs instead: its host threads race as CPUs do, so its results are \
+            not reproducible and two runs differ. It prints per-node numastat (the kernel's per-node file and the \
             numastat tool's table), pgalloc per zone, allocation failures, and the result of the \
             invariant check (every page in exactly one place; counters add up).
 
@@ -44,6 +48,9 @@ struct StressCommand: ParsableCommand {
 
     /// The files `--dump` knows, in the order the help lists them.
     static let dumpFiles = StressDumps.files
+
+    @Flag(help: "Also report host wall-clock time: seconds and ops/s on this host (not deterministic; JSON: seconds, ops_per_second, throughput).")
+    var timing = false
 
     @Flag(help: "No live status line.")
     var quiet = false
@@ -114,7 +121,7 @@ struct StressCommand: ParsableCommand {
                             violations: violations, timeline: observer.timeline, checked: StressCommand.checked)
         status.clear()
         let dumps = (dump ?? "").split(separator: ",").map(String.init)
-        let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator))
+        let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator), timing: timing)
         if let csv { try StressCommand.write(TimelineCSV.render(rep.timeline), to: csv) }
         if let report { try StressCommand.write(HTMLReport.render(rep, topology: t), to: report) }
         if json {

@@ -28,7 +28,10 @@ public struct SweepRow: Sendable {
         public var seed: UInt64
         public var threads: Int
         public var ops: Int
-        public var opsPerSecond: Double
+        /// Simulated time of the run (`simulated_time_ns`; deterministic).
+        public var simulatedNs: Int
+        /// Operations per host second: present only in results of `stress --timing`.
+        public var opsPerSecond: Double?
         public var numaHit: Int
         public var numaMiss: Int
         public var localNode: Int
@@ -65,7 +68,7 @@ public struct SweepRow: Sendable {
         return Summary(
             engine: j["engine"] as? String ?? "?", topology: j["topology"] as? String ?? "?",
             seed: (j["seed"] as? NSNumber)?.uint64Value ?? 0, threads: int(j["threads"]), ops: int(j["ops"]),
-            opsPerSecond: (j["ops_per_second"] as? NSNumber)?.doubleValue ?? 0,
+            simulatedNs: int(j["simulated_time_ns"]), opsPerSecond: (j["ops_per_second"] as? NSNumber)?.doubleValue,
             numaHit: sum(j["numastat"], "numa_hit"), numaMiss: sum(j["numastat"], "numa_miss"),
             localNode: sum(j["numastat"], "local_node"), otherNode: sum(j["numastat"], "other_node"),
             kswapdWakeups: sum(j["kswapd"], "wakeups"),
