@@ -125,6 +125,9 @@ public struct StressReport: Codable, Sendable {
     public var address_spaces: AddressSpaceReport.JSON?
     /// Memory hotplug steps (docs/memory-hotplug.md); absent without them.
     public var hotplug: [Hotplug]?
+    /// Why the run stopped before the end of its workload (the kernel would have panicked:
+    /// "Out of memory and no killable processes..."); absent when it ran to the end.
+    public var stop_reason: String?
 
     public struct Hotplug: Codable, Sendable {
         public var action: String
@@ -158,6 +161,8 @@ public struct StressRun {
     /// Process phases of the deterministic engine.
     public var addressSpaces: AddressSpaceReport?
     public var hotplug: [MemoryHotplugReport] = []
+    /// Set when the run stopped early (a kernel panic); the phases after it did not run.
+    public var stop: StressStop?
 
     /// A finished run of either engine: `engine` names it ("deterministic", "concurrent");
     /// `violations` are the invariant checker's findings.
@@ -167,6 +172,7 @@ public struct StressRun {
         self.violations = violations; self.timeline = timeline; self.checked = checked
         addressSpaces = r.addressSpaces
         hotplug = r.hotplug
+        stop = r.stop
     }
 }
 
@@ -285,7 +291,8 @@ extension StressReport {
                         pages_migrated: h.pagesMigrated, migration_failures: h.migrationFailures,
                         min_free_kbytes_before: h.minFreeKbytesBefore, min_free_kbytes_after: h.minFreeKbytesAfter,
                         fallback_order: h.fallbackOrder)
-            })
+            },
+            stop_reason: r.stop?.reason)
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

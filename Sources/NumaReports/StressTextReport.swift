@@ -6,8 +6,8 @@ import NumaWorkload
 /// simulated time; host time only with `--timing`),
 /// numastat as the `numastat` tool's table and as the kernel's per-node files
 /// (drivers/base/node.c `node_read_numastat`), the inspect tables (`StressReport.inspectText`),
-/// memory hotplug steps, process phases, OOM kills, allocation failures, the timeline line, the
-/// invariant check, and then each `--dump` file after a `/proc/FILE:` header.
+/// memory hotplug steps, process phases, OOM kills, allocation failures, the timeline line, why
+/// the run stopped early (a kernel panic), the invariant check, and then each `--dump` file after a `/proc/FILE:` header.
 public struct StressTextReport {
     public var report: StressReport
     public var run: StressRun
@@ -53,6 +53,7 @@ public struct StressTextReport {
         out += "\ntimeline: \(rep.timeline.samples.count) samples"
         out += rep.engine == "concurrent" ? " every \(Int(everyMs)) ms" : " every \(everyOps) ops"
         out += (csvPath.map { ", CSV in \($0)" } ?? "") + (htmlPath.map { ", HTML report in \($0)" } ?? "") + "\n"
+        if let stop = run.stop { out += "\nstopped: \(stop.reason); nothing after it ran\n" }
         out += "\ninvariants: " + (run.violations.isEmpty ? "ok" : "VIOLATED\n  " + run.violations.joined(separator: "\n  ")) + "\n"
         for f in dumps {
             // A header names the file, so several dumps in one output can be told apart.

@@ -21,7 +21,10 @@ struct StressCommand: ParsableCommand {
             included. Host wall-clock figures (seconds, ops per host second) appear only with \
             --timing, labelled as host time; they differ from run to run. With --threads N the \
             concurrent engine runs instead: its host threads race as CPUs do, so its results are \
-            not reproducible and two runs differ. It prints per-node numastat (the kernel's per-node file and the \
+            not reproducible and two runs differ. When an allocation that may invoke the OOM \
+            killer finds nothing to kill, the kernel panics ("Out of memory and no killable \
+            processes..."): the run stops there, prints everything up to it with the reason, and \
+            exits with status 4 (3: an invariant was violated). It prints per-node numastat (the kernel's per-node file and the \
             numastat tool's table), pgalloc per zone, allocation failures, and the result of the \
             invariant check (every page in exactly one place; counters add up).
 
@@ -131,6 +134,8 @@ struct StressCommand: ParsableCommand {
                                   csvPath: csv, htmlPath: report, dumps: dumps).text)
         }
         if !run.violations.isEmpty { throw ExitCode(3) }
+        // The kernel would have panicked (out of memory, nothing to kill): all is printed above.
+        if run.stop != nil { throw ExitCode(StressCommand.stoppedExitCode) }
     }
 
     /// Fails early, naming the path, when an output file cannot be created.
@@ -147,6 +152,9 @@ struct StressCommand: ParsableCommand {
             throw ValidationError("\(path): cannot write: \(error.localizedDescription)")
         }
     }
+
+    /// The exit status of a run that stopped early ("Out of memory and no killable processes...").
+    static let stoppedExitCode: Int32 = 4
 
     static let checked = "after every phase and at the end: every page of every zone in exactly one place (buddy list, pcp list, allocated, reserved); list links; nr_free per order and the non-empty masks; NR_FREE_PAGES; pcp counts; LRU members allocated with matching state; free + pcp + allocated = managed"
 }

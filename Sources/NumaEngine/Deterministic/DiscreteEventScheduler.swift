@@ -159,7 +159,7 @@ final class DiscreteEventScheduler: @unchecked Sendable {
             if e.rank < nodeCount {
                 // With no task left, only a kswapd inside an iteration finishes it; naps and
                 // wake-ups still pending carry over to the next phase.
-                if !(kswapd[e.rank].coroutine?.inIteration ?? false) && tasks.allSatisfy(\.isDone) {
+                if !(kswapd[e.rank].coroutine?.inIteration ?? false) && (a.hasPanicked || tasks.allSatisfy(\.isDone)) {
                     kswapd[e.rank].pending = e.time
                     continue
                 }
@@ -167,7 +167,8 @@ final class DiscreteEventScheduler: @unchecked Sendable {
                 continue
             }
             let t = tasks[e.rank - nodeCount]
-            guard !t.isDone else { continue }
+            // After a kernel panic (out of memory, nothing to kill) no task runs again.
+            guard !t.isDone, !a.hasPanicked else { continue }
             var slot = a.slot(ofCPU: t.nextCPU)
             let begin = max(t.clockNs, cpuClock[slot])
             if begin > e.time {
@@ -188,7 +189,7 @@ final class DiscreteEventScheduler: @unchecked Sendable {
                 currentTask = nil
                 cpuClock[slot] = max(cpuClock[slot], t.clockNs)
                 afterStep()
-                if t.isDone { break }
+                if t.isDone || a.hasPanicked { break }
                 slot = a.slot(ofCPU: t.nextCPU)
                 let next = max(t.clockNs, cpuClock[slot])
                 if queue.version != seen {

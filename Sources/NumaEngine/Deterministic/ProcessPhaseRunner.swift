@@ -52,20 +52,24 @@ public enum ProcessPhaseRunner {
         // out_of_memory → oom_kill_process: the process with the most resident pages.
         a.oomKiller = { _ in
             guard let victim = all.filter({ !$0.killed && !$0.exited }).max(by: { $0.residentPages < $1.residentPages }),
-                  victim.residentPages > 0 else { return false }
+                  victim.residentPages > 0 else {
+                // A victim not yet exited frees its pages after its step; else the kernel panics.
+                return all.contains { $0.killed && !$0.exited && $0.residentPages > 0 } ? .victimExiting : .nothingKillable
+            }
             victim.killed = true
             // The victim's memory goes now unless it is the faulting process (it dies after its step).
             if victim !== running.process {
                 victim.exit(cpu: victim.mainCPU)
                 tlbs.exit(asid: victim.asid, cpu: victim.mainCPU)
             }
-            return true
+            return .killed
         }
         defer { a.oomKiller = nil }
         var active = true
-        while active {
+        // A kernel panic (out of memory, nothing to kill) stops the phase where it is.
+        while active && !a.hasPanicked {
             active = false
-            for t in threads where !t.isDone {
+            for t in threads where !t.isDone && !a.hasPanicked {
                 active = true
                 running.process = t.thread.process
                 try step(t, tlbs: tlbs, maxNumNodes: maxNumNodes)
@@ -82,7 +86,8 @@ public enum ProcessPhaseRunner {
                 afterEachOperation()
             }
         }
-        for p in processes where p.exitsAtPhaseEnd && !p.exited {
+        // After a panic nothing exits: the report shows the machine as it stopped.
+        for p in processes where p.exitsAtPhaseEnd && !p.exited && !a.hasPanicked {
             p.exit(cpu: p.mainCPU)
             tlbs.exit(asid: p.asid, cpu: p.mainCPU)
         }
