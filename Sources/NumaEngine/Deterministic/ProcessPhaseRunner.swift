@@ -22,6 +22,11 @@ public enum ProcessPhaseRunner {
     public static func run(_ phase: Workload.ProcessPhase, allocator a: PageAllocator, seed: UInt64,
                     afterEachOperation: () -> Void, report: inout AddressSpaceReport) throws {
         let topology = a.machine.topology
+        // Address spaces model 4-level (and 32-bit) page tables only; 5-level (LA57) would move
+        // PAGE_OFFSET, vmemmap and the user/kernel split.
+        guard topology.paging == .fourLevel else {
+            throw WorkloadRunError(key: "processes", message: "process phases model 4-level page tables; the topology's paging: 5-level is not modelled for address spaces (numasim models 5-level paging only for the physical address limit)")
+        }
         let mode = PagingMode(arch: topology.arch, kernel: topology.kernel).withPageTableIsolation()
         let maxNumNodes = topology.kernel.maxNumNodes
         let tlbs = CPUTLBs(config: phase.tlb, allocator: a)
