@@ -160,6 +160,23 @@ final class SweepRunnerTests: XCTestCase {
             XCTAssertTrue("\(e)".hasPrefix("--emit-jobs \(dir)/no/such/dir/jobs: cannot write the file"), "\(e)")
         }
     }
+
+    /// A run that stopped early (out of memory with nothing to kill: JSON with `stop_reason`,
+    /// exit 4, nothing on stderr) is a failed row whose error is the reason, with its figures kept.
+    func testStoppedRunIsAFailedRowWithItsReason() throws {
+        let json = Data(#"{"schema": "numasim.stress/3", "ops": 10, "simulated_time_ns": 5000, "invariants": {"ok": true}, "stop_reason": "Out of memory and no killable processes... (x)"}"#.utf8)
+        for status: Int32? in [4, nil] {
+            let row = SweepCollector.row(index: 0, values: ["1"], exitStatus: status, output: json, errorText: "")
+            XCTAssertTrue(row.failed)
+            XCTAssertEqual(row.error, "stopped: Out of memory and no killable processes... (x)")
+            XCTAssertEqual(row.summary?.simulatedNs, 5000)
+        }
+        let text = SweepTable.text(parameters: ["seed"], rows: [SweepCollector.row(index: 0, values: ["1"], exitStatus: 4, output: json, errorText: "")])
+        XCTAssertTrue(text.hasSuffix("run 0: exit 4: stopped: Out of memory and no killable processes... (x)\n"), text)
+        let ok = SweepCollector.row(index: 0, values: ["1"], exitStatus: 0, output: Data(#"{"schema": "numasim.stress/3", "invariants": {"ok": true}}"#.utf8), errorText: "")
+        XCTAssertFalse(ok.failed)
+        XCTAssertNil(ok.summary?.stopReason)
+    }
 }
 
 /// Progress calls, recorded from the runner's worker threads.

@@ -19,8 +19,10 @@ public struct SweepRow: Sendable {
         self.summary = summary; self.result = result
     }
 
-    /// A run failed if it exited non-zero, printed nothing usable, or broke an invariant.
-    public var failed: Bool { error != nil || (exitStatus ?? 0) != 0 || summary?.invariantsOK == false || summary == nil }
+    /// A run failed if it exited non-zero, printed nothing usable, broke an invariant, or stopped early.
+    public var failed: Bool {
+        error != nil || (exitStatus ?? 0) != 0 || summary?.invariantsOK == false || summary?.stopReason != nil || summary == nil
+    }
 
     public struct Summary: Sendable, Equatable {
         public var engine: String
@@ -44,6 +46,8 @@ public struct SweepRow: Sendable {
         public var allocstall: Int
         public var failures: Int
         public var invariantsOK: Bool
+        /// Why the run stopped before the end of its workload (`stop_reason`), if it did.
+        public var stopReason: String? = nil
 
         /// local_node / (local_node + other_node) over all nodes: the share of pages that
         /// came from the allocating CPU's node.
@@ -76,6 +80,7 @@ public struct SweepRow: Sendable {
             pgsteal: int(vmstat["pgsteal_kswapd"]) + int(vmstat["pgsteal_direct"]),
             allocstall: vmstat.filter { $0.key.hasPrefix("allocstall_") }.values.reduce(0) { $0 + int($1) },
             failures: ((j["failures"] as? [String: Any]) ?? [:]).values.reduce(0) { $0 + int($1) },
-            invariantsOK: ((j["invariants"] as? [String: Any])?["ok"] as? Bool) ?? false)
+            invariantsOK: ((j["invariants"] as? [String: Any])?["ok"] as? Bool) ?? false,
+            stopReason: j["stop_reason"] as? String)
     }
 }
