@@ -15,7 +15,9 @@ public enum HTMLReport {
         h += "<title>numasim stress: \(SVG.escape(r.topology))</title><style>\(css)</style></head><body>\n"
         h += "<h1>numasim stress — \(SVG.escape(r.topology))</h1>\n"
         h += "<p class=\"sub\">\(r.engine) engine" + (r.engine == "concurrent" ? " on \(r.threads) host thread(s)" : "")
-        h += ", seed \(r.seed) · \(r.ops) ops in \(String(format: "%.2f", r.seconds)) s (\(String(format: "%.0f", r.ops_per_second)) ops/s) · "
+        h += ", seed \(r.seed) · \(r.ops) ops in \(String(format: "%.3f", Double(r.simulated_time_ns) / 1e6)) ms simulated"
+        if let s = r.seconds, let rate = r.ops_per_second { h += " (host time: \(String(format: "%.2f", s)) s, \(String(format: "%.0f", rate)) ops/s)" }
+        h += " · "
         h += "\(r.allocations) allocations, \(r.frees) frees, \(r.failures.values.reduce(0, +)) failures · invariants "
         h += r.invariants.ok ? "<span class=\"ok\">ok</span>" : "<span class=\"bad\">VIOLATED</span>"
         h += "</p>\n<div class=\"cards\">"
@@ -51,10 +53,7 @@ public enum HTMLReport {
             ["pgscan_direct / pgsteal_direct", "\(r.reclaim.pgscan_direct) / \(r.reclaim.pgsteal_direct)"],
             ["direct reclaim stalls (allocstall)", "\(r.reclaim.direct_reclaim_stalls)"], ["refaults", "\(r.refaults)"],
             ["oom_kill", "\(r.reclaim.oom_kill)"]]) + "</div>"
-        h += "<div><h3>Throughput</h3>" + table(["", "per second"], [
-            ["operations", String(format: "%.0f", r.throughput.ops_per_second)],
-            ["allocations", String(format: "%.0f", r.throughput.allocations_per_second)],
-            ["pages", String(format: "%.0f", r.throughput.pages_per_second)]]) + "</div>"
+        h += "<div><h3>Throughput</h3>" + throughputTable(r) + "</div>"
         h += "</div>"
         h += "<h3>Zones</h3>" + table(["zone", "managed", "free", "min", "low", "high", "pgalloc", "ops below low", "ms below low", "ops below min", "ms below min"],
                                       r.zones.map { z in [z.zone] + [z.managed, z.free, z.min, z.low, z.high, z.pgalloc, z.below_low.ops].map(String.init)
@@ -92,6 +91,19 @@ public enum HTMLReport {
         var s = "<table><tr>" + head.map { "<th>\(SVG.escape($0))</th>" }.joined() + "</tr>"
         for row in rows { s += "<tr>" + row.map { "<td>\(SVG.escape($0))</td>" }.joined() + "</tr>" }
         return s + "</table>"
+    }
+
+    /// Per second of simulated time (deterministic), and of host time with `--timing`.
+    static func throughputTable(_ r: StressReport) -> String {
+        let sim = Double(r.simulated_time_ns) / 1e9
+        let perSim = { (x: Int) in sim > 0 ? String(format: "%.0f", Double(x) / sim) : "-" }
+        var head = ["", "per simulated second"]
+        var rows = [["operations", perSim(r.ops)], ["allocations", perSim(r.allocations)], ["pages", perSim(r.locality.pages)]]
+        if let t = r.throughput {
+            head.append("per host second (--timing)")
+            for (i, v) in [t.ops_per_second, t.allocations_per_second, t.pages_per_second].enumerated() { rows[i].append(String(format: "%.0f", v)) }
+        }
+        return table(head, rows)
     }
 
     static func numastatTable(_ r: StressReport) -> String {

@@ -16,8 +16,8 @@ public struct StressCompare: Codable, Sendable {
         public var b: Double?
         /// b − a (null when either is absent).
         public var delta: Double?
-        /// Values differ (or one is absent). Throughput and wall time are always noisy; they
-        /// count as changed only beyond 10 %.
+        /// Values differ (or one is absent). Host wall time and ops/s (`timing`) are always
+        /// noisy; they count as changed only beyond 10 %.
         public var changed: Bool
     }
 
@@ -65,7 +65,9 @@ public struct StressCompare: Codable, Sendable {
         }
     }
 
-    public init(_ x: StressReport, _ y: StressReport, a: String, b: String) {
+    /// `timing`: add the host wall-clock rows (`seconds`, `ops_per_second`; absent from results
+    /// written without `stress --timing`).
+    public init(_ x: StressReport, _ y: StressReport, a: String, b: String, timing: Bool = false) {
         schema = StressCompare.schemaID
         self.a = a
         self.b = b
@@ -84,8 +86,11 @@ public struct StressCompare: Codable, Sendable {
         add("run", "allocations", i(x.allocations), i(y.allocations))
         add("run", "frees", i(x.frees), i(y.frees))
         add("run", "failures", i(x.failures.values.reduce(0, +)), i(y.failures.values.reduce(0, +)))
-        add("run", "seconds", x.seconds, y.seconds, noisy: true)
-        add("run", "ops_per_second", x.ops_per_second, y.ops_per_second, noisy: true)
+        add("run", "simulated ms", Double(x.simulated_time_ns) / 1e6, Double(y.simulated_time_ns) / 1e6)
+        if timing {
+            add("run", "host seconds", x.seconds, y.seconds, noisy: true)
+            add("run", "host ops_per_second", x.ops_per_second, y.ops_per_second, noisy: true)
+        }
         let nodes = Array(Set(x.fallback.nodes + y.fallback.nodes)).sorted()
         for n in nodes {
             let ea = x.numastat[String(n)], eb = y.numastat[String(n)]

@@ -73,9 +73,20 @@ extension StressReport {
         return out
     }
 
+    /// Rates per second of simulated time (deterministic), then, with `--timing`, per second of
+    /// this host's wall clock (which differ from run to run).
     public var throughputText: String {
-        String(format: "Throughput: %.0f ops/s, %.0f allocations/s, %.0f pages/s over %.2f s\n",
-               throughput.ops_per_second, throughput.allocations_per_second, throughput.pages_per_second, seconds)
+        var out = ""
+        if simulated_time_ns > 0 {
+            let perSecond = { (x: Int) in Double(x) * 1e9 / Double(simulated_time_ns) }
+            out += String(format: "Throughput (simulated): %.0f ops/s, %.0f allocations/s, %.0f pages/s over %.3f ms simulated\n",
+                          perSecond(ops), perSecond(allocations), perSecond(locality.pages), Double(simulated_time_ns) / 1e6)
+        }
+        if let throughput, let seconds {
+            out += String(format: "Throughput (host time, --timing): %.0f ops/s, %.0f allocations/s, %.0f pages/s over %.2f s on this host\n",
+                          throughput.ops_per_second, throughput.allocations_per_second, throughput.pages_per_second, seconds)
+        }
+        return out
     }
 
     /// Every schema-3 section, in the order the text output prints them.

@@ -90,8 +90,11 @@ public struct StressReport: Codable, Sendable {
     public var seed: UInt64
     public var threads: Int
     public var ops: Int
-    public var ops_per_second: Double
-    public var seconds: Double
+    /// Host wall-clock figures, present only with `--timing` (they differ from run to run; every
+    /// other key is deterministic for the deterministic engine): operations per host second, and
+    /// host seconds the run took.
+    public var ops_per_second: Double?
+    public var seconds: Double?
     /// Simulated time the run took (docs/time.md): the latest clock of any CPU or kswapd.
     public var simulated_time_ns: Int
     public var allocations: Int
@@ -115,12 +118,16 @@ public struct StressReport: Codable, Sendable {
     public var failures_by_gfp: [String: Int]
     /// Percentiles in nanoseconds by operation class; absent unless `--latency`.
     public var latency: [String: OpLatency.Summary]?
-    public var throughput: Throughput
+    /// Host wall-clock rates; present only with `--timing`.
+    public var throughput: Throughput?
     public var timeline: Timeline
     /// Process phases (docs/address-spaces.md): faults, page-table pages, TLB; absent without them.
     public var address_spaces: AddressSpaceReport.JSON?
     /// Memory hotplug steps (docs/memory-hotplug.md); absent without them.
     public var hotplug: [Hotplug]?
+    /// Why the run stopped before the end of its workload (the kernel would have panicked:
+    /// "Out of memory and no killable processes..."); absent when it ran to the end.
+    public var stop_reason: String?
 
     public struct Hotplug: Codable, Sendable {
         public var action: String
@@ -154,6 +161,8 @@ public struct StressRun {
     /// Process phases of the deterministic engine.
     public var addressSpaces: AddressSpaceReport?
     public var hotplug: [MemoryHotplugReport] = []
+    /// Set when the run stopped early (a kernel panic); the phases after it did not run.
+    public var stop: StressStop?
 
     /// A finished run of either engine: `engine` names it ("deterministic", "concurrent");
     /// `violations` are the invariant checker's findings.
@@ -163,12 +172,14 @@ public struct StressRun {
         self.violations = violations; self.timeline = timeline; self.checked = checked
         addressSpaces = r.addressSpaces
         hotplug = r.hotplug
+        stop = r.stop
     }
 }
 
 extension StressReport {
     /// Builds the report from a finished run (the allocator quiescent: per-CPU rows are folded here).
-    public init(_ r: StressRun, dumps: [String: String]? = nil) {
+    /// `timing`: include the host wall-clock figures (`seconds`, `ops_per_second`, `throughput`).
+    public init(_ r: StressRun, dumps: [String: String]? = nil, timing: Bool = false) {
         let a = r.allocator
         let ids = a.nodeIDs
         let t = a.machine.topology
@@ -246,7 +257,7 @@ extension StressReport {
 
         self.init(
             schema: StressReport.schemaID, engine: r.engine, topology: t.name, seed: r.seed, threads: r.threads,
-            ops: ops, ops_per_second: perSecond(ops), seconds: r.seconds, simulated_time_ns: r.simulatedNanoseconds,
+            ops: ops, ops_per_second: timing ? perSecond(ops) : nil, seconds: timing ? r.seconds : nil, simulated_time_ns: r.simulatedNanoseconds,
             allocations: allocations,
             frees: r.tasks.reduce(0) { $0 + $1.stats.frees } + (p?.frees ?? 0), refaults: r.tasks.reduce(0) { $0 + $1.stats.refaults },
             oom_killed: r.oomKilled + (p?.killed ?? []), numastat: numastat, pgalloc: pgalloc, pgfree: a.pgfree,
@@ -271,8 +282,8 @@ extension StressReport {
                              direct_reclaim_stalls: vm.filter { $0.key.hasPrefix("allocstall_") }.values.reduce(0, +),
                              oom_kill: vm["oom_kill"] ?? 0),
             failures_by_gfp: byGFP, latency: latency,
-            throughput: Throughput(ops_per_second: perSecond(ops), allocations_per_second: perSecond(allocations),
-                                   pages_per_second: perSecond(total)),
+            throughput: timing ? Throughput(ops_per_second: perSecond(ops), allocations_per_second: perSecond(allocations),
+                                            pages_per_second: perSecond(total)) : nil,
             timeline: tl, address_spaces: p?.json,
             hotplug: r.hotplug.isEmpty ? nil : r.hotplug.map { h in
                 Hotplug(action: h.action.rawValue, node: h.node, blocks: h.blocksDone, pages: h.pagesDone,
@@ -280,7 +291,8 @@ extension StressReport {
                         pages_migrated: h.pagesMigrated, migration_failures: h.migrationFailures,
                         min_free_kbytes_before: h.minFreeKbytesBefore, min_free_kbytes_after: h.minFreeKbytesAfter,
                         fallback_order: h.fallbackOrder)
-            })
+            },
+            stop_reason: r.stop?.reason)
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

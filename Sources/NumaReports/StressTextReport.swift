@@ -2,11 +2,12 @@ import Foundation
 import NumaCore
 import NumaWorkload
 
-/// What `numasim stress` prints without `--json`: a header line (engine, seed, operations),
+/// What `numasim stress` prints without `--json`: a header line (engine, seed, operations,
+/// simulated time; host time only with `--timing`),
 /// numastat as the `numastat` tool's table and as the kernel's per-node files
 /// (drivers/base/node.c `node_read_numastat`), the inspect tables (`StressReport.inspectText`),
-/// memory hotplug steps, process phases, OOM kills, allocation failures, the timeline line, the
-/// invariant check, and then each `--dump` file after a `/proc/FILE:` header.
+/// memory hotplug steps, process phases, OOM kills, allocation failures, the timeline line, why
+/// the run stopped early (a kernel panic), the invariant check, and then each `--dump` file after a `/proc/FILE:` header.
 public struct StressTextReport {
     public var report: StressReport
     public var run: StressRun
@@ -32,8 +33,11 @@ public struct StressTextReport {
         var out = "numasim stress: \(rep.topology), \(rep.engine) engine"
         out += rep.engine == "concurrent" ? " on \(rep.threads) host thread(s)" : ""
         out += ", seed \(rep.seed): \(rep.allocations) allocations, \(rep.frees) frees, \(rep.failures.values.reduce(0, +)) failures"
-        out += String(format: "; %d ops in %.3f ms simulated (%.2f s on this host, %.0f ops/s)\n\n", rep.ops,
-                      Double(rep.simulated_time_ns) / 1e6, rep.seconds, rep.ops_per_second)
+        out += String(format: "; %d ops in %.3f ms simulated", rep.ops, Double(rep.simulated_time_ns) / 1e6)
+        if let seconds = rep.seconds, let rate = rep.ops_per_second {
+            out += String(format: " (host time: %.2f s, %.0f ops/s on this host)", seconds, rate)
+        }
+        out += "\n\n"
         out += "Per-node numastat (numastat):\n" + NumastatFormat.table(nodes: a.nodeIDs, stats: Dictionary(uniqueKeysWithValues: rep.numastat.map { (Int($0.key)!, $0.value) })) + "\n"
         for id in a.nodeIDs {
             out += "/sys/devices/system/node/node\(id)/numastat:\n" + NumastatFormat.nodeFile(rep.numastat[String(id)]!)
@@ -49,6 +53,7 @@ public struct StressTextReport {
         out += "\ntimeline: \(rep.timeline.samples.count) samples"
         out += rep.engine == "concurrent" ? " every \(Int(everyMs)) ms" : " every \(everyOps) ops"
         out += (csvPath.map { ", CSV in \($0)" } ?? "") + (htmlPath.map { ", HTML report in \($0)" } ?? "") + "\n"
+        if let stop = run.stop { out += "\nstopped: \(stop.reason); nothing after it ran\n" }
         out += "\ninvariants: " + (run.violations.isEmpty ? "ok" : "VIOLATED\n  " + run.violations.joined(separator: "\n  ")) + "\n"
         for f in dumps {
             // A header names the file, so several dumps in one output can be told apart.

@@ -10,6 +10,8 @@ public struct Topology: Equatable, Sendable {
     /// Where the machine's figures come from (a datasheet, a sysfs copy, a QEMU command line).
     public var source: String?
     public var arch: Arch
+    /// x86-64's page-table levels (`paging:`), which set the physical address limit.
+    public var paging: Paging = .fourLevel
     /// x86 firmware holes every PC has: pfn 0 and the legacy VGA/BIOS window 640 KiB–1 MiB are
     /// not RAM, and Linux reserves the whole first MiB (`x86_reserve_low`, 5.13+).
     public var legacyHoles: Bool
@@ -43,6 +45,9 @@ public struct Topology: Equatable, Sendable {
     public static func defaultDistances(count: Int) -> [[Int]] {
         (0..<count).map { i in (0..<count).map { j in i == j ? 10 : 20 } }
     }
+
+    /// `1 << MAX_PHYSMEM_BITS` of this machine's architecture and paging.
+    public var physicalLimit: PhysicalLimit { PhysicalLimit(arch: arch, paging: paging) }
 
     public var nodeIDs: [Int] { nodes.map(\.id) }
     /// O(1) when ids are dense from 0 (the usual case), else O(nodes).

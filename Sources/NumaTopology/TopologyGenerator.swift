@@ -33,6 +33,8 @@ public struct TopologyGenerator: Sendable {
     /// densely over the other nodes.
     public var cpulessNodes: Set<Int> = []
     public var name: String?
+    /// x86-64 page-table levels (`--paging`): 5-level raises the physical limit to 2^52 bytes.
+    public var paging = Paging.fourLevel
 
     public init(nodes: Int, cpusPerNode: Int, memoryPerNode: UInt64, distance: DistanceModel = .twoLevel) {
         self.nodes = nodes
@@ -81,6 +83,7 @@ public struct TopologyGenerator: Sendable {
         var t = Topology(name: label, description: describe, source: "numasim topology generate (synthetic)",
                          nodes: specs, distances: table)
         t.kernel.maxNumNodes = maxNumNodes
+        t.paging = paging
         return t
     }
 

@@ -53,7 +53,7 @@ public enum TopologyValidator {
                 try checkWatermarks(o, node: i, zone: zoneName)
                 try checkZoneState(o, node: i, zone: zoneName, cpus: t.allCPUs.count, arch: t.arch)
             }
-            try checkNodeAmounts(node, index: i, limit: t.arch.physicalAddressLimit)
+            try checkNodeAmounts(node, index: i, limit: t.physicalLimit.bytes)
         }
         let extents = try checkPhysicalLayout(t)
         try checkZonePlaces(t, extents: extents)
@@ -145,10 +145,10 @@ extension TopologyValidator {
     @discardableResult
     static func checkPhysicalLayout(_ t: Topology) throws(TopologyIssue) -> [Range<UInt64>] {
         var extents: [Range<UInt64>] = []
-        let limit = t.arch.physicalAddressLimit
+        let limit = t.physicalLimit.bytes
         func beyond(_ place: TopologyIssue.Place, _ key: String, _ what: String) -> TopologyIssue {
             TopologyIssue(place: place, key: key,
-                          message: "\(what) ends beyond the \(t.arch.rawValue) physical address limit; expected memory at or below \(t.arch.physicalAddressLimitText)")
+                          message: "\(what) ends beyond the \(t.physicalLimit.name) physical address limit; expected memory at or below \(t.physicalLimit.text)")
         }
         var holes: [(start: UInt64, end: UInt64)] = []
         for (k, h) in t.holes.enumerated() {

@@ -17,6 +17,7 @@ public enum TopologyWriter {
         if let d = t.description { line("description: \(quoted(d))") }
         if let s = t.source { line("source: \(quoted(s))") }
         line("arch: \(t.arch.rawValue)")
+        if t.paging != .fourLevel { line("paging: \(t.paging.rawValue)") }
         line("legacy_holes: \(t.legacyHoles)")
         if !t.holes.isEmpty {
             line("holes:")

@@ -5,7 +5,7 @@ import Yams
 /// kernel parameters (docs/topology-format.md).
 extension YAMLReader {
     func topology(_ root: Yams.Node) throws -> Topology {
-        let top = try mapping(root, "", allowed: ["name", "description", "source", "arch", "legacy_holes", "holes",
+        let top = try mapping(root, "", allowed: ["name", "description", "source", "arch", "paging", "legacy_holes", "holes",
                                                   "nodes", "distances", "sysctl", "kernel",
                                                   "costs", "latency_ns", "bandwidth_gbps"])
         let name = try top["name"].map { try scalar($0, "name", "a name") } ?? "unnamed"
@@ -17,6 +17,18 @@ extension YAMLReader {
             }
             arch = parsed
         }
+        var paging = Paging.fourLevel
+        if let p = top["paging"] {
+            let text = try scalar(p, "paging", "4-level or 5-level")
+            guard let parsed = Paging(rawValue: text) else {
+                throw fail(p, "paging", "expected 4-level or 5-level (x86-64 page-table levels), got '\(text)'")
+            }
+            if parsed == .fiveLevel && arch != .x86_64 {
+                throw fail(p, "paging", "5-level paging is x86_64 only; \(arch.rawValue) has its own page tables (remove the key)")
+            }
+            paging = parsed
+        }
+        let limit = PhysicalLimit(arch: arch, paging: paging)
         guard let nodesNode = top["nodes"] else {
             throw fail(root, "nodes", "missing; a topology needs a list of nodes (id, cpus, memory)")
         }
@@ -25,11 +37,11 @@ extension YAMLReader {
         guard !nodeList.isEmpty else { throw fail(nodesNode, "nodes", "expected at least one node") }
         var nodes: [NodeSpec] = []
         for (i, n) in nodeList.enumerated() {
-            nodes.append(try node(n, "nodes[\(i)]", arch: arch))
+            nodes.append(try node(n, "nodes[\(i)]", limit: limit))
         }
         var holes: [MemoryRange] = []
         for (i, r) in holeList.enumerated() {
-            holes.append(try range(r, "holes[\(i)]", arch: arch))
+            holes.append(try range(r, "holes[\(i)]", limit: limit))
         }
         var distances: [[Int]]? = nil
         if let d = top["distances"] {
@@ -47,6 +59,7 @@ extension YAMLReader {
             arch: arch,
             legacyHoles: try top["legacy_holes"].map { try bool($0, "legacy_holes") },
             holes: holes, nodes: nodes, distances: distances)
+        topology.paging = paging
         if let s = top["sysctl"] { topology.sysctl = try sysctls(s, arch: arch) }
         if let k = top["kernel"] { topology.kernel = try kernel(k) }
         topology.costs = try costOverrides(top, nodeCount: nodes.count)
@@ -85,36 +98,37 @@ extension YAMLReader {
         }
     }
 
-    func range(_ node: Yams.Node, _ path: String, arch: Arch) throws -> MemoryRange {
+    func range(_ node: Yams.Node, _ path: String, limit: PhysicalLimit) throws -> MemoryRange {
         let m = try mapping(node, path, allowed: ["start", "size", "end"])
         guard let s = m["start"] else { throw fail(node, "\(path).start", "missing; expected a physical address") }
-        let start = try physical(s, "\(path).start", arch: arch)
+        let start = try physical(s, "\(path).start", limit: limit)
         if let sizeNode = m["size"] {
             if m["end"] != nil { throw fail(node, path, "give either size or end, not both") }
             let size = try bytes(sizeNode, "\(path).size")
             let r = MemoryRange(start: start, size: size)
-            guard let end = r.checkedEnd, end <= arch.physicalAddressLimit else {
+            guard let end = r.checkedEnd, end <= limit.bytes else {
                 throw fail(sizeNode, "\(path).size",
-                           "the range 0x\(String(start, radix: 16)) + \(size) bytes ends beyond the \(arch.rawValue) physical address limit; expected an end at or below \(arch.physicalAddressLimitText)")
+                           "the range 0x\(String(start, radix: 16)) + \(size) bytes ends beyond the \(limit.name) physical address limit; expected an end at or below \(limit.text)")
             }
             return r
         }
         guard let e = m["end"] else { throw fail(node, path, "missing size (or end, exclusive)") }
-        let end = try physical(e, "\(path).end", arch: arch)
+        let end = try physical(e, "\(path).end", limit: limit)
         guard end > start else { throw fail(e, "\(path).end", "expected an end above start \(start)") }
         return MemoryRange(start: start, size: end - start)
     }
 
     /// A physical address or size: at most the architecture's physical address limit.
-    func physical(_ node: Yams.Node, _ path: String, arch: Arch) throws -> UInt64 {
+    func physical(_ node: Yams.Node, _ path: String, limit: PhysicalLimit) throws -> UInt64 {
         let v = try bytes(node, path)
-        guard v <= arch.physicalAddressLimit else {
-            throw fail(node, path, "\(ByteSize.format(v)) (0x\(String(v, radix: 16))) is beyond the \(arch.rawValue) physical address limit; expected at most \(arch.physicalAddressLimitText)")
+        guard v <= limit.bytes else {
+            throw fail(node, path, "\(ByteSize.format(v)) (0x\(String(v, radix: 16))) is beyond the \(limit.name) physical address limit; expected at most \(limit.text)")
         }
         return v
     }
 
-    func node(_ n: Yams.Node, _ path: String, arch: Arch) throws -> NodeSpec {
+    func node(_ n: Yams.Node, _ path: String, limit: PhysicalLimit) throws -> NodeSpec {
+        let arch = limit.arch
         let m = try mapping(n, path, allowed: ["id", "cpus", "memory", "ranges", "reserved", "managed", "free",
                                                "movable", "zones", "unreclaimable", "memory_type", "adistance"])
         guard let idNode = m["id"] else { throw fail(n, "\(path).id", "missing; expected the node number") }
@@ -127,10 +141,10 @@ extension YAMLReader {
         let memory: NodeMemory
         switch (m["memory"], m["ranges"]) {
         case (let s?, nil):
-            memory = .size(try physical(s, "\(path).memory", arch: arch))
+            memory = .size(try physical(s, "\(path).memory", limit: limit))
         case (nil, let r?):
             memory = .ranges(try sequence(r, "\(path).ranges", "ranges {start, size}").enumerated().map {
-                try range($1, "\(path).ranges[\($0)]", arch: arch)
+                try range($1, "\(path).ranges[\($0)]", limit: limit)
             })
         case (nil, nil):
             throw fail(n, "\(path).memory", "missing; give memory: SIZE (0 for a memoryless node) or ranges: [...]")
@@ -140,7 +154,7 @@ extension YAMLReader {
         var movable: MovableAmount? = nil
         if let mv = m["movable"] {
             let text = try scalar(mv, "\(path).movable", "a size or 'all'")
-            if text == "all" { movable = .all } else { movable = .bytes(try physical(mv, "\(path).movable", arch: arch)) }
+            if text == "all" { movable = .all } else { movable = .bytes(try physical(mv, "\(path).movable", limit: limit)) }
         }
         var zones: [String: ZoneOverride] = [:]
         if let z = m["zones"] {
@@ -150,9 +164,9 @@ extension YAMLReader {
             }
         }
         var spec = NodeSpec(id: id, cpus: cpus, memory: memory,
-                            reserved: try m["reserved"].map { try physical($0, "\(path).reserved", arch: arch) } ?? 0,
-                            managed: try m["managed"].map { try physical($0, "\(path).managed", arch: arch) },
-                            free: try m["free"].map { try physical($0, "\(path).free", arch: arch) },
+                            reserved: try m["reserved"].map { try physical($0, "\(path).reserved", limit: limit) } ?? 0,
+                            managed: try m["managed"].map { try physical($0, "\(path).managed", limit: limit) },
+                            free: try m["free"].map { try physical($0, "\(path).free", limit: limit) },
                             movable: movable, zones: zones)
         spec.unreclaimable = try m["unreclaimable"].map { try bool($0, "\(path).unreclaimable") } ?? false
         try memoryType(m, path, into: &spec)

@@ -144,6 +144,11 @@ extension Workload {
 
     static func processPhase(_ m: [String: Yams.Node], _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ProcessPhase {
         guard let listNode = m["processes"] else { throw r.fail(nil, "\(path).processes", "missing") }
+        // Address spaces model 4-level (and 32-bit) page tables only: 5-level (LA57) would move
+        // PAGE_OFFSET, vmemmap and the user/kernel split.
+        guard t.paging == .fourLevel else {
+            throw r.fail(listNode, "\(path).processes", "process phases model 4-level page tables; the topology's paging: 5-level is not modelled for address spaces (numasim models 5-level paging only for the physical address limit)")
+        }
         let list = try r.sequence(listNode, "\(path).processes", "processes")
         guard !list.isEmpty else { throw r.fail(listNode, "\(path).processes", "expected at least one process") }
         var phase = ProcessPhase(processes: [])

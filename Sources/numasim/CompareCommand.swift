@@ -8,10 +8,12 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare two stress results (from `numasim stress --json`) side by side.",
         discussion: """
-            Rows: run totals and throughput, numastat per node, the fallback matrix (pages asked of \
-            one node and served by another), locality, reclaim counters. Rows that differ are \
-            highlighted in colour on a terminal and marked with * otherwise (wall time and ops/s \
-            only beyond 10 %). Nodes are matched by id, so runs on two topologies compare too.
+            Rows: run totals and simulated time, numastat per node, the fallback matrix (pages \
+            asked of one node and served by another), locality, reclaim counters. Rows that differ \
+            are highlighted in colour on a terminal and marked with * otherwise. With --timing, \
+            also the host wall-clock rows (host seconds and ops/s, from results written with \
+            `stress --json --timing`; they count as changed only beyond 10 %). Nodes are matched \
+            by id, so runs on two topologies compare too.
 
             Example:
               numasim stress -t topologies/nehalem-2s-qemu.yaml -w workloads/zone-reclaim.yaml --json > a.json
@@ -25,6 +27,7 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "The second result (B).") var b: String
     @Flag(help: "Print JSON (schema numasim.compare/1, docs/json.md).") var json = false
     @Flag(help: "Mark differences with * even on a terminal (no colour).") var noColor = false
+    @Flag(help: "Also compare host wall-clock time (seconds, ops/s; present in results of `stress --json --timing`).") var timing = false
 
     func run() throws {
         let x: StressReport, y: StressReport
@@ -34,7 +37,7 @@ struct CompareCommand: ParsableCommand {
         } catch let e as StressCompare.LoadError {
             throw ValidationError(e.description)
         }
-        let c = StressCompare(x, y, a: a, b: b)
+        let c = StressCompare(x, y, a: a, b: b, timing: timing)
         if json {
             try printJSON(c)
         } else {

@@ -16,8 +16,15 @@ struct StressCommand: ParsableCommand {
             own time, each operation costs what the cost model says, and the earliest event runs \
             next, so kswapd reclaims while the CPUs allocate and can fall behind them (direct \
             reclaim). It runs the Linux 6.1 allocator model (buddy lists, per-CPU pagesets, \
-            watermarks, zonelists, memory policies, LRU reclaim), so the same topology, workload \
-            and seed give byte-identical results, simulated times included. It prints per-node numastat (the kernel's per-node file and the \
+            watermarks, zonelists, memory policies, LRU reclaim), so the same topology, workload, \
+            seed and options give byte-identical output, text and --json, simulated times \
+            included. Host wall-clock figures (seconds, ops per host second) appear only with \
+            --timing, labelled as host time; they differ from run to run. With --threads N the \
+            concurrent engine runs instead: its host threads race as CPUs do, so its results are \
+            not reproducible and two runs differ. When an allocation that may invoke the OOM \
+            killer finds nothing to kill, the kernel panics ("Out of memory and no killable \
+            processes..."): the run stops there, prints everything up to it with the reason, and \
+            exits with status 4 (3: an invariant was violated). It prints per-node numastat (the kernel's per-node file and the \
             numastat tool's table), pgalloc per zone, allocation failures, and the result of the \
             invariant check (every page in exactly one place; counters add up).
 
@@ -44,6 +51,9 @@ struct StressCommand: ParsableCommand {
 
     /// The files `--dump` knows, in the order the help lists them.
     static let dumpFiles = StressDumps.files
+
+    @Flag(help: "Also report host wall-clock time: seconds and ops/s on this host (not deterministic; JSON: seconds, ops_per_second, throughput).")
+    var timing = false
 
     @Flag(help: "No live status line.")
     var quiet = false
@@ -114,7 +124,7 @@ struct StressCommand: ParsableCommand {
                             violations: violations, timeline: observer.timeline, checked: StressCommand.checked)
         status.clear()
         let dumps = (dump ?? "").split(separator: ",").map(String.init)
-        let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator))
+        let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator), timing: timing)
         if let csv { try StressCommand.write(TimelineCSV.render(rep.timeline), to: csv) }
         if let report { try StressCommand.write(HTMLReport.render(rep, topology: t), to: report) }
         if json {
@@ -124,6 +134,8 @@ struct StressCommand: ParsableCommand {
                                   csvPath: csv, htmlPath: report, dumps: dumps).text)
         }
         if !run.violations.isEmpty { throw ExitCode(3) }
+        // The kernel would have panicked (out of memory, nothing to kill): all is printed above.
+        if run.stop != nil { throw ExitCode(StressCommand.stoppedExitCode) }
     }
 
     /// Fails early, naming the path, when an output file cannot be created.
@@ -140,6 +152,9 @@ struct StressCommand: ParsableCommand {
             throw ValidationError("\(path): cannot write: \(error.localizedDescription)")
         }
     }
+
+    /// The exit status of a run that stopped early ("Out of memory and no killable processes...").
+    static let stoppedExitCode: Int32 = 4
 
     static let checked = "after every phase and at the end: every page of every zone in exactly one place (buddy list, pcp list, allocated, reserved); list links; nr_free per order and the non-empty masks; NR_FREE_PAGES; pcp counts; LRU members allocated with matching state; free + pcp + allocated = managed"
 }

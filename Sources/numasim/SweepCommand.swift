@@ -17,10 +17,12 @@ struct SweepCommand: ParsableCommand {
             vm.lowmem_reserve_ratio with its ratios separated by spaces, …). Points are numbered with \
             the last --param varying fastest.
 
-            The table has one row per point: ops/s, numa_hit and numa_miss over all nodes, the local \
-            share (local_node / (local_node + other_node)), kswapd wake-ups, pgscan and pgsteal \
-            (kswapd + direct), allocstall, allocation failures and the invariant check. A run that \
-            fails is listed with the first line of its error, and sweep then exits non-zero.
+            The table has one row per point: simulated time (ms), numa_hit and numa_miss over all \
+            nodes, the local share (local_node / (local_node + other_node)), kswapd wake-ups, pgscan \
+            and pgsteal (kswapd + direct), allocstall, allocation failures and the invariant check; \
+            with --timing also operations per host second (each run with `stress --timing`; host \
+            time differs from run to run, everything else is deterministic without --threads). A \
+            run that fails is listed with the first line of its error, and sweep then exits non-zero.
 
             Beyond one machine: --emit-jobs FILE writes one shell command per point (for \
             `parallel < FILE`), or with --format slurm an array script; each job writes \
@@ -63,6 +65,9 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Print the table as CSV.")
     var csv = false
 
+    @Flag(help: "Also report host wall-clock time: each run with `stress --timing`, and a host ops/s column (not deterministic).")
+    var timing = false
+
     @Option(help: ArgumentHelp("Write the grid as a job list instead of running it.", valueName: "FILE"))
     var emitJobs: String?
 
@@ -100,7 +105,8 @@ struct SweepCommand: ParsableCommand {
 
     func runSweep() throws {
         if let collect { return try finish(try SweepCollector.collect(directory: collect)) }
-        let grid = try SweepGrid(base: .init(topology: topology, workload: workload, seed: seed, threads: threads, sysctls: sysctls),
+        let grid = try SweepGrid(base: .init(topology: topology, workload: workload, seed: seed, threads: threads, sysctls: sysctls,
+                                             timing: timing),
                                  specs: params)
         try grid.validate()
         let me = binary ?? Self.executablePath()
@@ -128,11 +134,11 @@ struct SweepCommand: ParsableCommand {
     func finish(_ collected: (parameters: [String], rows: [SweepRow])) throws {
         let (parameters, rows) = collected
         if json {
-            emit(String(decoding: try SweepTable.json(parameters: parameters, rows: rows), as: UTF8.self) + "\n")
+            emit(String(decoding: try SweepTable.json(parameters: parameters, rows: rows, timing: timing), as: UTF8.self) + "\n")
         } else if csv {
-            emit(SweepTable.csv(parameters: parameters, rows: rows))
+            emit(SweepTable.csv(parameters: parameters, rows: rows, timing: timing))
         } else {
-            emit(SweepTable.text(parameters: parameters, rows: rows))
+            emit(SweepTable.text(parameters: parameters, rows: rows, timing: timing))
         }
         let failed = rows.filter(\.failed).count
         if failed > 0 {

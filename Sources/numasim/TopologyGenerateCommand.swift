@@ -49,6 +49,9 @@ extension TopologyCommand {
         @Option(help: "Name of the machine.")
         var name: String?
 
+        @Option(help: ArgumentHelp("x86-64 paging: 4-level (physical memory up to 2^46 bytes) or 5-level (LA57, up to 2^52).", valueName: "LEVELS"))
+        var paging: String = "4-level"
+
         @Option(name: [.customShort("o"), .long], help: "Output file (default: standard output).")
         var output: String?
 
@@ -59,7 +62,11 @@ extension TopologyCommand {
             guard let model = TopologyGenerator.DistanceModel(rawValue: distance) else {
                 throw ValidationError("--distance: expected one of \(TopologyGenerator.DistanceModel.allCases.map(\.rawValue).joined(separator: ", ")), got '\(distance)'")
             }
+            guard let levels = Paging(rawValue: paging) else {
+                throw ValidationError("--paging: expected 4-level or 5-level, got '\(paging)'")
+            }
             var g = TopologyGenerator(nodes: nodes, cpusPerNode: cpusPerNode, memoryPerNode: bytes, distance: model)
+            g.paging = levels
             g.hop = hop
             g.groupSize = groupSize
             g.near = near

@@ -71,6 +71,9 @@ struct TranslateCommand: ParsableCommand {
         } else {
             archValue = topo?.arch ?? .x86_64
         }
+        if let t = topo, t.paging == .fiveLevel {
+            throw TranslateError("\(topology ?? "the topology"): paging: 5-level is not modelled for address translation (4-level page tables only); drop -t or use a 4-level topology")
+        }
         let mode = topo.map { PagingMode(arch: $0.arch, kernel: $0.kernel) } ?? PagingMode(arch: archValue)
         var maxPfn = machine?.layout.maxPfn ?? Int((archValue.is32Bit ? UInt64(4) << 30 : UInt64(16) << 30) >> 12)
         if let memory {

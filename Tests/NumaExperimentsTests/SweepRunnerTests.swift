@@ -74,10 +74,20 @@ final class SweepRunnerTests: XCTestCase {
         XCTAssertEqual(collected.parameters, ["vm.watermark_scale_factor"])
         XCTAssertEqual(collected.rows.map(\.values), rows.map(\.values))
         XCTAssertEqual(collected.rows.map(\.summary), rows.map(\.summary))
-        // The header names the parameter, then the columns (widths follow the values, ops/s among
-        // them, so only the words are compared).
+        // The header names the parameter, then the columns (widths follow the values, so only
+        // the words are compared): simulated time first, host ops/s only with `timing`.
         let header = SweepTable.text(parameters: collected.parameters, rows: collected.rows).split(separator: "\n").first ?? ""
-        XCTAssertEqual(header.split(separator: " ").prefix(3), ["#", "vm.watermark_scale_factor", "ops/s"])
+        XCTAssertEqual(header.split(separator: " ").prefix(5), ["#", "vm.watermark_scale_factor", "sim", "ms", "numa_hit"])
+        XCTAssertFalse(header.contains("host"))
+        let timed = SweepTable.text(parameters: collected.parameters, rows: collected.rows, timing: true).split(separator: "\n")
+        XCTAssertEqual(timed[0].split(separator: " ").prefix(7), ["#", "vm.watermark_scale_factor", "sim", "ms", "host", "ops/s", "numa_hit"])
+        // The runs were made without --timing: their host column is empty ("-"), their simulated time is not.
+        for (row, r) in zip(timed.dropFirst(), collected.rows) {
+            let cells = row.split(separator: " ")
+            XCTAssertEqual(cells[3], "-", String(row))
+            XCTAssertEqual(try XCTUnwrap(Double(cells[2])), Double(try XCTUnwrap(r.summary).simulatedNs) / 1e6, accuracy: 0.001)
+            XCTAssertGreaterThan(try XCTUnwrap(r.summary).simulatedNs, 0)
+        }
     }
 
     /// A child that cannot start is a failed row naming the executable, not an error of the sweep.
@@ -128,6 +138,9 @@ final class SweepRunnerTests: XCTestCase {
         XCTAssertEqual(grid.points.map { $0.values.map(\.1) }, [["1", "det"], ["1", "2"], ["2", "det"], ["2", "2"]])
         XCTAssertEqual(grid.point(3).stressArguments, ["stress", "-t", "t y.yaml", "-w", "w.yaml", "--seed", "2", "--threads", "2",
                                                        "--sysctl", "vm.min_free_kbytes=2048", "--json", "--quiet"])
+        // `sweep --timing`: every run reports host time too.
+        let timed = try SweepGrid(base: .init(topology: "t.yaml", workload: "w.yaml", timing: true), specs: ["seed=1,2"])
+        XCTAssertEqual(timed.point(1).stressArguments, ["stress", "-t", "t.yaml", "-w", "w.yaml", "--seed", "2", "--timing", "--json", "--quiet"])
         let jobs = dir + "/jobs.sh", out = dir + "/out"
         try SweepJobs.write(grid, format: .slurm, binary: "/bin/numasim", outputDirectory: out, to: jobs)
         let script = try String(contentsOfFile: jobs, encoding: .utf8)
@@ -146,6 +159,23 @@ final class SweepRunnerTests: XCTestCase {
         XCTAssertThrowsError(try SweepJobs.write(grid, format: .parallel, binary: "b", outputDirectory: out, to: dir + "/no/such/dir/jobs")) { e in
             XCTAssertTrue("\(e)".hasPrefix("--emit-jobs \(dir)/no/such/dir/jobs: cannot write the file"), "\(e)")
         }
+    }
+
+    /// A run that stopped early (out of memory with nothing to kill: JSON with `stop_reason`,
+    /// exit 4, nothing on stderr) is a failed row whose error is the reason, with its figures kept.
+    func testStoppedRunIsAFailedRowWithItsReason() throws {
+        let json = Data(#"{"schema": "numasim.stress/3", "ops": 10, "simulated_time_ns": 5000, "invariants": {"ok": true}, "stop_reason": "Out of memory and no killable processes... (x)"}"#.utf8)
+        for status: Int32? in [4, nil] {
+            let row = SweepCollector.row(index: 0, values: ["1"], exitStatus: status, output: json, errorText: "")
+            XCTAssertTrue(row.failed)
+            XCTAssertEqual(row.error, "stopped: Out of memory and no killable processes... (x)")
+            XCTAssertEqual(row.summary?.simulatedNs, 5000)
+        }
+        let text = SweepTable.text(parameters: ["seed"], rows: [SweepCollector.row(index: 0, values: ["1"], exitStatus: 4, output: json, errorText: "")])
+        XCTAssertTrue(text.hasSuffix("run 0: exit 4: stopped: Out of memory and no killable processes... (x)\n"), text)
+        let ok = SweepCollector.row(index: 0, values: ["1"], exitStatus: 0, output: Data(#"{"schema": "numasim.stress/3", "invariants": {"ok": true}}"#.utf8), errorText: "")
+        XCTAssertFalse(ok.failed)
+        XCTAssertNil(ok.summary?.stopReason)
     }
 }
 

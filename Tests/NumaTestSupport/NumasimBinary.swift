@@ -38,6 +38,51 @@ public enum NumasimBinary {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData.value, as: UTF8.self))
     }
 
+    /// Runs numasim from the repository root like `numasim ARGS > out 2>&1; echo "exit $?" >> out`
+    /// (stdout and stderr in one file, in the order written), with `exit N` appended.
+    public static func runCombined(_ args: [String]) throws -> Data {
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            XCTFail("numasim is not built at \(url.path); run `swift build` before `swift test`")
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let p = try startCombined(args)
+        return try p.finish()
+    }
+
+    /// A numasim started with stdout and stderr going to one temporary file (so that several
+    /// can run at once without a pipe filling up); `finish` waits and returns the bytes.
+    public struct Started {
+        let process: Process
+        let output: URL
+        let handle: FileHandle
+
+        public func finish() throws -> Data {
+            process.waitUntilExit()
+            try? handle.close()
+            var out = try Data(contentsOf: output)
+            try? FileManager.default.removeItem(at: output)
+            // The shell's $?: the exit status, or 128 + the signal that ended the process.
+            let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+            out.append(Data("exit \(status)\n".utf8))
+            return out
+        }
+    }
+
+    public static func startCombined(_ args: [String]) throws -> Started {
+        let output = URL(fileURLWithPath: try temp("combined.out"))
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        let p = Process()
+        p.executableURL = url
+        p.arguments = args
+        p.currentDirectoryURL = root
+        p.standardOutput = handle  // one file for both: the order of `2>&1`
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return Started(process: p, output: output, handle: handle)
+    }
+
     public static func temp(_ name: String, _ text: String? = nil) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("numasim-\(UUID().uuidString)-\(name)").path
         if let text { try text.write(toFile: path, atomically: true, encoding: .utf8) }

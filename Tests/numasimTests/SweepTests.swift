@@ -237,7 +237,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(table.status, 0, table.err)
         let rows = table.out.split(separator: "\n").map(String.init)
         XCTAssertEqual(rows.count, 5, table.out)
-        XCTAssertEqual(Array(rows[0].split(separator: " ").prefix(4)), ["#", "vm.watermark_scale_factor", "vm.zone_reclaim_mode", "ops/s"], rows[0])
+        XCTAssertEqual(Array(rows[0].split(separator: " ").prefix(5)), ["#", "vm.watermark_scale_factor", "vm.zone_reclaim_mode", "sim", "ms"], rows[0])
         XCTAssertTrue(rows[3].hasPrefix("2  1000 "), rows[3])
         XCTAssertTrue(rows.dropFirst().allSatisfy { $0.hasSuffix(" ok") })
         let csv = try numasim(["sweep", "--collect", keep, "--csv"])

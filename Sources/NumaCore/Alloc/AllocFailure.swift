@@ -9,6 +9,8 @@ public enum FailureReason: Sendable, Equatable, CustomStringConvertible {
     case retriesExhausted
     /// __GFP_NORETRY: one reclaim attempt, then give up.
     case noRetry
+    /// `out_of_memory` found nothing to kill: the kernel panics (PageAllocator+OutOfMemory.swift).
+    case outOfMemoryPanic
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum FailureReason: Sendable, Equatable, CustomStringConvertible {
         case .nothingReclaimable: return "every eligible zone is below its min watermark and nothing can be reclaimed"
         case .retriesExhausted: return "reclaim made progress but the retries ran out before a watermark held"
         case .noRetry: return "__GFP_NORETRY: gave up after one reclaim attempt"
+        case .outOfMemoryPanic: return "out of memory and no killable processes (kernel panic)"
         }
     }
 }

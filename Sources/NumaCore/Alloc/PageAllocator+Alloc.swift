@@ -263,11 +263,14 @@ extension PageAllocator {
             var last = ac
             if let b = getPageFromFreelist(&last, flags: [.wmarkHigh, .cpuset]) { return .success(count(b, ac, interleaveTarget)) }
             let mayKill = !costly && !ac.gfp.contains(.retryMayfail) && !ac.gfp.contains(.thisnode) && ac.highestZone >= machine.policyZone
-            if mayKill, oomKills < PageAllocator.maxOOMKillsPerAllocation, let killer = oomKiller, killer(ac.cpu) {
-                oomKills += 1
-                vmEvents.add(.oomKill, row: slot(ofCPU: ac.cpu))
-                noProgressLoops = 0
-                continue retry
+            if mayKill, oomKills < PageAllocator.maxOOMKillsPerAllocation, let killer = oomKiller {
+                if outOfMemory(ac, killer: killer) {
+                    oomKills += 1
+                    noProgressLoops = 0
+                    continue retry
+                }
+                // panic("System is deadlocked on memory"): nothing runs after it.
+                if hasPanicked { return .failure(.noMemory(order: ac.order, gfp: ac.gfp, reason: .outOfMemoryPanic)) }
             }
             reason = progress > 0 ? .retriesExhausted : .nothingReclaimable
             break retry

@@ -89,9 +89,13 @@ public final class PageAllocator: @unchecked Sendable {
     @exclusivity(unchecked) public var pageCache = PageCache()
     /// Tests turn the order-0 fast path off to check it against the generic path.
     @exclusivity(unchecked) var fastPathEnabled = true
-    /// `out_of_memory`: asked to free memory for a failing allocation (the CPU that asks);
-    /// returns true if it killed something (the allocation then retries).
-    @exclusivity(unchecked) public var oomKiller: (@Sendable (Int) -> Bool)?
+    /// `out_of_memory`'s choice of victim (PageAllocator+OutOfMemory.swift), supplied by the
+    /// engine that knows the tasks: asked for a failing allocation on a CPU; says whether it
+    /// killed something (the allocation retries), a victim is still exiting, or nothing is
+    /// killable (the kernel panics). Without one, an allocation simply fails.
+    @exclusivity(unchecked) public var oomKiller: (@Sendable (Int) -> OOMKillResult)?
+    /// Set when `out_of_memory` found nothing to kill: the kernel would have panicked.
+    public let panicState = PanicState()
 
     /// `sparseMemMap: false` writes every page record at boot (a dense mem_map: same behaviour,
     /// host memory for every page; for tests that compare the two).

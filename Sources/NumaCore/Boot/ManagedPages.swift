@@ -15,6 +15,27 @@ import NumaTopology
 enum ManagedPages {
     static func structPageBytes(_ arch: Arch) -> Int { arch == .x86_64 ? 64 : 32 }
 
+    /// Memory sections that `ranges` (pfns) touch, each counted once: the ranges' section
+    /// intervals merged, in O(ranges · log ranges) whatever the size (a 2^50-byte machine has
+    /// 8 M sections of 128 MiB).
+    static func sectionCount(_ ranges: [Range<Int>], sectionPages: Int) -> Int {
+        let spans = ranges.filter { !$0.isEmpty }
+            .map { ($0.lowerBound / sectionPages, ($0.upperBound - 1) / sectionPages) }
+            .sorted { $0.0 < $1.0 }
+        var count = 0
+        var current: (Int, Int)?
+        for (lo, hi) in spans {
+            if let (clo, chi) = current, lo <= chi + 1 {
+                current = (clo, max(chi, hi))
+            } else {
+                if let (clo, chi) = current { count += chi - clo + 1 }
+                current = (lo, hi)
+            }
+        }
+        if let (clo, chi) = current { count += chi - clo + 1 }
+        return count
+    }
+
     /// Assigns `managed` to each zone of `node` (indexed by zone type).
     static func assign(zones: inout [BootZone], node: NodeSpec, layout: ZoneLayout, arch: Arch,
                        legacyHoles: Bool) throws(BootError) {
@@ -28,12 +49,8 @@ enum ManagedPages {
         }
         let ranges = layout.nodeRanges[node.id] ?? []
         let sectionPages = Int(arch.sectionBytes >> ZoneLayout.pageShift)
-        var sections = Set<Int>()
-        for r in ranges {
-            var s = r.lowerBound / sectionPages
-            while s * sectionPages < r.upperBound { sections.insert(s); s += 1 }
-        }
-        let memmapPages = (sections.count * sectionPages * structPageBytes(arch) + 4095) / 4096
+        let sections = sectionCount(ranges, sectionPages: sectionPages)
+        let memmapPages = (sections * sectionPages * structPageBytes(arch) + 4095) / 4096
         var fromTop = memmapPages + Int((node.reserved + 4095) >> ZoneLayout.pageShift)
         for i in zones.indices.reversed() where fromTop > 0 && zones[i].managed > 0 {
             let take = min(fromTop, zones[i].managed)

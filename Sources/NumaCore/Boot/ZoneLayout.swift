@@ -151,12 +151,12 @@ public struct ZoneLayout: Sendable {
     /// skipping `holes`; x86 legacy holes (pfn 0, 640 KiB–1 MiB) removed.
     static func memblockRanges(_ t: Topology) throws(BootError) -> [Int: [Range<Int>]] {
         let pageShift = ZoneLayout.pageShift
-        let limit = t.arch.physicalAddressLimit
+        let limit = t.physicalLimit.bytes
         // Every end is checked here too: `TopologyValidator` refuses such topologies first, but a
         // layout built directly from a `Topology` must not trap on an end past 2^64.
         func outOfRange(_ place: TopologyIssue.Place, _ key: String, _ r: MemoryRange) -> BootError {
             .invalidTopology(TopologyIssue(place: place, key: key,
-                message: "the range at 0x\(String(r.start, radix: 16)) of \(r.size) bytes ends beyond the \(t.arch.rawValue) physical address limit; expected memory at or below \(t.arch.physicalAddressLimitText)"))
+                message: "the range at 0x\(String(r.start, radix: 16)) of \(r.size) bytes ends beyond the \(t.physicalLimit.name) physical address limit; expected memory at or below \(t.physicalLimit.text)"))
         }
         var holes: [Range<Int>] = []
         for (k, h) in t.holes.enumerated() {

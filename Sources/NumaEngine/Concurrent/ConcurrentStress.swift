@@ -124,16 +124,16 @@ public struct ConcurrentStress: StressEngine {
         // once (its CPU's pagesets are this thread's); one on another thread dies at its owner's
         // next step, and the asker waits for that (bounded, as the kernel's OOM reaper is).
         a.oomKiller = { cpu in
-            guard let victim = OutOfMemory.victim(among: tasks.filter { !$0.isKilled }) else { return false }
-            victim.kill()
-            let askingHost = owner[cpu].map { hosts[$0] }
-            if let askingHost, hostOf[ObjectIdentifier(victim)] == askingHost.index {
-                if victim !== askingHost.current { victim.die(a) }
-                return true
+            OutOfMemory.select(among: tasks) { victim in
+                victim.kill()
+                let askingHost = owner[cpu].map { hosts[$0] }
+                if let askingHost, hostOf[ObjectIdentifier(victim)] == askingHost.index {
+                    if victim !== askingHost.current { victim.die(a) }
+                    return
+                }
+                let deadline = DispatchTime.now() + .milliseconds(200)
+                while victim.livePages > 0 && DispatchTime.now() < deadline { sched_yield() }
             }
-            let deadline = DispatchTime.now() + .milliseconds(200)
-            while victim.livePages > 0 && DispatchTime.now() < deadline { sched_yield() }
-            return true
         }
         let total = tasks.reduce(0) { $0 + $1.workLeft }
         let now = ContinuousClock.now
@@ -162,7 +162,8 @@ public struct ConcurrentStress: StressEngine {
                         next = i
                         earliest = tasks[i].clockNs
                     }
-                    guard next >= 0 else { break }
+                    // A kernel panic (out of memory, nothing to kill) stops every CPU.
+                    guard next >= 0, !a.hasPanicked else { break }
                     // Publish the clock every step; compare with the slowest actor every 16 steps
                     // or when past the last bound (a kswapd that starts lowers it).
                     if earliest > bound || steps & 15 == 0 { bound = window.advance(slot, to: earliest) } else { window.publish(slot, earliest) }

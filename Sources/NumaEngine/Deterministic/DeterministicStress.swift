@@ -50,11 +50,11 @@ public struct DeterministicStress: StressEngine {
     func runTasks(_ tasks: [SimulatedTask], progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver?) {
         let a = allocator, scheduler = self.scheduler
         a.oomKiller = { _ in
-            guard let victim = OutOfMemory.victim(among: tasks.filter { !$0.isKilled && !$0.stats.killed }) else { return false }
-            victim.kill()
-            // The victim exits now unless it is the task asking (it dies after its step).
-            if victim !== scheduler.currentTask { victim.die(a) }
-            return true
+            OutOfMemory.select(among: tasks) { victim in
+                victim.kill()
+                // The victim exits now unless it is the task asking (it dies after its step).
+                if victim !== scheduler.currentTask { victim.die(a) }
+            }
         }
         defer { a.oomKiller = nil }
         let total = tasks.reduce(0) { $0 + $1.workLeft }

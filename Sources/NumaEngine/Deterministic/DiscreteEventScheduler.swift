@@ -158,9 +158,11 @@ final class DiscreteEventScheduler: @unchecked Sendable {
         }
         while let e = queue.pop() {
             if e.rank < nodeCount {
-                // With no task left, only a kswapd inside an iteration finishes it (in an exit);
-                // naps, wake-ups and suspended iterations carry over.
-                if !(finishingIterations && (kswapd[e.rank].coroutine?.inIteration ?? false)) && tasks.allSatisfy(\.isDone) {
+                // With no task left (or after a panic), naps, wake-ups and suspended iterations
+                // carry over; an iteration still running finishes only in an exit, or after a
+                // panic (the run is over).
+                let inIteration = kswapd[e.rank].coroutine?.inIteration ?? false
+                if (a.hasPanicked || tasks.allSatisfy(\.isDone)) && !(inIteration && (finishingIterations || a.hasPanicked)) {
                     kswapd[e.rank].pending = e.time
                     continue
                 }
@@ -168,7 +170,8 @@ final class DiscreteEventScheduler: @unchecked Sendable {
                 continue
             }
             let t = tasks[e.rank - nodeCount]
-            guard !t.isDone else { continue }
+            // After a kernel panic (out of memory, nothing to kill) no task runs again.
+            guard !t.isDone, !a.hasPanicked else { continue }
             var slot = a.slot(ofCPU: t.nextCPU)
             let begin = max(t.clockNs, cpuClock[slot])
             if begin > e.time {
@@ -189,7 +192,7 @@ final class DiscreteEventScheduler: @unchecked Sendable {
                 currentTask = nil
                 cpuClock[slot] = max(cpuClock[slot], t.clockNs)
                 afterStep()
-                if t.isDone { break }
+                if t.isDone || a.hasPanicked { break }
                 slot = a.slot(ofCPU: t.nextCPU)
                 let next = max(t.clockNs, cpuClock[slot])
                 if queue.version != seen {

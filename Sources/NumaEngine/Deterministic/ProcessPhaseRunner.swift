@@ -24,6 +24,11 @@ enum ProcessPhaseRunner {
     static func run(_ phase: Workload.ProcessPhase, allocator a: PageAllocator, seed: UInt64,
                     scheduler: DiscreteEventScheduler?, report: inout AddressSpaceReport) throws {
         let topology = a.machine.topology
+        // Address spaces model 4-level (and 32-bit) page tables only; 5-level (LA57) would move
+        // PAGE_OFFSET, vmemmap and the user/kernel split.
+        guard topology.paging == .fourLevel else {
+            throw WorkloadRunError(key: "processes", message: "process phases model 4-level page tables; the topology's paging: 5-level is not modelled for address spaces (numasim models 5-level paging only for the physical address limit)")
+        }
         let mode = PagingMode(arch: topology.arch, kernel: topology.kernel).withPageTableIsolation()
         let maxNumNodes = topology.kernel.maxNumNodes
         let context = ProcessPhaseContext(tlbs: CPUTLBs(config: phase.tlb, allocator: a), maxNumNodes: maxNumNodes)
@@ -55,30 +60,34 @@ enum ProcessPhaseRunner {
         // out_of_memory → oom_kill_process: the process with the most resident pages.
         a.oomKiller = { _ in
             guard let victim = all.filter({ !$0.killed && !$0.exited }).max(by: { $0.residentPages < $1.residentPages }),
-                  victim.residentPages > 0 else { return false }
+                  victim.residentPages > 0 else {
+                // A victim not yet exited frees its pages after its step; else the kernel panics.
+                return all.contains { $0.killed && !$0.exited && $0.residentPages > 0 } ? .victimExiting : .nothingKillable
+            }
             victim.killed = true
             // The victim's memory goes now unless it is the faulting process (it dies after its step).
             if victim !== context.running {
                 victim.exit(cpu: victim.mainCPU)
                 tlbs.exit(asid: victim.asid, cpu: victim.mainCPU)
             }
-            return true
+            return .killed
         }
         defer { a.oomKiller = nil }
         if let scheduler {
             scheduler.run(threads, continuing: false, finishingIterations: true) {}
         } else {
             var active = true
-            while active {
+            while active && !a.hasPanicked {
                 active = false
-                for t in threads where !t.isDone {
+                for t in threads where !t.isDone && !a.hasPanicked {
                     active = true
                     t.advance(a)
                 }
             }
         }
         if let error = context.error { throw error }
-        for p in processes where p.exitsAtPhaseEnd && !p.exited {
+        // After a panic nothing exits: the report shows the machine as it stopped.
+        for p in processes where p.exitsAtPhaseEnd && !p.exited && !a.hasPanicked {
             p.exit(cpu: p.mainCPU)
             tlbs.exit(asid: p.asid, cpu: p.mainCPU)
         }

@@ -53,7 +53,7 @@ extension StressEngine {
         var result = StressResult(allocator: a, threads: threads)
         var phaseSeed = seed
         let nextSeed = { (s: UInt64) in s &* 6364136223846793005 &+ 1442695040888963407 }
-        for (index, phase) in workload.phases.enumerated() {
+        phases: for (index, phase) in workload.phases.enumerated() {
             switch phase {
             case .sysctl(let assignments):
                 try changeMachine { try a.writeSysctls(assignments) }
@@ -65,6 +65,7 @@ extension StressEngine {
                     throw e.inPhase(index, of: workload)
                 }
                 phaseSeed = nextSeed(phaseSeed)
+                if let panic = a.panicState.panic { result.stop = StressStop(phase: index, key: workload.key(phase: index, "processes"), panic: panic); break phases }
             case .run(let specs):
                 let tasks: [SimulatedTask]
                 do { tasks = try makeTasks(specs, seed: phaseSeed, maxNumNodes: a.machine.topology.kernel.maxNumNodes) } catch let e as WorkloadRunError {
@@ -75,11 +76,15 @@ extension StressEngine {
                 observer?.beginPhase(a, tasks: tasks, concurrent: isConcurrent, clock: { self.simulatedNow }) { a.nodes.map(\.kswapdRuns) }
                 runTasks(tasks, progress: progress, observer: observer)
                 observer?.onPhaseEnd?(a, false)
-                exitTasks(tasks)
+                // The tasks exit (`free: at_exit` groups give their pages back). After a kernel
+                // panic nothing exits: the report shows the machine as it stopped.
+                let panic = a.panicState.panic
+                if panic == nil { exitTasks(tasks) }
                 observer?.onPhaseEnd?(a, true)
                 observer?.endPhase()
                 endRunPhase(&result)
                 result.tasks += tasks
+                if let panic { result.stop = StressStop(phase: index, key: workload.key(phase: index, "threads"), panic: panic); break phases }
             }
         }
         result.simulatedNanoseconds = simulatedNanoseconds

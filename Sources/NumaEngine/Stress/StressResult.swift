@@ -18,6 +18,8 @@ public struct StressResult: Sendable {
     public var hotplug: [MemoryHotplugReport] = []
     /// Processes of `processes:` phases, faults, TLB numbers (deterministic engine).
     public var addressSpaces = AddressSpaceReport()
+    /// Why the run stopped before the workload's end (nil: it ran to the end).
+    public var stop: StressStop?
     /// Invariant reports taken at the end of each run phase (concurrent engine: after its
     /// threads stopped; the deterministic engine checks once at the end).
     public var phaseInvariants: [[Zone.InvariantReport]] = []
@@ -39,4 +41,18 @@ public struct StressResult: Sendable {
     public var opsPerSecond: Double { seconds > 0 ? Double(ops) / seconds : 0 }
     /// balance_pgdat runs per node index.
     public var kswapdRuns: [Int] { allocator.nodes.map(\.kswapdRuns) }
+}
+
+/// A run that ended early: the kernel would have panicked in phase `phase` (0-based, the
+/// workload's order; `key` names it as the workload file does, e.g. `phases[1].threads`); the
+/// phases after it did not run.
+public struct StressStop: Sendable, Equatable {
+    public var phase: Int
+    public var key: String
+    public var panic: OutOfMemoryPanic
+
+    public init(phase: Int, key: String, panic: OutOfMemoryPanic) { self.phase = phase; self.key = key; self.panic = panic }
+
+    /// One line for reports: the kernel's messages and where the run stopped.
+    public var reason: String { "\(panic), during \(key)" }
 }

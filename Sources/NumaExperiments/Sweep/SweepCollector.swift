@@ -11,6 +11,8 @@ public enum SweepCollector {
         do {
             row.summary = try SweepRow.summary(fromStressJSON: output)
             if let exitStatus, exitStatus != 0, row.summary?.invariantsOK != false { row.error = firstErrorLine }
+            // A run that stopped early (exit 4) prints its JSON and no error: its reason is the error.
+            if row.error == nil, let stop = row.summary?.stopReason { row.error = "stopped: " + stop }
         } catch {
             row.error = firstErrorLine ?? "\(error)"
             row.result = nil

@@ -32,8 +32,12 @@ public struct SweepGrid: Sendable, Equatable {
         public var threads: Int?
         /// `vm.NAME=VALUE` applied to every point before the grid's own sysctls.
         public var sysctls: [String] = []
-        public init(topology: String? = nil, workload: String? = nil, seed: UInt64 = 1, threads: Int? = nil, sysctls: [String] = []) {
+        /// Every run also reports host wall-clock time (`stress --timing`).
+        public var timing = false
+        public init(topology: String? = nil, workload: String? = nil, seed: UInt64 = 1, threads: Int? = nil, sysctls: [String] = [],
+                    timing: Bool = false) {
             self.topology = topology; self.workload = workload; self.seed = seed; self.threads = threads; self.sysctls = sysctls
+            self.timing = timing
         }
     }
 
@@ -106,7 +110,7 @@ public struct SweepGrid: Sendable, Equatable {
         }
         var point = SweepPoint(index: index, values: zip(parameters, chosen).map { ($0.name, $1) },
                                topology: base.topology ?? "", workload: base.workload ?? "", seed: base.seed,
-                               threads: base.threads, sysctls: base.sysctls)
+                               threads: base.threads, sysctls: base.sysctls, timing: base.timing)
         for (p, v) in zip(parameters, chosen) {
             switch p.kind {
             case .topology: point.topology = v

@@ -19,8 +19,10 @@ public struct SweepRow: Sendable {
         self.summary = summary; self.result = result
     }
 
-    /// A run failed if it exited non-zero, printed nothing usable, or broke an invariant.
-    public var failed: Bool { error != nil || (exitStatus ?? 0) != 0 || summary?.invariantsOK == false || summary == nil }
+    /// A run failed if it exited non-zero, printed nothing usable, broke an invariant, or stopped early.
+    public var failed: Bool {
+        error != nil || (exitStatus ?? 0) != 0 || summary?.invariantsOK == false || summary?.stopReason != nil || summary == nil
+    }
 
     public struct Summary: Sendable, Equatable {
         public var engine: String
@@ -28,7 +30,10 @@ public struct SweepRow: Sendable {
         public var seed: UInt64
         public var threads: Int
         public var ops: Int
-        public var opsPerSecond: Double
+        /// Simulated time of the run (`simulated_time_ns`; deterministic).
+        public var simulatedNs: Int
+        /// Operations per host second: present only in results of `stress --timing`.
+        public var opsPerSecond: Double?
         public var numaHit: Int
         public var numaMiss: Int
         public var localNode: Int
@@ -41,6 +46,8 @@ public struct SweepRow: Sendable {
         public var allocstall: Int
         public var failures: Int
         public var invariantsOK: Bool
+        /// Why the run stopped before the end of its workload (`stop_reason`), if it did.
+        public var stopReason: String? = nil
 
         /// local_node / (local_node + other_node) over all nodes: the share of pages that
         /// came from the allocating CPU's node.
@@ -65,7 +72,7 @@ public struct SweepRow: Sendable {
         return Summary(
             engine: j["engine"] as? String ?? "?", topology: j["topology"] as? String ?? "?",
             seed: (j["seed"] as? NSNumber)?.uint64Value ?? 0, threads: int(j["threads"]), ops: int(j["ops"]),
-            opsPerSecond: (j["ops_per_second"] as? NSNumber)?.doubleValue ?? 0,
+            simulatedNs: int(j["simulated_time_ns"]), opsPerSecond: (j["ops_per_second"] as? NSNumber)?.doubleValue,
             numaHit: sum(j["numastat"], "numa_hit"), numaMiss: sum(j["numastat"], "numa_miss"),
             localNode: sum(j["numastat"], "local_node"), otherNode: sum(j["numastat"], "other_node"),
             kswapdWakeups: sum(j["kswapd"], "wakeups"),
@@ -73,6 +80,7 @@ public struct SweepRow: Sendable {
             pgsteal: int(vmstat["pgsteal_kswapd"]) + int(vmstat["pgsteal_direct"]),
             allocstall: vmstat.filter { $0.key.hasPrefix("allocstall_") }.values.reduce(0) { $0 + int($1) },
             failures: ((j["failures"] as? [String: Any]) ?? [:]).values.reduce(0) { $0 + int($1) },
-            invariantsOK: ((j["invariants"] as? [String: Any])?["ok"] as? Bool) ?? false)
+            invariantsOK: ((j["invariants"] as? [String: Any])?["ok"] as? Bool) ?? false,
+            stopReason: j["stop_reason"] as? String)
     }
 }

@@ -29,8 +29,16 @@ public enum HostImporter {
         return try load(sysfsFallbackRoot: sysfsFallbackRoot, useLibnuma: useLibnuma, warnings: &warnings)
     }
 
+    /// The paging is this kernel's (`HostPaging.current`), or 5-level when the nodes' memory
+    /// needs it.
     public static func load(sysfsFallbackRoot: String, useLibnuma: Bool,
                             warnings: inout [InputWarning]) throws -> Topology {
+        var t = try loadNodes(sysfsFallbackRoot: sysfsFallbackRoot, useLibnuma: useLibnuma, warnings: &warnings)
+        if HostPaging.current() == .fiveLevel { t.paging = .fiveLevel }
+        return t
+    }
+
+    static func loadNodes(sysfsFallbackRoot: String, useLibnuma: Bool, warnings: inout [InputWarning]) throws -> Topology {
         #if arch(x86_64)
         let hostName = host()
         if !useLibnuma || numa_available() < 0 {
