@@ -70,4 +70,23 @@ final class DemotionTests: XCTestCase {
         XCTAssertGreaterThan(a.vmEvents[.oomKill] + r.tasks[0].stats.failed, 0)
         for inv in a.checkInvariants() { XCTAssertTrue(inv.ok, "\(inv.violations)") }
     }
+
+    /// The concurrent engine: two CPUs of node 0 (one task each), kswapd on its own queue
+    /// demoting while the tasks touch and follow their moved pages. Pages are conserved and the
+    /// invariants hold after the run (under ThreadSanitizer in `make tsan`).
+    func testConcurrentEngineDemotesAndKeepsInvariants() throws {
+        let m = try boot(Self.topology(demotion: true))
+        let w = try Workload.parse("""
+            threads:
+              - {cpus: "0-1", policy: "bind:0", kind: anon, allocate: 90000, touch: 2, free: never}
+            """, file: "w.yaml", topology: m.topology)
+        let r = try ConcurrentStress.run(machine: m, workload: w, threads: 2, seed: 1)
+        let a = r.allocator
+        XCTAssertGreaterThan(a.vmEvents[.pgdemoteKswapd] + a.vmEvents[.pgdemoteDirect], 0)
+        XCTAssertEqual(a.vmEvents[.pgmajfault], 0)
+        XCTAssertEqual(r.tasks.reduce(0) { $0 + $1.stats.failed }, 0)
+        let held = r.tasks.flatMap(\.live).map { a.isOwned($0) ? $0 : a.followMigration($0) }
+        XCTAssertEqual(held.compactMap { $0 }.count, 90_000)
+        for inv in a.checkInvariants() { XCTAssertTrue(inv.ok, "\(inv.violations)") }
+    }
 }

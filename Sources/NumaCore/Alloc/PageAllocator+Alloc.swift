@@ -174,19 +174,28 @@ extension PageAllocator {
         let local = b.node == cpuNode[ac.cpu]
         let hit = interleaveTarget == b.node
         var b = b
+        // The system row is shared by every caller that is not a CPU (kswapd's demotions run
+        // on several kswapds at once): its counters are bumped under the zone lock.
+        let shared = slot == systemSlot
         withZone(servedIndex, b.zone) { z in
             // Only reclaim bumps generations: a handle must go stale when reclaim takes its
             // page, and every other way out of an allocation (the owner's free) ends the handle.
             // Every path that frees a page leaves its LRU byte clear.
             b.generation = z.memmap.generation(pfn: b.pfn)
             let p = z.pcp.pointer(slot)
+            if shared { z.lock.lock() }
             p.pointee.pgalloc &+= 1 << b.order
             if b.node == pref.node { p.pointee.events.numaHit &+= 1 } else { p.pointee.events.numaMiss &+= 1 }
             if local { p.pointee.events.localNode &+= 1 } else { p.pointee.events.otherNode &+= 1 }
             if hit { p.pointee.events.interleaveHit &+= 1 }
+            if shared { z.lock.unlock() }
         }
         if b.node != pref.node {
-            withZone(pref.nodeIndex, pref.zone) { $0.pcp.pointer(slot).pointee.events.numaForeign &+= 1 }
+            withZone(pref.nodeIndex, pref.zone) { z in
+                if shared { z.lock.lock() }
+                z.pcp.pointer(slot).pointee.events.numaForeign &+= 1
+                if shared { z.lock.unlock() }
+            }
         }
         return b
     }

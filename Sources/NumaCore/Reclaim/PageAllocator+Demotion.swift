@@ -102,18 +102,29 @@ extension PageAllocator {
 /// new PTE): for each migrated page whose owner has not looked since, the stale handle (node,
 /// zone, pfn, generation) → the new page. Taken by the owner at its next use of the page.
 public final class MigrationEntries: @unchecked Sendable {
-    private let entries = Mutex<[AllocatedBlock: AllocatedBlock]>([:])
+    /// A `SpinLock` (acquire/release atomics, visible to ThreadSanitizer) guards `entries`;
+    /// `live` lets the common case — a refault with no migration ever made — skip the lock.
+    private let lock = SpinLock()
+    @exclusivity(unchecked) private var entries: [AllocatedBlock: AllocatedBlock] = [:]
+    private let live = Atomic<Int>(0)
 
     public init() {}
 
     func record(from old: AllocatedBlock, to new: AllocatedBlock) {
-        entries.withLock { $0[old] = new }
+        lock.withLock {
+            if entries.updateValue(new, forKey: old) == nil { live.wrappingAdd(1, ordering: .relaxed) }
+        }
     }
 
     func take(_ old: AllocatedBlock) -> AllocatedBlock? {
-        entries.withLock { $0.removeValue(forKey: old) }
+        guard live.load(ordering: .relaxed) > 0 else { return nil }
+        return lock.withLock {
+            guard let new = entries.removeValue(forKey: old) else { return nil }
+            live.wrappingSubtract(1, ordering: .relaxed)
+            return new
+        }
     }
 
     /// Entries not yet taken by their owners.
-    public var count: Int { entries.withLock { $0.count } }
+    public var count: Int { lock.withLock { entries.count } }
 }

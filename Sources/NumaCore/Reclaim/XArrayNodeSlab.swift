@@ -39,46 +39,53 @@ public final class XArrayNodeSlab: @unchecked Sendable {
         var slabs: [AllocatedBlock] = []
         var failedAllocations = 0
     }
-    let state = Mutex(State())
+    /// A `SpinLock` (visible to ThreadSanitizer, unlike `Mutex`'s futex) guards `state`.
+    private let lock = SpinLock()
+    @exclusivity(unchecked) private var state = State()
 
     public init() {}
 
     /// Slab pages held, per node id.
     public func slabPages() -> [Int: Int] {
-        state.withLock { s in s.slabs.reduce(into: [:]) { $0[$1.node, default: 0] += 1 << $1.order } }
+        lock.withLock { state.slabs.reduce(into: [:]) { $0[$1.node, default: 0] += 1 << $1.order } }
     }
 
     /// xarray nodes the cache could not get memory for.
-    public var failedAllocations: Int { state.withLock { $0.failedAllocations } }
+    public var failedAllocations: Int { lock.withLock { state.failedAllocations } }
 
     /// Allocates `count` xarray nodes for a page-cache insertion on `cpu` (`xas_nomem` →
     /// `kmem_cache_alloc` → `allocate_slab` when the node's slab is full).
     public func allocate(_ count: Int, allocator a: PageAllocator, cpu: Int) {
         guard count > 0 else { return }
         let node = a.node(ofCPU: cpu) ?? a.nodeIDs[0]
-        state.withLock { s in
-            for _ in 0..<count {
-                if let left = s.freeObjects[node], left > 0 {
-                    s.freeObjects[node] = left - 1
-                    continue
-                }
-                let first: GFP = [.kernel, .reclaimable, .comp, .nowarn, .noretry, .nomemalloc]
-                let preferred = a.allocPages(gfp: first.subtracting(.reclaim), order: Self.preferredOrder,
-                                             preferredNode: node, cpu: cpu)
-                if case .success(let b) = preferred {
-                    s.slabs.append(b)
-                    s.freeObjects[node] = Self.objectsPerPreferredSlab - 1
-                    continue
-                }
-                let fallback: GFP = [.kernel, .reclaimable, .nowarn, .noretry]
-                guard case .success(let b) = a.allocPages(gfp: fallback, order: 0, preferredNode: node, cpu: cpu) else {
-                    s.failedAllocations += 1
-                    continue
-                }
-                s.slabs.append(b)
-                s.freeObjects[node] = Self.objectsPerMinimumSlab - 1
+        for _ in 0..<count {
+            let taken: Bool = lock.withLock {
+                guard let left = state.freeObjects[node], left > 0 else { return false }
+                state.freeObjects[node] = left - 1
+                return true
+            }
+            if taken { continue }
+            // A new slab, allocated outside the cache's lock (the allocation may reclaim).
+            let (slab, objects) = newSlab(a, node: node, cpu: cpu)
+            lock.withLock {
+                guard let slab else { state.failedAllocations += 1; return }
+                state.slabs.append(slab)
+                state.freeObjects[node, default: 0] += objects - 1
             }
         }
+    }
+
+    /// `allocate_slab`: the preferred order without reclaim, else the minimum order.
+    func newSlab(_ a: PageAllocator, node: Int, cpu: Int) -> (AllocatedBlock?, Int) {
+        let first: GFP = [.kernel, .reclaimable, .comp, .nowarn, .noretry, .nomemalloc]
+        if case .success(let b) = a.allocPages(gfp: first.subtracting(.reclaim), order: Self.preferredOrder, preferredNode: node, cpu: cpu) {
+            return (b, Self.objectsPerPreferredSlab)
+        }
+        let fallback: GFP = [.kernel, .reclaimable, .nowarn, .noretry]
+        if case .success(let b) = a.allocPages(gfp: fallback, order: 0, preferredNode: node, cpu: cpu) {
+            return (b, Self.objectsPerMinimumSlab)
+        }
+        return (nil, 0)
     }
 }
 
