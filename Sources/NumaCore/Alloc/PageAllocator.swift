@@ -57,6 +57,9 @@ public final class PageAllocator: @unchecked Sendable {
     @exclusivity(unchecked) public var demotionEnabled: Bool
     /// Where migrated pages went, for owners holding the old handle (`MigrationEntries`).
     public let migrationEntries = MigrationEntries()
+    /// Serializes allocations and frees made for no CPU at run time (demotion's target pages,
+    /// from several kswapds at once): they share the system counter row, which has one writer.
+    let systemRowLock = SpinLock()
     /// Pending `drain_all_pages` requests, one flag per CPU slot: a CPU drains its own pagesets
     /// when it next enters the allocator (the kernel queues work on each CPU for the same reason).
     let drainRequests: AtomicCounters

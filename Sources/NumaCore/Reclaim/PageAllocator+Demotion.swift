@@ -14,7 +14,8 @@ import Synchronization
 /// the tier's whole `lower_tier_mask` with the target preferred. Demotion ignores cpusets and
 /// mempolicies. Where the kernel picks among several preferred targets at random
 /// (`node_random`), numasim takes them in turn, so runs stay reproducible. The page is copied
-/// (`copy_page` on the reclaimer's clock) and taken straight from the buddy (no CPU's pageset).
+/// (`copy_page` on the reclaimer's clock) and taken straight from the buddy (no CPU's pageset),
+/// counted on the system row under `systemRowLock`.
 extension PageAllocator {
     /// `can_demote(nid, sc)`.
     public func canDemote(nodeIndex n: Int) -> Bool {
@@ -40,9 +41,12 @@ extension PageAllocator {
         var left: [(Zone, Int)] = []
         for (z, pfn) in pages {
             // alloc_demote_page: the target alone, then the lower tiers (no CPU's pageset).
-            var r = allocPages(gfp: Self.demotionGFP.union(.thisnode), order: 0, preferredNode: target, cpu: -1)
-            if case .failure = r {
-                r = allocPages(gfp: Self.demotionGFP, order: 0, preferredNode: target, nodemask: Set(targets.fallback), cpu: -1)
+            let r = systemRowLock.withLock {
+                let r = allocPages(gfp: Self.demotionGFP.union(.thisnode), order: 0, preferredNode: target, cpu: -1)
+                if case .failure = r {
+                    return allocPages(gfp: Self.demotionGFP, order: 0, preferredNode: target, nodemask: Set(targets.fallback), cpu: -1)
+                }
+                return r
             }
             guard case .success(let nb) = r else {
                 failed += 1
@@ -76,7 +80,7 @@ extension PageAllocator {
         }
         guard let old else {
             freeReclaimed(z, pfn, sc)
-            freePages(nb, cpu: -1)
+            systemRowLock.withLock { freePages(nb, cpu: -1) }
             return true
         }
         if old.kind == .file && old.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
