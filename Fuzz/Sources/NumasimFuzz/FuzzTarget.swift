@@ -44,32 +44,30 @@ enum FuzzTarget: String, CaseIterable {
         if self == .sysfs { Sysfs.run(bytes); return }
         guard let text = String(validating: bytes, as: UTF8.self) else { return }
         let file = fileName
-        // An empty file has no line to name: the file alone places the error.
-        let blank = text.allSatisfy(\.isWhitespace)
         switch self {
         case .topology:
-            Oracle.expectLabelled(file: file, blank: blank) {
+            Oracle.expectLabelled(file: file) {
                 let t = try TopologyFile.parse(text, file: file)
                 try Oracle.bootAndStress(t, file: file)
             }
         case .workload:
-            Oracle.expectLabelled(file: file, blank: blank) {
+            Oracle.expectLabelled(file: file) {
                 let w = try Workload.parse(text, file: file, topology: Base.workloadMachine)
                 try Oracle.stress(Base.workloadBooted, workload: w, workloadFile: file, workloadText: text)
             }
         case .numactl:
-            Oracle.expectLabelled(file: file, blank: blank) {
+            Oracle.expectLabelled(file: file) {
                 let t = try NumactlImporter.parse(text, file: file)
                 try Oracle.bootAndStress(t, file: file)
             }
         case .zoneinfo:
-            Oracle.expectLabelled(file: file, blank: blank) {
+            Oracle.expectLabelled(file: file) {
                 var t = Base.nehalem
                 let lines = try ZoneinfoImporter.apply(text: text, file: file, to: &t)
                 try Oracle.bootAndStress(t, file: file, zoneinfoLines: lines)
             }
         case .pagetypeinfo:
-            Oracle.expectLabelled(file: file, blank: blank) {
+            Oracle.expectLabelled(file: file) {
                 var t = Base.nehalemWithZoneinfo
                 var warnings: [InputWarning] = []
                 try PagetypeinfoImporter.apply(text: text, file: file, to: &t, buddyinfo: nil, buddyinfoFile: nil,
@@ -77,7 +75,7 @@ enum FuzzTarget: String, CaseIterable {
                 try Oracle.bootAndStress(t, file: file, pagetypeinfo: file)
             }
         case .buddyinfo:
-            Oracle.expectLabelled(file: file, blank: blank) {
+            Oracle.expectLabelled(file: file) {
                 var warnings: [InputWarning] = []
                 let buddy = try BuddyinfoImporter.parse(text: text, file: file)
                 try BuddyinfoImporter.check(buddy, file: file, against: Base.nehalemWithZoneinfo, warnings: &warnings)
@@ -87,7 +85,7 @@ enum FuzzTarget: String, CaseIterable {
                                                buddyinfo: buddy, buddyinfoFile: file, warnings: &warnings)
             }
         case .vmstat:
-            Oracle.expectLabelled(file: file, blank: blank) {
+            Oracle.expectLabelled(file: file) {
                 var warnings: [InputWarning] = []
                 let path = Scratch.write(text, to: file)
                 try VmstatImporter.check(path: path, against: Base.nehalemWithZoneinfo, warnings: &warnings)

@@ -16,14 +16,14 @@ enum Oracle {
 
     /// Runs `body`; an error must be an `InputError` naming `file` and a line or a key — or, for
     /// a directory (`tree`), naming it or a file in it (a file of a sysfs tree is itself the place);
-    /// a `blank` input has no line to name.
-    static func expectLabelled(file: String, tree: Bool = false, blank: Bool = false, _ body: () throws -> Void) {
+    /// a file with nothing in it ("the file is empty") has no line to name.
+    static func expectLabelled(file: String, tree: Bool = false, _ body: () throws -> Void) {
         do {
             try body()
         } catch let e as InputError {
             let inTree = e.file.hasPrefix(file + "/")
             guard e.file == file || inTree else { fatalError("the error names '\(e.file)', not the input '\(file)': \(e)") }
-            guard tree || blank || e.line != nil || e.key != nil else { fatalError("the error names no line or key: \(e)") }
+            guard tree || e.message.hasPrefix("the file is empty") || e.line != nil || e.key != nil else { fatalError("the error names no line or key: \(e)") }
         } catch {
             fatalError("an error that is not an InputError (no file, line or key): \(type(of: error)): \(error)")
         }
