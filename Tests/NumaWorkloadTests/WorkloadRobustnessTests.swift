@@ -51,6 +51,15 @@ final class WorkloadRobustnessTests: XCTestCase {
                          file: "dup.yaml", line: 4, key: "allocate", contains: "duplicate key (first at line 3)")
     }
 
+    /// A control character (found by the workload fuzz target) names its line and column.
+    func testControlCharacterNamesItsLine() throws {
+        let t = try topology()
+        let text = "threads:\n  - cpus: \"0\"\n    allocate: 1\u{7}MiB\n"
+        let e = assertInputError({ try Workload.parse(text, file: "ctl.yaml", topology: t) },
+                                 file: "ctl.yaml", line: 3, contains: "control characters are not allowed")
+        XCTAssertEqual(e?.column, 16)
+    }
+
     /// The documented list form of lowmem_reserve_ratio in a sysctl step, as the topology
     /// file's `sysctl:` takes it.
     func testSysctlStepAcceptsLowmemReserveRatioList() throws {

@@ -19,13 +19,13 @@ enum Base {
 
     static let sample = "Tests/Fixtures/kernel-samples/nehalem-2s/"
 
-    nonisolated(unsafe) static let nehalem: Topology = {
+    static let nehalem: Topology = {
         do { return try TopologyFile.parse(text("topologies/nehalem-2s-qemu.yaml"), file: "nehalem-2s-qemu.yaml") } catch {
             fatalError("base topology: \(error)")
         }
     }()
 
-    nonisolated(unsafe) static let nehalemWithZoneinfo: Topology = {
+    static let nehalemWithZoneinfo: Topology = {
         var t = nehalem
         do { _ = try ZoneinfoImporter.apply(text: text(sample + "proc_zoneinfo.txt"), file: "proc_zoneinfo.txt", to: &t) } catch {
             fatalError("base zoneinfo: \(error)")
@@ -34,11 +34,11 @@ enum Base {
     }()
 
     static let pagetypeinfoFile = "proc_pagetypeinfo.txt"
-    nonisolated(unsafe) static let nehalemPagetypeinfo = text(sample + pagetypeinfoFile)
+    static let nehalemPagetypeinfo = text(sample + pagetypeinfoFile)
 
     /// The workloads' machine: nehalem-2s's shape (2 nodes, CPUs 0-1 and 2-3, SLIT 10/21) with
     /// 64 MiB per node, so a stress run of a few ten thousand pages reclaims and falls back.
-    nonisolated(unsafe) static let workloadMachine: Topology = {
+    static let workloadMachine: Topology = {
         let yaml = """
             name: fuzz-small-2s
             nodes:
@@ -49,7 +49,7 @@ enum Base {
         do { return try TopologyFile.parse(yaml, file: "fuzz-small-2s.yaml") } catch { fatalError("workload machine: \(error)") }
     }()
 
-    nonisolated(unsafe) static let workloadBooted: BootedMachine = {
+    static let workloadBooted: BootedMachine = {
         do { return try BootedMachine(topology: workloadMachine) } catch { fatalError("workload machine: \(error)") }
     }()
 }

@@ -5,6 +5,8 @@
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let target = FuzzTarget.current
     guard size <= target.maxInputBytes else { return -1 }  // -1: not added to the corpus
-    target.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    Oracle.inputHash = Oracle.hash(bytes)
+    target.run(bytes)
     return 0
 }

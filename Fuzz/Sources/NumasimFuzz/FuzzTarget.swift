@@ -12,7 +12,7 @@ enum FuzzTarget: String, CaseIterable {
     case topology, workload, sysfs, numactl, zoneinfo, pagetypeinfo, buddyinfo, vmstat
 
     /// `FUZZ_TARGET`, read once.
-    nonisolated(unsafe) static let current: FuzzTarget = {
+    static let current: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
         guard let t = FuzzTarget(rawValue: name) else {
             let all = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")

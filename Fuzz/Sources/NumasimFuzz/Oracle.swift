@@ -9,10 +9,20 @@ import NumaWorkload
 /// the allocator's invariants through a short stress run. A violation is a `fatalError`, which
 /// libFuzzer reports as a crash with the input that caused it.
 enum Oracle {
-    /// Machines up to this many present pages get a stress run (`FUZZ_STRESS_MAX_PAGES`).
-    nonisolated(unsafe) static let maxStressPages = Int(ProcessInfo.processInfo.environment["FUZZ_STRESS_MAX_PAGES"] ?? "") ?? (1 << 20)
+    /// Machines up to this many present pages get a stress run (`FUZZ_STRESS_MAX_PAGES`)…
+    static let maxStressPages = Int(ProcessInfo.processInfo.environment["FUZZ_STRESS_MAX_PAGES"] ?? "") ?? (1 << 20)
+    /// …those above `alwaysStressPages` (a run costs ~60 ms at 2^19 pages under ASan) only for
+    /// one input in `FUZZ_STRESS_EVERY`, chosen by the input's hash so a reproducer reproduces.
+    static let alwaysStressPages = 1 << 16
+    static let stressEvery = max(1, Int(ProcessInfo.processInfo.environment["FUZZ_STRESS_EVERY"] ?? "") ?? 16)
+    /// FNV-1a of the input being run (set by `fuzzOne`).
+    nonisolated(unsafe) static var inputHash: UInt64 = 0
+
+    static func hash(_ bytes: [UInt8]) -> UInt64 {
+        bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
     /// Workloads up to this many operations (pages × touches, process touches) are run.
-    nonisolated(unsafe) static let maxWorkloadOps = Int(ProcessInfo.processInfo.environment["FUZZ_WORKLOAD_MAX_OPS"] ?? "") ?? 40_000
+    static let maxWorkloadOps = Int(ProcessInfo.processInfo.environment["FUZZ_WORKLOAD_MAX_OPS"] ?? "") ?? 40_000
 
     /// Runs `body`; an error must be an `InputError` naming `file` and a line or a key — or, for
     /// a directory (`tree`), naming it or a file in it (a file of a sysfs tree is itself the place);
@@ -40,7 +50,7 @@ enum Oracle {
         }
         try InputError.labelling(file: file) { try PageAllocator.checkLimits(machine) }
         let pages = machine.allZones.reduce(0) { $0 + $1.present }
-        guard pages <= maxStressPages, let cpu = t.nodes.lazy.flatMap(\.cpus.members).first else { return }
+        guard pages <= maxStressPages, pages <= alwaysStressPages || inputHash % UInt64(stressEvery) == 0, let cpu = t.nodes.lazy.flatMap(\.cpus.members).first else { return }
         let yaml = """
             threads:
               - cpus: \(cpu)

@@ -3,7 +3,7 @@ import Foundation
 /// A private directory for the readers that take a path (vmstat, sysfs trees), one per process
 /// (libFuzzer's -jobs/-workers run several).
 enum Scratch {
-    nonisolated(unsafe) static let dir: String = {
+    static let dir: String = {
         let d = NSTemporaryDirectory() + "numasim-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         atexit { try? FileManager.default.removeItem(atPath: Scratch.dir) }

@@ -7,7 +7,7 @@ import NumaTopology
 /// unpacked into a scratch directory and read with `SysfsImporter.load(path:warnings:)`, as
 /// `topology import --sysfs DIR` does.
 enum Sysfs {
-    nonisolated(unsafe) static let root = Scratch.path("sysfs")
+    static let root = Scratch.path("sysfs")
 
     static let maxRecords = 256
 
