@@ -45,20 +45,15 @@ enum FuzzTarget: String, CaseIterable {
         guard let text = String(validating: bytes, as: UTF8.self) else { return }
         let file = fileName
         switch self {
-        case .topology:
+        case .topology, .numactl:
             Oracle.expectLabelled(file: file) {
-                let t = try TopologyFile.parse(text, file: file)
+                let t = try self == .topology ? TopologyFile.parse(text, file: file) : NumactlImporter.parse(text, file: file)
                 try Oracle.bootAndStress(t, file: file)
             }
         case .workload:
             Oracle.expectLabelled(file: file) {
                 let w = try Workload.parse(text, file: file, topology: Base.workloadMachine)
                 try Oracle.stress(Base.workloadBooted, workload: w, workloadFile: file, workloadText: text)
-            }
-        case .numactl:
-            Oracle.expectLabelled(file: file) {
-                let t = try NumactlImporter.parse(text, file: file)
-                try Oracle.bootAndStress(t, file: file)
             }
         case .zoneinfo:
             Oracle.expectLabelled(file: file) {

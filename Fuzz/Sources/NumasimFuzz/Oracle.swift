@@ -46,7 +46,8 @@ enum Oracle {
         do {
             machine = try BootedMachine(topology: t)
         } catch {
-            throw labelled(error, t, file: file, zoneinfoLines: zoneinfoLines, pagetypeinfo: pagetypeinfo)
+            // As `topology import` labels it.
+            throw InputError(importProblem: error, in: t, source: file, zoneinfoLines: zoneinfoLines, pagetypeinfo: pagetypeinfo)
         }
         try InputError.labelling(file: file) { try PageAllocator.checkLimits(machine) }
         let pages = machine.allZones.reduce(0) { $0 + $1.present }
@@ -65,19 +66,6 @@ enum Oracle {
             fatalError("the fixed stress workload does not parse on an accepted machine: \(error)")
         }
         try stress(machine, workload: w, workloadFile: file, workloadText: yaml)
-    }
-
-    /// A boot problem as `topology import` labels it (ImportCommand.labelled): the pagetypeinfo
-    /// for the recorded free areas, the zoneinfo line for a zone it recorded, else the input.
-    static func labelled(_ problem: BootError, _ t: Topology, file: String, zoneinfoLines: ZoneinfoLines?, pagetypeinfo: String?) -> InputError {
-        let key = problem.key
-        if let pagetypeinfo, key.hasSuffix(".free_blocks") || key.hasSuffix(".pageblocks") {
-            return InputError(file: pagetypeinfo, key: key, problem.message)
-        }
-        if let zoneinfoLines, let line = zoneinfoLines.line(forProblemKey: key, in: t) {
-            return InputError(file: zoneinfoLines.file, line: line, key: key, problem.message)
-        }
-        return InputError(file: file, problem)
     }
 
     /// Runs `w` on `machine` with the deterministic engine (as `stress` does) when it is small,
