@@ -38,4 +38,15 @@ final class FuzzRegressionTests: XCTestCase {
         assertInputError({ try PagetypeinfoImporter.apply(text: "\n\0\n", file: "pti.txt", to: &t, warnings: &w) },
                          file: "pti.txt", contains: "the file is empty")
     }
+
+    /// A buddyinfo zone name with a "/" (the fuzzer's `Node 1, zone  ////…`) split the
+    /// `NODE/ZONE` key into more than two parts, and checking it against the machine trapped.
+    func testBuddyinfoZoneNameWithSlashIsRefused() throws {
+        let t = try TopologyFile.parse(ImportFixtures.nehalemYAML, file: "nehalem.yaml")
+        var w: [InputWarning] = []
+        let text = "Node 0, zone DMA 1 1 1 1 1 1 1 1 1 1 1\nNode 1, zone  ////     3  5 4   0      2      2      1  1    2  5 48\n"
+        let zones = try BuddyinfoImporter.parse(text: text, file: "buddyinfo")
+        assertInputError({ try BuddyinfoImporter.check(zones, file: "buddyinfo", against: t, warnings: &w) },
+                         file: "buddyinfo", line: 2, contains: "unknown zone '////'")
+    }
 }
