@@ -2,10 +2,12 @@
 #   make run   installs what is missing (libnuma-dev), builds, boots a shipped topology
 #   make test  installs what is missing, builds, runs the whole test suite
 #   make tsan  the concurrent tests under ThreadSanitizer
+#   make fuzz  the libFuzzer targets of every reader, FUZZ_SECONDS each (docs/fuzzing.md)
 SWIFT ?= swift
 TOPOLOGY ?= topologies/nehalem-2s.yaml
+FUZZ_SECONDS ?= 60
 
-.PHONY: run test deps build release tsan clean
+.PHONY: run test deps build release tsan fuzz clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -30,5 +32,10 @@ test: deps
 tsan: deps
 	./scripts/tsan.sh
 
+# libFuzzer over every reader, FUZZ_SECONDS each (scripts/fuzz.sh; Fuzz/ is a package of its own).
+# Pre-release: make fuzz FUZZ_SECONDS=30
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build .build-tsan
+	rm -rf .build .build-tsan Fuzz/.build

@@ -89,6 +89,11 @@ public enum TopologyFile {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return (mark.line, mark.column)
+        case .reader(_, let offset?, _, let yaml):
+            // A character libyaml's reader refuses (a control character): its offset in characters.
+            let before = yaml.prefix(offset)
+            let line = before.reduce(1) { $1.isNewline ? $0 + 1 : $0 }
+            return (line, before.reversed().prefix { !$0.isNewline }.count + 1)
         default:
             return (nil, nil)
         }

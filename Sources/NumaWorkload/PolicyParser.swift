@@ -13,7 +13,7 @@ public enum PolicyParser {
 
     public static func parse(_ text: String, topology t: Topology) throws -> MemPolicy {
         let parts = text.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
-        let modeName = parts[0]
+        let modeName = parts.first ?? ""  // empty text (`policy:` with no value): refused below
         let arg = parts.count > 1 ? parts[1] : ""
         let known = Set(t.nodeIDs)
         let withMemory = t.nodes.filter { !$0.memory.isEmpty }.map(\.id).sorted()

@@ -95,27 +95,16 @@ extension TopologyCommand {
         }
 
         /// Refuses to write what would not boot: the same checks `topology show` makes. A
-        /// problem is labelled with the input it came from: the zoneinfo file and line when it is
-        /// about a zone the zoneinfo recorded, else the source of the machine.
+        /// problem is labelled with the input it came from (`InputError(importProblem:…)`): the
+        /// zoneinfo file and line when it is about a zone the zoneinfo recorded, else the source
+        /// of the machine.
         func checkBoots(_ t: Topology, zoneinfoLines: ZoneinfoLines?, pagetypeinfo: String? = nil) throws {
             do {
                 _ = try BootedMachine(topology: t)
             } catch {
-                throw labelled(error, t, zoneinfoLines: zoneinfoLines, pagetypeinfo: pagetypeinfo)
+                throw InputError(importProblem: error, in: t, source: inputName, zoneinfoLines: zoneinfoLines,
+                                 pagetypeinfo: pagetypeinfo)
             }
-        }
-
-        /// A boot problem as an error about the input it came from.
-        func labelled(_ problem: BootError, _ t: Topology, zoneinfoLines: ZoneinfoLines?, pagetypeinfo: String?) -> InputError {
-            let key = problem.key
-            // The recorded free_area came from pagetypeinfo.
-            if let pagetypeinfo, key.hasSuffix(".free_blocks") || key.hasSuffix(".pageblocks") {
-                return InputError(file: pagetypeinfo, key: key, problem.message)
-            }
-            if let zoneinfoLines, let line = zoneinfoLines.line(forProblemKey: key, in: t) {
-                return InputError(file: zoneinfoLines.file, line: line, key: key, problem.message)
-            }
-            return InputError(file: inputName, problem)
         }
 
         func importTopology(warnings: inout [InputWarning]) throws {

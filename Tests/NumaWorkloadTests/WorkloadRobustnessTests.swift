@@ -51,6 +51,35 @@ final class WorkloadRobustnessTests: XCTestCase {
                          file: "dup.yaml", line: 4, key: "allocate", contains: "duplicate key (first at line 3)")
     }
 
+    /// A control character (found by the workload fuzz target) names its line and column.
+    func testControlCharacterNamesItsLine() throws {
+        let t = try topology()
+        let text = "threads:\n  - cpus: \"0\"\n    allocate: 1\u{7}MiB\n"
+        let e = assertInputError({ try Workload.parse(text, file: "ctl.yaml", topology: t) },
+                                 file: "ctl.yaml", line: 3, contains: "control characters are not allowed")
+        XCTAssertEqual(e?.column, 16)
+    }
+
+    /// `policy` with no value (the workload fuzz target's `{cpus: 3, policy}`) indexed an empty
+    /// split: refused as an unknown policy, with the line and key.
+    func testPolicyWithoutValueIsRefused() throws {
+        let t = try topology()
+        for text in ["threads:\n  - {cpus: 0, allocate: 1}\n  - {cpus: 1, policy}\n",
+                     "threads:\n  - {cpus: 0, allocate: 1}\n  - {cpus: 1, allocate: 1, policy: \"\"}\n"] {
+            assertInputError({ try Workload.parse(text, file: "p.yaml", topology: t) }, file: "p.yaml", line: 3,
+                             key: "threads[1].policy", contains: "got ''")
+        }
+        let process = """
+            phases:
+              - processes:
+                  - name: a
+                    mmap: [{name: heap, size: 1MiB}]
+                    threads:
+                      - {cpu: 0, policy: "", steps: [{touch: {vma: heap}}]}
+            """
+        assertInputError({ try Workload.parse(process, file: "p.yaml", topology: t) }, file: "p.yaml", line: 6, contains: "got ''")
+    }
+
     /// The documented list form of lowmem_reserve_ratio in a sysctl step, as the topology
     /// file's `sysctl:` takes it.
     func testSysctlStepAcceptsLowmemReserveRatioList() throws {

@@ -47,8 +47,9 @@ public enum BuddyinfoImporter {
     /// (the files were read at different moments); the topology keeps its value.
     public static func check(_ zones: [String: Zone], file: String, against t: Topology, warnings: inout [InputWarning]) throws {
         for (key, z) in zones.sorted(by: { $0.value.line < $1.value.line }) {
-            let parts = key.split(separator: "/")
-            let (id, name) = (Int(parts[0])!, String(parts[1]))
+            // "NODE/ZONE", as `parse` made it; the zone is any word, even one with a "/".
+            let slash = key.firstIndex(of: "/")!
+            let (id, name) = (Int(key[..<slash])!, String(key[key.index(after: slash)...]))
             guard let i = t.index(ofNode: id) else {
                 throw InputError(file: file, line: z.line, "node \(id) is not in the topology (nodes: \(t.nodeIDs.map(String.init).joined(separator: ", "))); expected a buddyinfo of the same machine")
             }

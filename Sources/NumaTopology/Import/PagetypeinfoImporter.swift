@@ -34,10 +34,12 @@ public enum PagetypeinfoImporter {
         var order: [String] = []
         var blockColumns: [Int]? = nil  // migratetype index of each column of the block-count table
         var section = ""
+        var lastLine: Int? = nil  // the last line that is not blank
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNo = i + 1
             let line = raw.trimmingCharacters(in: ImportSupport.junk)
             if line.isEmpty { continue }
+            lastLine = lineNo
             func fail(_ m: String) -> InputError { InputError(file: file, line: lineNo, m) }
             if line.hasPrefix("Page block order:") {
                 let v = line.dropFirst("Page block order:".count).trimmingCharacters(in: .whitespaces)
@@ -106,7 +108,10 @@ public enum PagetypeinfoImporter {
             }
         }
         guard !zones.isEmpty else {
-            throw InputError(file: file, "no zones; expected /proc/pagetypeinfo text ('Page block order: 9', 'Free pages count per migrate type at order …')")
+            let expected = "expected /proc/pagetypeinfo text ('Page block order: 9', 'Free pages count per migrate type at order …')"
+            guard let lastLine else { throw InputError(file: file, "the file is empty; \(expected)") }
+            // Named at the last line read: the zone rows should have come by then.
+            throw InputError(file: file, line: lastLine, "no 'Node N, zone NAME' rows by the end of the file; \(expected)")
         }
         for key in order {
             var r = zones[key]!

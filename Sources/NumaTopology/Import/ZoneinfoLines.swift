@@ -41,3 +41,20 @@ public struct ZoneinfoLines: Sendable {
         return line(node: node, zone: zone, field: field)
     }
 }
+
+extension InputError {
+    /// A problem found after an import (booting the machine) as an error about the input it came
+    /// from: the pagetypeinfo for the recorded free areas, the zoneinfo line of a zone the
+    /// zoneinfo recorded, else `source`, the file or directory the machine was read from.
+    public init(importProblem problem: any TopologyProblem, in t: Topology, source: String,
+                zoneinfoLines: ZoneinfoLines?, pagetypeinfo: String?) {
+        let key = problem.key
+        if let pagetypeinfo, key.hasSuffix(".free_blocks") || key.hasSuffix(".pageblocks") {
+            self.init(file: pagetypeinfo, key: key, problem.message)
+        } else if let zoneinfoLines, let line = zoneinfoLines.line(forProblemKey: key, in: t) {
+            self.init(file: zoneinfoLines.file, line: line, key: key, problem.message)
+        } else {
+            self.init(file: source, problem)
+        }
+    }
+}
