@@ -13,7 +13,9 @@ import Synchronization
 public final class PageCache: @unchecked Sendable {
     public final class File: @unchecked Sendable {
         public let name: String
-        let lock = Mutex<Void>(())
+        /// A `SpinLock` (acquire/release atomics, which ThreadSanitizer sees; `Mutex`'s futex it
+        /// does not) guards `slots` and `nodesPerLevel`.
+        let lock = SpinLock()
         /// Slot per page index (nil: never read).
         @exclusivity(unchecked) var slots: [AllocatedBlock?] = []
         /// The next page index a reading task takes.
@@ -24,7 +26,7 @@ public final class PageCache: @unchecked Sendable {
 
         /// Runs `body` on the file's slots with its lock held.
         public func withSlots<R>(_ body: (inout [AllocatedBlock?]) throws -> R) rethrows -> R {
-            try lock.withLock { _ in try body(&slots) }
+            try lock.withLock { try body(&slots) }
         }
 
         /// Takes the next page index to read.
@@ -44,7 +46,8 @@ public final class PageCache: @unchecked Sendable {
         }
     }
 
-    let lock = Mutex<[String: File]>([:])
+    let lock = SpinLock()
+    @exclusivity(unchecked) var files: [String: File] = [:]
     /// The `radix_tree_node` slab cache holding every file's xarray nodes.
     public let xarrayNodes = XArrayNodeSlab()
 
@@ -52,7 +55,7 @@ public final class PageCache: @unchecked Sendable {
 
     /// The file called `name` (created empty at its first use).
     public func file(_ name: String) -> File {
-        lock.withLock { files in
+        lock.withLock {
             if let f = files[name] { return f }
             let f = File(name: name)
             files[name] = f
@@ -62,7 +65,7 @@ public final class PageCache: @unchecked Sendable {
 
     /// A run phase starts: every file is read again from page 0.
     public func beginPhase() {
-        let all = lock.withLock { Array($0.values) }
+        let all = lock.withLock { Array(files.values) }
         for f in all { f.cursor.store(0, ordering: .relaxed) }
     }
 
@@ -76,7 +79,7 @@ public final class PageCache: @unchecked Sendable {
         let node = a.nodeIDs[block.nodeIndex]
         let gfp: GFP = [.user, .movable, .retryMayfail]
         var moved = 0, failed = 0
-        for f in lock.withLock({ Array($0.values) }) {
+        for f in lock.withLock({ Array(files.values) }) {
             f.withSlots { slots in
                 for i in slots.indices {
                     if let h = slots[i], !a.isOwned(h), let moved = a.followMigration(h) { slots[i] = moved }
