@@ -16,6 +16,11 @@ public struct ProcessStats: Sendable, Equatable {
     public var tablePagesFreed = 0
     public var accesses = 0
     public var migrated = 0
+    /// NUMA hinting faults taken (`numa_hint_faults`) and pages they migrated.
+    public var numaHintFaults = 0
+    public var numaMigrated = 0
+    /// PTEs its NUMA-balancing scans made PROT_NONE (`numa_pte_updates`).
+    public var numaPteUpdates = 0
     public var migrateFailed = 0
     /// Reclaimed pages noticed at their next access (the process's share of refaults).
     public var refaults = 0

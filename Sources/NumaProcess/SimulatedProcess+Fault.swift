@@ -40,15 +40,25 @@ extension SimulatedProcess {
     /// process was killed (no memory for a page table).
     func followMigrated(vpn: UInt64, to moved: AllocatedBlock, thread: ProcessThread, tlbs: CPUTLBs) throws -> Bool {
         let va = vpn << 12
+        let old = pages[vpn]
         pages[vpn] = moved
+        // folio_migrate_flags: in memory-tiering mode last_cpupid is reset across tiers.
+        if let old, allocator.isMemoryTieringMode, allocator.isTopTier(node: old.node) != allocator.isTopTier(node: moved.node) {
+            lastCpupid[vpn] = nil
+        }
         guard let entry = try pageTable.clearLeaf(va) else { return true }
         for cpu in tlbs.tlbs.keys { tlbs.withTLB(cpu) { $0.invalidate(va: va, asid: asid) } }
-        return install(moved.pfn, at: va, flags: entry.flags(in: pageTable.mode), thread: thread, block: nil)
+        // remove_migration_pte maps the new page with the VMA's protection: a NUMA hinting
+        // entry comes back present.
+        var flags = entry.flags(in: pageTable.mode)
+        if entry.isProtNone { flags = flags.restoredFromNumaHinting(pageProtection: mm.vma(containing: va)?.pageProtection ?? []) }
+        return install(moved.pfn, at: va, flags: flags, thread: thread, block: nil)
     }
 
     func reclaimed(vpn: UInt64, tlbs: CPUTLBs) {
         let va = vpn << 12
         pages[vpn] = nil
+        lastCpupid[vpn] = nil
         _ = try? pageTable.clearLeaf(va)
         for cpu in tlbs.tlbs.keys { tlbs.withTLB(cpu) { $0.invalidate(va: va, asid: asid) } }
         if fileBacked.remove(vpn) != nil { evictedFile.insert(vpn) } else { swappedOut.insert(vpn) }
@@ -68,6 +78,11 @@ extension SimulatedProcess {
         stats.faults += 1
         let vpn = va >> 12
         let pageVA = vpn << 12
+
+        // A NUMA hinting PTE (PROT_NONE of an accessible VMA): do_numa_page.
+        if fault.reason == .notPresent, let e = pageTable.leaf(pageVA), e.isProtNone {
+            return try doNumaPage(vma, vpn: vpn, entry: e, thread: thread, tlbs: tlbs)
+        }
 
         if fault.reason == .protection {
             // do_wp_page: a write through a read-only PTE of a writable private mapping.

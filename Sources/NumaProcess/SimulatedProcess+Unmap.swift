@@ -62,13 +62,14 @@ extension SimulatedProcess {
             }
             guard let entry = try pageTable.clearLeaf(va) else { continue }
             tlbs.flushRange(asid: asid, start: va, end: va + 4096, cpu: cpu)
-            let file = fileBacked.contains(vpn)
-            if allocator.release(old, cpu: cpu) { stats.pagesFreed += 1 }
-            allocator.addToLRU(b, kind: file ? .file : .anon)
+            allocator.migrateMapped(old, to: b, cpu: cpu)
+            stats.pagesFreed += 1
             pages[vpn] = b
             stats.pagesAllocated += 1
+            var flags = entry.flags(in: pageTable.mode)
+            if entry.isProtNone { flags = flags.restoredFromNumaHinting(pageProtection: mm.vma(containing: va)?.pageProtection ?? []) }
             var source = PageTablePages(self, thread: thread)
-            try pageTable.map(va, pfn: b.pfn, flags: entry.flags(in: pageTable.mode), cpu: cpu, source: &source)
+            try pageTable.map(va, pfn: b.pfn, flags: flags, cpu: cpu, source: &source)
             allocator.count(.pgmigrateSuccess, cpu: cpu)
             stats.migrated += 1
         }

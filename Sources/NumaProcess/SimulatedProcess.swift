@@ -34,6 +34,11 @@ public final class SimulatedProcess: @unchecked Sendable {
     var swappedOut: Set<UInt64> = []
     /// File pages reclaim dropped from the page cache (the next touch reads them back).
     var evictedFile: Set<UInt64> = []
+    /// The `last_cpupid` field of each mapped page that has one set (NUMA balancing); a page
+    /// without an entry holds `LastCpupid.unset`, as a fresh page does.
+    var lastCpupid: [UInt64: LastCpupid] = [:]
+    /// The mm's NUMA-balancing scan state.
+    public internal(set) var numaMM = MMNumaState()
     /// The CPU and policy of the main thread (process creation and exit run there).
     public let mainCPU: Int
     let mainPolicy: MemPolicy
@@ -77,6 +82,16 @@ public final class SimulatedProcess: @unchecked Sendable {
     /// The node of the page mapped at `va`, if one is.
     public func node(ofPageAt va: UInt64) -> Int? { pages[va >> 12]?.node }
 
+    /// Resident data pages by node id (`/proc/PID/numa_maps`' N<node>= counts summed over the VMAs).
+    public var pagesByNode: [Int: Int] {
+        var out: [Int: Int] = [:]
+        for b in pages.values {
+            let node = allocator.isOwned(b) ? b.node : (allocator.followMigration(b)?.node ?? -1)
+            if node >= 0 { out[node, default: 0] += 1 }
+        }
+        return out
+    }
+
     /// Page-table pages it holds (pgd included).
     public var tablePages: Int { pageTable.totalTablePages }
 
@@ -118,6 +133,7 @@ public final class SimulatedProcess: @unchecked Sendable {
     /// Frees one user page (munmap, exit): a page reclaim already took is gone; an anon one left a
     /// swap slot behind, which is freed now (`free_swap_and_cache`).
     func releasePage(vpn: UInt64, cpu: Int) {
+        lastCpupid[vpn] = nil
         if let b = pages.removeValue(forKey: vpn) {
             if !allocator.release(b, cpu: cpu) && isAnon(vpn) { allocator.releaseSwapSlot() }
             stats.pagesFreed += 1
@@ -143,6 +159,7 @@ public final class SimulatedProcess: @unchecked Sendable {
         swappedOut.removeAll()
         evictedFile.removeAll()
         fileBacked.removeAll()
+        lastCpupid.removeAll()
         var source = PageTablePages(self, thread: nil)
         pageTable.tearDown(cpu: cpu, source: &source)
         exited = true

@@ -111,6 +111,8 @@ public enum VmstatFormat {
         out.append(("nr_file_pages", file))
         out.append(("nr_dirty", a.nodes.reduce(0) { $0 + $1.reclaim.dirtyFilePages }))
         out.append(("nr_written", a.vmEvents[.nrWritten]))
+        out.append(("pgpromote_success", a.vmEvents[.pgpromoteSuccess]))
+        out.append(("pgpromote_candidate", a.vmEvents[.pgpromoteCandidate]))
         return out
     }
 

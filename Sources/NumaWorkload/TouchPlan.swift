@@ -1,7 +1,10 @@
 /// The addresses of one touch step: `count` accesses from `start` every `stride` bytes, ascending
 /// or in a seeded permutation (an affine map `i → (a·i + c) mod count` with `a` coprime to
-/// `count`: every address once per pass, no table of them kept).
+/// `count`: every address once per pass, no table of them kept) — or, for a step with a
+/// `pattern:`, a stream of pages drawn from its distribution (`TouchSampler`), `ops` of them
+/// (unbounded when only a duration ends it).
 public struct TouchPlan: Sendable {
+    let sampler: TouchSampler?
     let start: UInt64
     let stride: UInt64
     let count: Int
@@ -16,6 +19,8 @@ public struct TouchPlan: Sendable {
         count = Int((end - start + spec.stride - 1) / spec.stride)
         passes = spec.passes
         write = spec.write
+        sampler = spec.distribution.map { TouchSampler($0, count: Int((end - start + 4095) >> 12)) }
+        opsLimit = spec.ops
         if spec.random && count > 1 {
             var a = Int(rng.next() % UInt64(count - 1)) + 1
             while gcd(a, count) != 1 { a = a % (count - 1) + 1 }
@@ -27,7 +32,14 @@ public struct TouchPlan: Sendable {
         }
     }
 
-    public var total: Int { count * passes }
+    public var total: Int { sampler == nil ? count * passes : (opsLimit ?? Int.max) }
+    var opsLimit: Int?
+
+    /// The address of access `k`: from the passes, or the next draw of the distribution.
+    public func address(_ k: Int, rng: inout SplitMix64) -> UInt64 {
+        guard let sampler else { return address(k) }
+        return start + UInt64(sampler.next(&rng)) << 12
+    }
 
     public func address(_ k: Int) -> UInt64 {
         let i = UInt64(k % count)

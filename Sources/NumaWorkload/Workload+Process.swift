@@ -120,12 +120,25 @@ extension Workload {
         /// Visit the addresses in a seeded random order (a permutation) instead of ascending.
         public var random = false
         public var passes = 1
-        public init(range: RangeRef, write: Bool = true, stride: UInt64 = 4096, random: Bool = false, passes: Int = 1) {
+        /// A stream of accesses picked by `distribution` instead of passes: `ops` accesses, or
+        /// as many as fit in `durationNs` of the thread's simulated time (either or both).
+        public var distribution: TouchDistribution?
+        public var ops: Int?
+        public var durationNs: Int?
+        /// CPU time (ns) the thread spends between two accesses: the computation a real program
+        /// does around its loads and stores, which numasim does not simulate one by one.
+        public var thinkNs = 0
+        public init(range: RangeRef, write: Bool = true, stride: UInt64 = 4096, random: Bool = false, passes: Int = 1,
+                    distribution: TouchDistribution? = nil, ops: Int? = nil, durationNs: Int? = nil, thinkNs: Int = 0) {
             self.range = range
             self.write = write
             self.stride = stride
             self.random = random
             self.passes = passes
+            self.distribution = distribution
+            self.ops = ops
+            self.durationNs = durationNs
+            self.thinkNs = thinkNs
         }
     }
 
@@ -342,7 +355,19 @@ extension Workload {
             }
             return .migrate(try range(m, body, sp, r), node: node)
         default:  // touch
-            let m = try r.mapping(body, sp, allowed: ["vma", "offset", "length", "write", "stride", "order", "passes"])
+            return .touch(try touch(body, sp, r))
+        }
+    }
+}
+
+extension Workload {
+    static let touchKeys: Set<String> = ["vma", "offset", "length", "write", "stride", "order", "passes", "pattern", "hot",
+                                         "hot_share", "zipf", "ops", "duration", "think"]
+
+    /// A `touch` step: passes over every page (`order`, `passes`), or a stream of accesses
+    /// (`pattern: uniform|hot|zipf` with `ops` and/or `duration`), with `think` CPU time per access.
+    static func touch(_ body: Yams.Node, _ sp: String, _ r: YAMLReader) throws -> TouchSpec {
+            let m = try r.mapping(body, sp, allowed: touchKeys)
             var spec = TouchSpec(range: try range(m, body, sp, r))
             if let w = m["write"] { spec.write = try r.bool(w, "\(sp).write") }
             if let s = m["stride"] {
@@ -358,7 +383,75 @@ extension Workload {
                 }
             }
             if let p = m["passes"] { spec.passes = try r.int(p, "\(sp).passes", range: 1...1_000_000) }
-            return .touch(spec)
+            if let t = m["think"] { spec.thinkNs = try nanoseconds(t, "\(sp).think", r, allowZero: true) }
+            if let o = m["ops"] { spec.ops = try r.int(o, "\(sp).ops", range: 1...Int(Int32.max)) }
+            if let d = m["duration"] { spec.durationNs = try nanoseconds(d, "\(sp).duration", r, allowZero: false) }
+            guard let pn = m["pattern"] else {
+                for k in ["hot", "hot_share", "zipf", "ops", "duration"] where m[k] != nil {
+                    throw r.fail(m[k]!, "\(sp).\(k)", "only with pattern: uniform, hot or zipf (a touch without a pattern passes over every page)")
+                }
+                return spec
+            }
+            let pattern = try r.scalar(pn, "\(sp).pattern", "uniform, hot or zipf")
+            for k in ["order", "passes", "stride"] where m[k] != nil {
+                throw r.fail(m[k]!, "\(sp).\(k)", "not with pattern: (a pattern picks pages at random; give ops: or duration:)")
+            }
+            guard spec.ops != nil || spec.durationNs != nil else {
+                throw r.fail(pn, "\(sp).ops", "missing; pattern: \(pattern) needs ops: (a number of accesses) or duration: (e.g. 2s of simulated time)")
+            }
+            switch pattern {
+            case "uniform":
+                spec.distribution = .uniform
+            case "hot":
+                guard let h = m["hot"] else { throw r.fail(pn, "\(sp).hot", "missing; expected the hot set's size (e.g. 64MiB) or share of the range (e.g. 10%)") }
+                let hotText = try r.scalar(h, "\(sp).hot", "a size or a percentage")
+                var share = 0.9
+                if let sh = m["hot_share"] {
+                    let t = try r.scalar(sh, "\(sp).hot_share", "a percentage")
+                    guard let v = percent(t), v > 0, v <= 100 else { throw r.fail(sh, "\(sp).hot_share", "expected a percentage in (0, 100], e.g. 90%, got '\(t)'") }
+                    share = v / 100
+                }
+                let size: TouchDistribution.HotSize = hotText.hasSuffix("%") ? .percent(try hotPercent(hotText, h, sp, r))
+                    : .bytes(try r.bytes(h, "\(sp).hot"))
+                if case .bytes(let b) = size, b < 4096 { throw r.fail(h, "\(sp).hot", "expected at least one page (4KiB), got '\(hotText)'") }
+                spec.distribution = .hotSet(size: size, share: share)
+            case "zipf":
+                var s = 1.0
+                if let z = m["zipf"] {
+                    let t = try r.scalar(z, "\(sp).zipf", "an exponent")
+                    guard let v = Double(t), v > 0, v <= 10 else { throw r.fail(z, "\(sp).zipf", "expected an exponent in (0, 10], e.g. 1.0, got '\(t)'") }
+                    s = v
+                }
+                spec.distribution = .zipf(s: s)
+            default:
+                throw r.fail(pn, "\(sp).pattern", "expected uniform, hot or zipf, got '\(pattern)'")
+            }
+            if case .hotSet = spec.distribution {} else if m["hot"] != nil || m["hot_share"] != nil {
+                throw r.fail(m["hot"] ?? m["hot_share"]!, "\(sp).hot", "only with pattern: hot")
+            }
+            if m["zipf"] != nil, case .zipf = spec.distribution {} else if let z = m["zipf"] {
+                throw r.fail(z, "\(sp).zipf", "only with pattern: zipf")
+            }
+            return spec
+    }
+
+    /// `10us`, `2ms`, `1.5s` (or bare seconds) → nanoseconds.
+    static func nanoseconds(_ n: Yams.Node, _ path: String, _ r: YAMLReader, allowZero: Bool) throws -> Int {
+        let text = try r.scalar(n, path, "a duration")
+        guard let secs = parseDuration(text), secs.isFinite, secs >= 0, allowZero || secs > 0, secs <= 86_400 else {
+            throw r.fail(n, path, "expected a duration such as 10us, 5ms or 2s (at most a day\(allowZero ? "" : ", above 0")), got '\(text)'")
         }
+        return Int((secs * 1e9).rounded())
+    }
+
+    /// `90%` or `90` → 90.
+    static func percent(_ text: String) -> Double? {
+        let t = text.hasSuffix("%") ? String(text.dropLast()) : text
+        return Double(t.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil }
+    }
+
+    static func hotPercent(_ text: String, _ n: Yams.Node, _ sp: String, _ r: YAMLReader) throws -> Double {
+        guard let v = percent(text), v > 0, v <= 100 else { throw r.fail(n, "\(sp).hot", "expected a percentage in (0, 100], e.g. 10%, got '\(text)'") }
+        return v
     }
 }

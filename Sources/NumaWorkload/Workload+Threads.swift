@@ -160,10 +160,10 @@ extension Workload {
         return spec
     }
 
-    /// `500ms`, `2s`, `1.5m` (or a bare number of seconds) → seconds.
+    /// `500ms`, `2s`, `1.5m`, `10us`, `100ns` (or a bare number of seconds) → seconds.
     public static func parseDuration(_ text: String) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces)
-        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0)] where t.hasSuffix(suffix) {
+        for (suffix, scale) in [("ns", 1e-9), ("us", 1e-6), ("ms", 0.001), ("s", 1.0), ("m", 60.0)] where t.hasSuffix(suffix) {
             return Double(t.dropLast(suffix.count)).map { $0 * scale }
         }
         return Double(t)

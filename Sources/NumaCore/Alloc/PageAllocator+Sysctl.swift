@@ -15,6 +15,7 @@ extension PageAllocator {
         adopt(m)
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
         demotionEnabled = m.topology.sysctl.tiering.demotionEnabled
+        numaBalancingMode = m.numaBalancingMode
     }
 
     /// Takes recomputed boot numbers for every node: watermarks, lowmem_reserve, pcp high/batch,

@@ -55,6 +55,9 @@ public final class PageAllocator: @unchecked Sendable {
     @exclusivity(unchecked) public var zoneReclaimMode: Int
     /// `/sys/kernel/mm/numa/demotion_enabled` (`numa_demotion_enabled`).
     @exclusivity(unchecked) public var demotionEnabled: Bool
+    /// `sysctl_numa_balancing_mode` (/proc/sys/kernel/numa_balancing): NUMA_BALANCING_NORMAL 1,
+    /// NUMA_BALANCING_MEMORY_TIERING 2.
+    @exclusivity(unchecked) public var numaBalancingMode: Int
     /// Where migrated pages went, for owners holding the old handle (`MigrationEntries`).
     public let migrationEntries = MigrationEntries()
     /// Serializes allocations and frees made for no CPU at run time (demotion's target pages,
@@ -165,6 +168,7 @@ public final class PageAllocator: @unchecked Sendable {
         for list in all { for z in list { z.workRows = vmEvents } }
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
         demotionEnabled = m.topology.sysctl.tiering.demotionEnabled
+        numaBalancingMode = m.numaBalancingMode
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
                                     mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.currentZonelists)

@@ -24,6 +24,8 @@ public final class PGData: @unchecked Sendable {
     public let zones: [Zone]
     /// The reclaim fields of `pg_data_t` (kswapd request, failures, sleep state, dirty pages).
     public let reclaim: NodeReclaimState
+    /// The promotion fields (`nbp_*`, PGPROMOTE_* node statistics) of NUMA balancing.
+    public let promotion = NodePromotionState()
     /// `__lruvec`: the node's LRU lists, `lru_lock` and `nonresident_age`.
     public let lruvec: LRUVec
     /// `node_zonelists[ZONELIST_FALLBACK]`: every node's zones in this node's fallback order, as

@@ -18,6 +18,10 @@ public final class NodeReclaimState: @unchecked Sendable {
     let reclaimLocked = Atomic<Bool>(false)
     /// Which of several preferred demotion targets is next (`next_demotion_node`).
     let demotionTurn = Atomic<Int>(0)
+    /// Pages demoted from this node (its share of `pgdemote_*`; the kernel counts those per
+    /// node too, as node statistics).
+    let demotedAtomic = Atomic<Int>(0)
+    public var demoted: Int { demotedAtomic.load(ordering: .relaxed) }
     /// NR_FILE_DIRTY of the node (pages).
     let dirtyFileAtomic = Atomic<Int>(0)
     /// The classzone kswapd worked for last (`highest_zoneidx` carried between iterations of

@@ -57,6 +57,7 @@ extension PageAllocator {
         }
         vmEvents.add(sc.reclaimer == .kswapd ? .pgdemoteKswapd : .pgdemoteDirect, demoted, row: sc.row)
         vmEvents.add(.pgmigrateSuccess, demoted, row: sc.row)
+        nodes[n].reclaim.demotedAtomic.wrappingAdd(demoted, ordering: .relaxed)
         vmEvents.add(.pgmigrateFail, failed, row: sc.row)
         return (demoted, left)
     }

@@ -48,11 +48,14 @@ extension PageAllocator {
     /// MAX_RECLAIM_RETRIES: after this many fruitless balance_pgdat runs a node is hopeless.
     public static let maxReclaimRetries = 16
 
-    /// `pgdat_balanced`: any managed zone ≤ hz meets its high watermark (with boost) at `order`.
+    /// `pgdat_balanced`: any managed zone ≤ hz meets its high watermark (with boost) at `order`
+    /// — its WMARK_PROMO instead while NUMA balancing is in memory-tiering mode, so kswapd
+    /// keeps room for promotions.
     public func pgdatBalanced(nodeIndex n: Int, order: Int, highestZone hz: Int) -> Bool {
         var mark = -1
+        let wmark: Watermark = isMemoryTieringMode ? .promo : .high
         for z in nodes[n].zones where z.index <= hz && z.managed > 0 {
-            mark = z.watermarkPages(.high)
+            mark = z.watermarkPages(wmark)
             if z.watermarkOK(order: order, mark: mark, highestZone: hz, flags: [], free: z.nrFreePages) { return true }
         }
         return mark == -1

@@ -16,6 +16,13 @@ public enum VMEvent: Int, CaseIterable, Sendable {
     case pgscanDirectThrottle, zoneReclaimFailed
     /// Pages moved by migration (memory offline here), and pages that could not be.
     case pgmigrateSuccess, pgmigrateFail
+    /// NUMA balancing (kernel/sched/fair.c `task_numa_work`, mm/memory.c `do_numa_page`,
+    /// mm/migrate.c `migrate_misplaced_page`): PTEs made PROT_NONE, hinting faults (and those
+    /// on the faulting CPU's node), pages migrated by them.
+    case numaPteUpdates, numaHintFaults, numaHintFaultsLocal, numaPagesMigrated
+    /// Node statistics PGPROMOTE_SUCCESS / PGPROMOTE_CANDIDATE, summed machine-wide here (per
+    /// node in `PGData.promotion`).
+    case pgpromoteSuccess, pgpromoteCandidate
     /// Node statistics the kernel keeps per node (workingset.c); summed machine-wide here.
     case workingsetRefaultAnon, workingsetRefaultFile, workingsetActivateAnon, workingsetActivateFile
     /// Dirty page-cache pages written back by reclaim (`nr_written`).
@@ -61,6 +68,12 @@ public enum VMEvent: Int, CaseIterable, Sendable {
         case .zoneReclaimFailed: return "zone_reclaim_failed"
         case .pgmigrateSuccess: return "pgmigrate_success"
         case .pgmigrateFail: return "pgmigrate_fail"
+        case .numaPteUpdates: return "numa_pte_updates"
+        case .numaHintFaults: return "numa_hint_faults"
+        case .numaHintFaultsLocal: return "numa_hint_faults_local"
+        case .numaPagesMigrated: return "numa_pages_migrated"
+        case .pgpromoteSuccess: return "pgpromote_success"
+        case .pgpromoteCandidate: return "pgpromote_candidate"
         case .workingsetRefaultAnon: return "workingset_refault_anon"
         case .workingsetRefaultFile: return "workingset_refault_file"
         case .workingsetActivateAnon: return "workingset_activate_anon"
@@ -81,7 +94,8 @@ public enum VMEvent: Int, CaseIterable, Sendable {
     /// Node-stat items (printed before the events in /proc/vmstat).
     public var isNodeStat: Bool {
         switch self {
-        case .workingsetRefaultAnon, .workingsetRefaultFile, .workingsetActivateAnon, .workingsetActivateFile, .nrWritten: return true
+        case .workingsetRefaultAnon, .workingsetRefaultFile, .workingsetActivateAnon, .workingsetActivateFile, .nrWritten, .pgpromoteSuccess,
+             .pgpromoteCandidate: return true
         default: return false
         }
     }

@@ -20,6 +20,8 @@ extension ThreadProgram: ClockedActor {
         let before = p.stats
         let swapIns = a.vmEvents.value(.pswpin, row: row)
         lastAccess = nil
+        thinkNs = 0
+        thread.nowNanoseconds = clockNs
         ctx.running = p
         do { try ProcessPhaseRunner.step(self, tlbs: ctx.tlbs, maxNumNodes: ctx.maxNumNodes) } catch { ctx.error = ctx.error ?? error }
         ctx.running = nil
@@ -31,7 +33,15 @@ extension ThreadProgram: ClockedActor {
             p.exit(cpu: cpu)
             ctx.tlbs.exit(asid: p.asid, cpu: cpu)
         }
-        clockNs &+= a.workNanoseconds(row: row) &- work &+ cost(a, before: before, swapIns: a.vmEvents.value(.pswpin, row: row) &- swapIns)
+        let ns = a.workNanoseconds(row: row) &- work &+ cost(a, before: before, swapIns: a.vmEvents.value(.pswpin, row: row) &- swapIns)
+            &+ thinkNs
+        clockNs &+= ns
+        thread.runtimeNanoseconds &+= ns
+        // task_tick_numa, and task_numa_work on the way back to user mode.
+        if a.numaBalancingMode != 0 && !p.exited {
+            thread.nowNanoseconds = clockNs
+            clockNs &+= p.numaTickCharged(thread, tlbs: ctx.tlbs)
+        }
     }
 
     /// What the operation's own work cost, from the process's counters across it.

@@ -116,15 +116,18 @@ enum ProcessPhaseRunner {
                     let (start, end) = try p.resolve(spec.range, step: "touch")
                     t.touchPlan = TouchPlan(start: start, end: end, spec: spec, rng: &t.rng)
                     t.touchDone = 0
+                    t.touchDeadline = spec.durationNs.map { t.clockNs &+ $0 }
                 }
                 let plan = t.touchPlan!
                 if t.touchDone < plan.total {
-                    t.lastAccess = plan.address(t.touchDone)
+                    t.lastAccess = plan.address(t.touchDone, rng: &t.rng)
                     try p.access(t.lastAccess!, write: plan.write, thread: t.thread, tlbs: tlbs)
                     t.touchDone += 1
+                    t.thinkNs = spec.thinkNs
                 }
-                if t.touchDone >= plan.total {
+                if t.touchDone >= plan.total || t.touchDeadline.map({ t.clockNs >= $0 }) == true {
                     t.touchPlan = nil
+                    t.touchDeadline = nil
                     t.stepIndex += 1
                 }
             } catch { throw fail("touch", error) }
@@ -163,6 +166,9 @@ final class ThreadProgram {
     var stepIndex = 0
     var touchDone = 0
     var touchPlan: TouchPlan?
+    /// When a `duration:` touch ends (the thread's clock), and the think time of the last access.
+    var touchDeadline: Int?
+    var thinkNs = 0
     /// The address the last operation accessed (a touch step's), for its memory latency.
     var lastAccess: UInt64?
     var rng: SplitMix64
