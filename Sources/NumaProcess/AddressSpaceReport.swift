@@ -15,6 +15,10 @@ public struct AddressSpaceReport: Sendable {
     public var tlbFlushes = TLBFlushEvents()
     /// Steps run: one per access of a touch, one per other step.
     public var ops = 0
+    /// Memory tiers over the process phases' simulated time (nil before any process phase).
+    public var tiers: TierTimeline?
+    /// Where each `pattern:` touch step's hot set ended.
+    public var hotSets: [HotSetPlacement] = []
 
     public init() {}
 

@@ -32,6 +32,14 @@ public struct TouchPlan: Sendable {
         }
     }
 
+    /// The pages a `pattern:` touch concentrates on: the hot prefix for `pattern: hot`, the
+    /// whole range otherwise; nil for passes.
+    public var hotSet: (start: UInt64, pages: Int)? {
+        guard let sampler else { return nil }
+        if case .hotSet(let size, _) = sampler.distribution { return (start, size.pages(of: sampler.count)) }
+        return (start, sampler.count)
+    }
+
     public var total: Int { sampler == nil ? count * passes : (opsLimit ?? Int.max) }
     var opsLimit: Int?
 

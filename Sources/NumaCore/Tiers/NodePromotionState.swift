@@ -17,5 +17,13 @@ public final class NodePromotionState: @unchecked Sendable {
     public internal(set) var candidates = 0
     /// PGPROMOTE_SUCCESS: pages migrated to this (top-tier) node from a lower tier.
     public internal(set) var promoted = 0
+    /// Not kernel state: PGPROMOTE_SUCCESS when the current rate-limit window began, and the
+    /// most pages promoted in one window so far (what the rate limit bounds, checked by tests;
+    /// promotions while the node has plenty of free space are not rate-limited by the kernel
+    /// and count in whatever window is open).
+    var windowPromotedStart = 0
+    var maxWindowPromoted = 0
+    public var maxPromotedPerWindow: Int { max(maxWindowPromoted, promoted - windowPromotedStart) }
+
     init() {}
 }

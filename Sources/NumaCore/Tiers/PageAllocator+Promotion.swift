@@ -58,6 +58,8 @@ extension PageAllocator {
         if nowMs &- p.rateLimitStart > 1000 {
             p.rateLimitStart = nowMs
             p.rateLimitCandidates = p.candidates
+            p.maxWindowPromoted = max(p.maxWindowPromoted, p.promoted - p.windowPromotedStart)
+            p.windowPromotedStart = p.promoted
         }
         return p.candidates - p.rateLimitCandidates >= rateLimit
     }

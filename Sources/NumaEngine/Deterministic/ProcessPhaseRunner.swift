@@ -74,7 +74,19 @@ enum ProcessPhaseRunner {
         }
         defer { a.oomKiller = nil }
         if let scheduler {
-            scheduler.run(threads, continuing: false, finishingIterations: true) {}
+            // Memory tiers over simulated time, a sample every interval (and at both ends).
+            var tiers = report.tiers ?? TierTimeline(a)
+            let interval = Int(tiers.intervalMs * 1e6)
+            tiers.sample(a, atNanoseconds: scheduler.latest)
+            var nextSample = (scheduler.latest / interval + 1) * interval
+            scheduler.run(threads, continuing: false, finishingIterations: true) {
+                let now = scheduler.now
+                guard now >= nextSample else { return }
+                tiers.sample(a, atNanoseconds: now)
+                nextSample = (now / interval + 1) * interval
+            }
+            tiers.sample(a, atNanoseconds: scheduler.latest)
+            report.tiers = tiers
         } else {
             var active = true
             while active && !a.hasPanicked {
@@ -92,6 +104,7 @@ enum ProcessPhaseRunner {
             tlbs.exit(asid: p.asid, cpu: p.mainCPU)
         }
         report.ops += context.ops
+        report.hotSets += context.hotSets
         report.processes += processes
         report.tlb = report.tlb + tlbs.statistics
         report.contextSwitches += tlbs.contextSwitches
@@ -126,6 +139,12 @@ enum ProcessPhaseRunner {
                     t.thinkNs = spec.thinkNs
                 }
                 if t.touchDone >= plan.total || t.touchDeadline.map({ t.clockNs >= $0 }) == true {
+                    if let hot = plan.hotSet {
+                        let (resident, top) = p.placement(from: hot.start, pages: hot.pages)
+                        t.context.hotSets.append(HotSetPlacement(
+                            process: p.name, step: "processes[\(t.processIndex)].threads[\(t.threadIndex)].steps[\(index)]",
+                            pages: hot.pages, resident: resident, topTier: top))
+                    }
                     t.touchPlan = nil
                     t.touchDeadline = nil
                     t.stepIndex += 1
@@ -199,6 +218,7 @@ final class ProcessPhaseContext: @unchecked Sendable {
     var threads: [ThreadProgram] = []
     var running: SimulatedProcess?
     var ops = 0
+    var hotSets: [HotSetPlacement] = []
     var error: Error?
 
     init(tlbs: CPUTLBs, maxNumNodes: Int) {
