@@ -75,7 +75,7 @@ extension SimulatedProcess {
         let this = LastCpupid(cpu: cpu, pid: thread.numa.pid)
         let last = lastCpupid[vpn] ?? .unset
         lastCpupid[vpn] = this
-        let nrCPUIDs = (a.cpus.max() ?? 0) + 1
+        let nrCPUIDs = machineFacts.nrCPUIDs
         if !a.isMemoryTieringMode && !a.isTopTier(node: srcNid) && !last.isValid(nrCPUIDs: nrCPUIDs) { return false }
         // First faults or private faults migrate at once early in the task's life.
         if (thread.numa.preferredNid == nil || thread.numa.scanSeq <= 4) && (last.pidUnset || last.matches(pid: thread.numa.pid)) {
@@ -130,12 +130,12 @@ extension SimulatedProcess {
                        thread: ProcessThread) {
         let a = allocator
         guard a.numaBalancingMode != 0 else { return }
-        let nrCPUIDs = (a.cpus.max() ?? 0) + 1
+        let nrCPUIDs = machineFacts.nrCPUIDs
         // No statistics for lower-tier memory in tiering mode, or for a first fault there.
         if !a.isTopTier(node: memNode) && (a.isMemoryTieringMode || !last.isValid(nrCPUIDs: nrCPUIDs)) { return }
         let priv = last == .unset ? true : last.matches(pid: thread.numa.pid)
         let topology = a.machine.topology
-        let cpuNodes = Set(topology.nodes.filter { !$0.cpus.isEmpty }.map(\.id))
+        let cpuNodes = machineFacts.nodesWithCPUs
         let now = Jiffies.at(nanoseconds: thread.nowNanoseconds)
         thread.numa.recordFault(memNode: memNode, priv: priv, local: local, migrated: migrated, migrateFailed: migrateFailed,
                                 pages: 1, now: now, mmScanSeq: numaMM.scanSeq, inputs: scanInputs, cpuNodes: cpuNodes,

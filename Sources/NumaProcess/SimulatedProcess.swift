@@ -37,6 +37,8 @@ public final class SimulatedProcess: @unchecked Sendable {
     /// The `last_cpupid` field of each mapped page that has one set (NUMA balancing); a page
     /// without an entry holds `LastCpupid.unset`, as a fresh page does.
     var lastCpupid: [UInt64: LastCpupid] = [:]
+    /// `nr_cpu_ids` and N_CPU, read once (NUMA balancing asks at every hinting fault).
+    lazy var machineFacts = (nrCPUIDs: allocator.nrCPUIDs, nodesWithCPUs: allocator.nodesWithCPUs)
     /// The mm's NUMA-balancing scan state.
     public internal(set) var numaMM = MMNumaState()
     /// The CPU and policy of the main thread (process creation and exit run there).

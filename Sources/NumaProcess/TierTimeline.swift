@@ -11,6 +11,11 @@ public struct TierTimeline: Sendable, Equatable {
     public var topTier: [Bool]
     public var managed: [Int]
     public var samples: [TierSample] = []
+    /// Per node: the most pages promoted into it within one of the kernel's promotion
+    /// rate-limit windows (`NodePromotionState.maxPromotedPerWindow`), and the limit in pages
+    /// (`numa_balancing_promote_rate_limit_MBps` << 8) when last sampled.
+    public var maxPromotedPerWindow: [Int] = []
+    public var rateLimitPages = 0
 
     public init(_ a: PageAllocator, intervalMs: Double = 100) {
         self.intervalMs = intervalMs
@@ -26,6 +31,15 @@ public struct TierTimeline: Sendable, Equatable {
             used: a.nodes.enumerated().map { managed[$0.offset] - $0.element.zones.reduce(0) { $0 + $1.nrFreePages } },
             promoted: a.nodes.map(\.promotion.promoted), demoted: a.nodes.map(\.reclaim.demoted),
             hintFaults: a.vmEvents[.numaHintFaults]))
+        maxPromotedPerWindow = a.nodes.map(\.promotion.maxPromotedPerWindow)
+        rateLimitPages = a.machine.topology.sysctl.tiering.promoteRateLimitMBps << (20 - 12)
+    }
+
+    /// Whether anything moved between tiers or NUMA balancing faulted (what makes the report's
+    /// tier section worth showing).
+    public var isActive: Bool {
+        guard let last = samples.last else { return false }
+        return last.hintFaults > 0 || last.promoted.contains { $0 > 0 } || last.demoted.contains { $0 > 0 }
     }
 
     /// The most pages promoted into any node within `windowMs` of simulated time (a sliding

@@ -17,10 +17,13 @@ extension AddressSpaceReport {
                 + "\(s.wpFaults) copy-on-write), data pages \(s.pagesAllocated) allocated / \(s.pagesFreed) freed, "
                 + "page-table pages \(s.tablePagesAllocated) / \(s.tablePagesFreed)"
             if s.migrated + s.migrateFailed > 0 { out += ", migrated \(s.migrated) (failed \(s.migrateFailed))" }
+            if s.numaPteUpdates + s.numaHintFaults > 0 {
+                out += ", NUMA balancing: \(s.numaPteUpdates) PTEs scanned, \(s.numaHintFaults) hinting faults, \(s.numaMigrated) pages moved"
+            }
             out += p.exited ? (p.killed ? ", OOM-killed" : ", exited") : ", alive: \(p.residentPages) pages mapped, \(p.tablePages) table pages"
             out += "\n"
         }
-        return out
+        return out + tiersText
     }
 
     /// The JSON view (`address_spaces` in `numasim stress --json`).
@@ -30,9 +33,13 @@ extension AddressSpaceReport {
             public var accesses, faults, major_faults, zero_page_faults, cow_faults: Int
             public var pages_allocated, pages_freed, table_pages_allocated, table_pages_freed: Int
             public var migrated, migrate_failed, resident_pages, table_pages: Int
+            public var numa_pte_updates, numa_hint_faults, numa_pages_migrated: Int
             public var exited, oom_killed: Bool
         }
         public var processes: [Process]
+        /// Memory tiers over simulated time, and where `pattern:` touches' hot sets ended.
+        public var tiers: TiersJSON?
+        public var hot_sets: [HotSetJSON]
         public var pgfault, pgmajfault: Int
         public var tlb_hits, tlb_misses, tlb_evictions, mm_switches, mm_switch_flushes: Int
         public var nr_tlb_local_flush_one, nr_tlb_local_flush_all, nr_tlb_remote_flush, nr_tlb_remote_flush_received: Int
@@ -46,9 +53,10 @@ extension AddressSpaceReport {
                 zero_page_faults: s.zeroPageFaults, cow_faults: s.wpFaults, pages_allocated: s.pagesAllocated,
                 pages_freed: s.pagesFreed, table_pages_allocated: s.tablePagesAllocated,
                 table_pages_freed: s.tablePagesFreed, migrated: s.migrated, migrate_failed: s.migrateFailed,
-                resident_pages: p.residentPages, table_pages: p.exited ? 0 : p.tablePages, exited: p.exited,
-                oom_killed: p.killed)
-        }, pgfault: faults, pgmajfault: majorFaults, tlb_hits: tlb.hits, tlb_misses: tlb.misses,
+                resident_pages: p.residentPages, table_pages: p.exited ? 0 : p.tablePages,
+                numa_pte_updates: s.numaPteUpdates, numa_hint_faults: s.numaHintFaults, numa_pages_migrated: s.numaMigrated,
+                exited: p.exited, oom_killed: p.killed)
+        }, tiers: tiersJSON, hot_sets: hotSetsJSON, pgfault: faults, pgmajfault: majorFaults, tlb_hits: tlb.hits, tlb_misses: tlb.misses,
              tlb_evictions: tlb.evictions, mm_switches: contextSwitches, mm_switch_flushes: contextSwitchFlushes,
              nr_tlb_local_flush_one: tlbFlushes.localFlushOne, nr_tlb_local_flush_all: tlbFlushes.localFlushAll,
              nr_tlb_remote_flush: tlbFlushes.remoteFlush, nr_tlb_remote_flush_received: tlbFlushes.remoteFlushReceived)

@@ -10,6 +10,12 @@ import NumaTopology
 extension PageAllocator {
     /// `sysctl_numa_balancing_mode & NUMA_BALANCING_MEMORY_TIERING`.
     public var isMemoryTieringMode: Bool { numaBalancingMode & TieringSysctls.memoryTieringBit != 0 }
+    /// `nr_cpu_ids`: the highest possible CPU id plus one. O(CPUs).
+    public var nrCPUIDs: Int { (cpus.max() ?? 0) + 1 }
+
+    /// N_CPU: the nodes with CPUs. O(nodes).
+    public var nodesWithCPUs: Set<Int> { Set(machine.topology.nodes.filter { !$0.cpus.isEmpty }.map(\.id)) }
+
     /// `sysctl_numa_balancing_mode & NUMA_BALANCING_NORMAL`.
     public var isNormalBalancingMode: Bool { numaBalancingMode & 1 != 0 }
 

@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+import NumaTestSupport
+@testable import NumaCore
+@testable import NumaEngine
+@testable import NumaProcess
+@testable import NumaTopology
+@testable import NumaWorkload
+
+/// The shipped DRAM + CXL workloads on topologies/cxl-tier-small.yaml (NUMA balancing in
+/// memory-tiering mode, demotion in reclaim), shortened in simulated time so the suite stays
+/// quick; what they must show is docs/tiering.md's "Done when".
+final class NumaBalancingWorkloadTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func run(_ workload: String, edits: [(String, String)] = [], halfDRAM: Bool = false) throws -> StressResult {
+        var topo = try String(contentsOf: Self.repo.appendingPathComponent("topologies/cxl-tier-small.yaml"), encoding: .utf8)
+        if halfDRAM { topo = topo.replacingOccurrences(of: "memory: 1GiB", with: "memory: 512MiB") }
+        let t = try TopologyFile.parse(topo, file: "cxl-tier-small.yaml")
+        var text = try String(contentsOf: Self.repo.appendingPathComponent("workloads/\(workload).yaml"), encoding: .utf8)
+        for (from, to) in edits {
+            XCTAssertTrue(text.contains(from), "workload \(workload) no longer has '\(from)'")
+            text = text.replacingOccurrences(of: from, with: to)
+        }
+        let m = try BootedMachine(topology: t)
+        let w = try Workload.parse(text, file: "\(workload).yaml", topology: m.topology)
+        let r = try DeterministicStress.run(machine: m, workload: w, seed: 1)
+        for z in r.allocator.checkInvariants() { XCTAssertTrue(z.ok, "\(z.violations)") }
+        return r
+    }
+
+    /// A quarter of the heap and hot set, a quarter of the rate limit, 6 s with half the accesses.
+    static let shorter = [("duration: 10s, think: 20us", "duration: 6s, think: 40us"), ("size: 512MiB", "size: 128MiB"),
+                          ("hot: 64MiB", "hot: 16MiB"), ("numa_balancing_promote_rate_limit_MBps: 32", "numa_balancing_promote_rate_limit_MBps: 8")]
+
+    /// numa_balancing = 2: the hot 16 MiB that started on CXL node 2 ends on DRAM node 0, at no
+    /// more than the rate limit (8 MB = 2048 pages of candidates per one-second window), while
+    /// the cold rest stays on CXL.
+    func testHotSetIsPromotedWithinTheRateLimit() throws {
+        let r = try run("tiering-hot-set-promotion", edits: Self.shorter)
+        let a = r.allocator
+        XCTAssertEqual(a.numaBalancingMode, 2)
+        let promoted = a.vmEvents[.pgpromoteSuccess]
+        XCTAssertGreaterThan(promoted, 2048, "more than one window's worth promoted")
+        XCTAssertEqual(a.nodes[0].promotion.promoted, promoted, "all promotions went to the CPU's node")
+        XCTAssertGreaterThanOrEqual(a.vmEvents[.pgpromoteCandidate], promoted)
+        XCTAssertEqual(a.vmEvents[.numaPagesMigrated], promoted)
+        XCTAssertEqual(a.vmEvents[.numaHintFaultsLocal], 0, "every hinting fault was on a CXL page")
+        // The kernel's bound: promotions within one rate-limit window never exceed the limit.
+        let limit = 8 << 8
+        for n in a.nodes { XCTAssertLessThanOrEqual(n.promotion.maxPromotedPerWindow, limit, "node \(n.nodeID)") }
+        let report = try XCTUnwrap(r.addressSpaces.tiers)
+        XCTAssertEqual(report.rateLimitPages, limit)
+        XCTAssertLessThanOrEqual(report.maxPromoted(withinMs: 1000), 2 * limit, "a sliding second spans at most two windows")
+        // The hot set: 16 MiB = 4096 pages, mostly on the top tier at the end.
+        let hot = try XCTUnwrap(r.addressSpaces.hotSets.first)
+        XCTAssertEqual(hot.pages, 4096)
+        XCTAssertEqual(hot.resident, 4096)
+        XCTAssertGreaterThan(Double(hot.topTier) / Double(hot.pages), 0.8)
+        // The cold 112 MiB (28672 pages) mostly stays on CXL: promotions are mostly hot pages.
+        XCTAssertLessThan(promoted - hot.topTier, 28672 / 10)
+        // Pages are conserved: the process exited and the heap's pages all came back.
+        let p = try XCTUnwrap(r.addressSpaces.process(named: "app"))
+        XCTAssertTrue(p.exited)
+        XCTAssertEqual(p.stats.pagesAllocated, p.stats.pagesFreed)
+    }
+
+    /// The same with numa_balancing = 0: no scan, no hinting fault, nothing promoted.
+    func testWithoutBalancingNothingMoves() throws {
+        let r = try run("tiering-hot-set-no-balancing", edits: Self.shorter)
+        let a = r.allocator
+        XCTAssertEqual(a.numaBalancingMode, 0)
+        for e in [VMEvent.numaPteUpdates, .numaHintFaults, .pgpromoteSuccess, .pgpromoteCandidate, .numaPagesMigrated] {
+            XCTAssertEqual(a.vmEvents[e], 0, e.kernelName)
+        }
+        XCTAssertEqual(r.addressSpaces.hotSets.first?.topTier, 0)
+    }
+
+    /// DRAM filling with page cache then anon. The fill alone never wakes node 0's kswapd: the
+    /// fast path finds CXL node 2 above its watermark next in the zonelist (6.1 wakes kswapd
+    /// only in the slow path). The promotions of the heap's hot tail find node 0 short of
+    /// its high watermark and wake its kswapd (`numamigrate_isolate_page`), which then demotes
+    /// cold pages to CXL with demotion on — and drops page cache instead with it off.
+    func testDemotionHappensExactlyWhenEnabled() throws {
+        // Half the DRAM, half the file and the heap; the last 32 MiB of the heap read for 5 s.
+        let short = [("allocate: 640MiB", "allocate: 320MiB"), ("size: 768MiB", "size: 384MiB"),
+                     ("offset: 640MiB, length: 128MiB, pattern: uniform, duration: 5s, think: 20us",
+                      "offset: 352MiB, length: 32MiB, pattern: uniform, duration: 5s, think: 80us")]
+        let on = try run("tiering-dram-filling", edits: short, halfDRAM: true)
+        XCTAssertGreaterThan(on.allocator.vmEvents[.pgdemoteKswapd] + on.allocator.vmEvents[.pgdemoteDirect], 0)
+        XCTAssertEqual(on.allocator.nodes[0].reclaim.demoted, on.allocator.vmEvents[.pgdemoteKswapd] + on.allocator.vmEvents[.pgdemoteDirect])
+        XCTAssertGreaterThan(on.allocator.vmEvents[.pgpromoteSuccess], 0)
+        let off = try run("tiering-dram-filling", edits: short + [("demotion_enabled: true", "demotion_enabled: false")], halfDRAM: true)
+        XCTAssertEqual(off.allocator.vmEvents[.pgdemoteKswapd] + off.allocator.vmEvents[.pgdemoteDirect], 0)
+        XCTAssertGreaterThan(off.allocator.vmEvents[.pgstealKswapd], 0, "kswapd still reclaimed: by dropping page cache")
+    }
+}
