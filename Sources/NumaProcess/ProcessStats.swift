@@ -16,6 +16,8 @@ public struct ProcessStats: Sendable, Equatable {
     public var tablePagesFreed = 0
     public var accesses = 0
     public var migrated = 0
+    /// The `migrate`, `migrate_pages` and `mbind … move` steps, summed in move_pages terms.
+    public var moveRequests = SimulatedProcess.MoveOutcome()
     /// NUMA hinting faults taken (`numa_hint_faults`) and pages they migrated.
     public var numaHintFaults = 0
     public var numaMigrated = 0

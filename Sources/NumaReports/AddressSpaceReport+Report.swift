@@ -17,6 +17,10 @@ extension AddressSpaceReport {
                 + "\(s.wpFaults) copy-on-write), data pages \(s.pagesAllocated) allocated / \(s.pagesFreed) freed, "
                 + "page-table pages \(s.tablePagesAllocated) / \(s.tablePagesFreed)"
             if s.migrated + s.migrateFailed > 0 { out += ", migrated \(s.migrated) (failed \(s.migrateFailed))" }
+            let m = s.moveRequests
+            if m != SimulatedProcess.MoveOutcome() {
+                out += ", move requests: \(m.moved) moved, \(m.alreadyThere) already there, \(m.notPresent) not present (-ENOENT), \(m.failed) not moved"
+            }
             if s.numaPteUpdates + s.numaHintFaults > 0 {
                 out += ", NUMA balancing: \(s.numaPteUpdates) PTEs scanned, \(s.numaHintFaults) hinting faults, \(s.numaMigrated) pages moved"
             }
@@ -34,6 +38,8 @@ extension AddressSpaceReport {
             public var pages_allocated, pages_freed, table_pages_allocated, table_pages_freed: Int
             public var migrated, migrate_failed, resident_pages, table_pages: Int
             public var numa_pte_updates, numa_hint_faults, numa_pages_migrated: Int
+            /// migrate / migrate_pages / mbind-with-move steps in move_pages terms.
+            public var moves_moved, moves_already_there, moves_not_present, moves_failed: Int
             public var exited, oom_killed: Bool
         }
         public var processes: [Process]
@@ -55,6 +61,8 @@ extension AddressSpaceReport {
                 table_pages_freed: s.tablePagesFreed, migrated: s.migrated, migrate_failed: s.migrateFailed,
                 resident_pages: p.residentPages, table_pages: p.exited ? 0 : p.tablePages,
                 numa_pte_updates: s.numaPteUpdates, numa_hint_faults: s.numaHintFaults, numa_pages_migrated: s.numaMigrated,
+                moves_moved: s.moveRequests.moved, moves_already_there: s.moveRequests.alreadyThere,
+                moves_not_present: s.moveRequests.notPresent, moves_failed: s.moveRequests.failed,
                 exited: p.exited, oom_killed: p.killed)
         }, tiers: tiersJSON, hot_sets: hotSetsJSON, pgfault: faults, pgmajfault: majorFaults, tlb_hits: tlb.hits, tlb_misses: tlb.misses,
              tlb_evictions: tlb.evictions, mm_switches: contextSwitches, mm_switch_flushes: contextSwitchFlushes,

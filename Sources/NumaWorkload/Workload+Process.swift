@@ -145,8 +145,11 @@ extension Workload {
     public enum ProcessStep: Sendable, Equatable {
         case mmap(MmapSpec)
         case munmap(RangeRef)
-        /// mbind(2) without MPOL_MF_MOVE; nil policy = MPOL_DEFAULT (back to the task policy).
-        case mbind(RangeRef, MemPolicy?)
+        /// mbind(2); nil policy = MPOL_DEFAULT (back to the task policy). `move`: MPOL_MF_MOVE.
+        case mbind(RangeRef, MemPolicy?, move: Bool)
+        /// migrate_pages(2): every page of the process on a node of `from` moves to its
+        /// counterpart in `to`.
+        case migratePages(from: [Int], to: [Int])
         case setMempolicy(MemPolicy)
         case touch(TouchSpec)
         /// move_pages(2)-like: every mapped page of the range not on `node` moves there.
@@ -232,9 +235,9 @@ extension Workload {
                         throw r.fail(s, "\(sp).mmap.name", "mapping '\(spec.name)' is already defined in this process")
                     }
                     sizes[spec.name] = spec.length
-                case .munmap(let ref), .mbind(let ref, _), .migrate(let ref, _): stepNames.append((ref, s, sp))
+                case .munmap(let ref), .mbind(let ref, _, _), .migrate(let ref, _): stepNames.append((ref, s, sp))
                 case .touch(let spec): stepNames.append((spec.range, s, sp))
-                case .setMempolicy: break
+                case .setMempolicy, .migratePages: break
                 }
                 steps.append(step)
             }
@@ -325,7 +328,7 @@ extension Workload {
         return ref
     }
 
-    static let stepKinds = ["mmap", "munmap", "mbind", "set_mempolicy", "touch", "migrate"]
+    static let stepKinds = ["mmap", "munmap", "mbind", "set_mempolicy", "touch", "migrate", "migrate_pages"]
 
     static func step(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ProcessStep {
         let outer = try r.mapping(n, path, allowed: Set(stepKinds))
@@ -342,10 +345,25 @@ extension Workload {
             let m = try r.mapping(body, sp, allowed: ["vma", "offset", "length"])
             return .munmap(try range(m, body, sp, r))
         case "mbind":
-            let m = try r.mapping(body, sp, allowed: ["vma", "offset", "length", "policy"])
+            let m = try r.mapping(body, sp, allowed: ["vma", "offset", "length", "policy", "move"])
             guard let p = m["policy"] else { throw r.fail(body, "\(sp).policy", "missing; expected a policy (default resets to the task policy)") }
             let policy = try parsePolicy(p, "\(sp).policy", r, t)
-            return .mbind(try range(m, body, sp, r), policy.mode == .default ? nil : policy)
+            let move = try m["move"].map { try r.bool($0, "\(sp).move") } ?? false
+            return .mbind(try range(m, body, sp, r), policy.mode == .default ? nil : policy, move: move)
+        case "migrate_pages":
+            let m = try r.mapping(body, sp, allowed: ["from", "to"])
+            func nodes(_ key: String) throws -> [Int] {
+                guard let n = m[key] else { throw r.fail(body, "\(sp).\(key)", "missing; expected a node list such as 0 or 0-1") }
+                let text = try r.scalar(n, "\(sp).\(key)", "a node list")
+                guard let list = try? CPUList.parse(text).members, !list.isEmpty else {
+                    throw r.fail(n, "\(sp).\(key)", "expected a node list such as 0, 0-1 or 0,2, got '\(text)'")
+                }
+                for id in list where !t.nodes.contains(where: { $0.id == id && !$0.memory.isEmpty }) {
+                    throw r.fail(n, "\(sp).\(key)", "node \(id) is not a node with memory in the topology")
+                }
+                return list
+            }
+            return .migratePages(from: try nodes("from"), to: try nodes("to"))
         case "migrate":
             let m = try r.mapping(body, sp, allowed: ["vma", "offset", "length", "to"])
             guard let to = m["to"] else { throw r.fail(body, "\(sp).to", "missing; expected the target node") }

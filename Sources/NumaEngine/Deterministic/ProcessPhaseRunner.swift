@@ -158,18 +158,24 @@ enum ProcessPhaseRunner {
                 let (start, end) = try p.resolve(ref, step: "munmap")
                 try p.munmap(start: start, end: end, thread: t.thread, tlbs: tlbs)
             } catch { throw fail("munmap", error) }
-        case .mbind(let ref, let policy):
+        case .mbind(let ref, let policy, let move):
             do {
                 let (start, end) = try p.resolve(ref, step: "mbind")
-                try p.mbind(start: start, end: end, policy: policy)
+                if move {
+                    p.recordMoves(try p.mbindMove(start: start, end: end, policy: policy, thread: t.thread, tlbs: tlbs))
+                } else {
+                    try p.mbind(start: start, end: end, policy: policy)
+                }
             } catch { throw fail("mbind", error) }
+        case .migratePages(let from, let to):
+            do { p.recordMoves(try p.migratePages(from: from, to: to, thread: t.thread, tlbs: tlbs)) } catch { throw fail("migrate_pages", error) }
         case .setMempolicy(let policy):
             // do_set_mempolicy: a new interleave policy restarts the task counter.
             t.thread.setMempolicy(policy, maxNumNodes: maxNumNodes)
         case .migrate(let ref, let node):
             do {
                 let (start, end) = try p.resolve(ref, step: "migrate")
-                try p.migrate(start: start, end: end, to: node, thread: t.thread, tlbs: tlbs)
+                p.recordMoves(try p.migrate(start: start, end: end, to: node, thread: t.thread, tlbs: tlbs))
             } catch { throw fail("migrate", error) }
         }
         t.stepIndex += 1
