@@ -108,8 +108,6 @@ extension SimulatedProcess {
                 // do_swap_page: read the page back from swap; the swap slot is freed.
                 allocator.count(.pgmajfault, cpu: cpu)
                 allocator.count(.pswpin, cpu: cpu)
-                allocator.count(.workingsetRefaultAnon, cpu: cpu)
-                allocator.count(.workingsetActivateAnon, cpu: cpu)
                 allocator.releaseSwapSlot()
                 stats.majorFaults += 1
                 stats.refaults += 1
@@ -125,13 +123,13 @@ extension SimulatedProcess {
             allocator.count(.pgmajfault, cpu: cpu)
             stats.majorFaults += 1
             if evictedFile.remove(vpn) != nil {
-                allocator.count(.workingsetRefaultFile, cpu: cpu)
-                allocator.count(.workingsetActivateFile, cpu: cpu)
                 stats.refaults += 1
                 active = true
             }
         }
         guard let b = allocateData(vma, va: va, thread: thread, active: active, dirty: write) else { return false }
+        // workingset_refault, once the page is read into its new folio: counted on that node.
+        if active { allocator.countRefault(b, file: vma.kind != .anon, cpu: cpu) }
         return install(b.pfn, at: pageVA, flags: vma.pteFlags(writeFault: write), thread: thread, block: b)
     }
 

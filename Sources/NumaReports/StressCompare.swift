@@ -28,43 +28,6 @@ public struct StressCompare: Codable, Sendable {
     public var b_run: String
     public var rows: [Row]
 
-    public enum LoadError: Error, CustomStringConvertible, Equatable {
-        case missing(String)
-        case notJSON(String, String)
-        case notStress(String, String?)
-        case schema(String, String)
-        case decoding(String, String)
-
-        public var description: String {
-            switch self {
-            case .missing(let p): return "\(p): no such file"
-            case .notJSON(let p, let why): return "\(p): not JSON (\(why))"
-            case .notStress(let p, let s):
-                return "\(p): not a numasim stress result (schema \(s.map { "'\($0)'" } ?? "missing"); expected \(StressReport.schemaID) from `numasim stress --json`)"
-            case .schema(let p, let s):
-                return "\(p): schema \(s), but compare reads \(StressReport.schemaID); rerun `numasim stress --json` with this numasim"
-            case .decoding(let p, let why): return "\(p): \(why)"
-            }
-        }
-    }
-
-    /// Reads a `numasim stress --json` file, with errors that name the file and what is wrong.
-    public static func load(_ path: String) throws -> StressReport {
-        guard let data = try? InputText.data(path) else { throw LoadError.missing(path) }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch { throw LoadError.notJSON(path, "\(error.localizedDescription)") }
-        let schema = (object as? [String: Any])?["schema"] as? String
-        guard let schema, schema.hasPrefix("numasim.stress/") else { throw LoadError.notStress(path, schema) }
-        guard schema == StressReport.schemaID else { throw LoadError.schema(path, schema) }
-        do { return try JSONDecoder().decode(StressReport.self, from: data) } catch let DecodingError.keyNotFound(k, ctx) {
-            throw LoadError.decoding(path, "missing key \((ctx.codingPath + [k]).map(\.stringValue).joined(separator: "."))")
-        } catch let DecodingError.typeMismatch(_, ctx) {
-            throw LoadError.decoding(path, "wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))")
-        } catch {
-            throw LoadError.decoding(path, "\(error)")
-        }
-    }
-
     /// `timing`: add the host wall-clock rows (`seconds`, `ops_per_second`; absent from results
     /// written without `stress --timing`).
     public init(_ x: StressReport, _ y: StressReport, a: String, b: String, timing: Bool = false) {

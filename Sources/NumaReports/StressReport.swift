@@ -8,7 +8,7 @@ import NumaWorkload
 /// and what the text tables, `--report FILE.html`, `--csv` and `numasim compare` read. Key names
 /// are the JSON's (snake_case). Schema 3 keeps every key of schema 2 and adds `fallback`,
 /// `locality`, `zones`, `reclaim`, `failures_by_gfp`, `latency`, `throughput`, `timeline` and
-/// `distances`.
+/// `distances`; later keys within it: `numasim_version`, `node_meminfo`.
 public struct StressReport: Codable, Sendable {
     public static let schemaID = "numasim.stress/3"
 
@@ -128,6 +128,13 @@ public struct StressReport: Codable, Sendable {
     /// Why the run stopped before the end of its workload (the kernel would have panicked:
     /// "Out of memory and no killable processes..."); absent when it ran to the end.
     public var stop_reason: String?
+    /// The numasim that wrote the result (`NumasimVersion.number`); absent from results of
+    /// numasim before 0.1.0.
+    public var numasim_version: String?
+    /// Each node's `/sys/devices/system/node/nodeN/meminfo` at the end (`NodeMeminfoFormat`):
+    /// node id → field → kB (HugePages_*: pages). What `numasim numastat -m` reads; absent from
+    /// results of numasim before 0.1.0.
+    public var node_meminfo: [String: [String: Int]]?
 
     public struct Hotplug: Codable, Sendable {
         public var action: String
@@ -292,7 +299,11 @@ extension StressReport {
                         min_free_kbytes_before: h.minFreeKbytesBefore, min_free_kbytes_after: h.minFreeKbytesAfter,
                         fallback_order: h.fallbackOrder)
             },
-            stop_reason: r.stop?.reason)
+            stop_reason: r.stop?.reason,
+            numasim_version: NumasimVersion.number,
+            node_meminfo: Dictionary(uniqueKeysWithValues: ids.indices.map { n in
+                (String(ids[n]), Dictionary(uniqueKeysWithValues: NodeMeminfoFormat.fields(a, nodeIndex: n)))
+            }))
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

@@ -7,7 +7,7 @@ import NumaWorkload
 /// numastat as the `numastat` tool's table and as the kernel's per-node files
 /// (drivers/base/node.c `node_read_numastat`), the inspect tables (`StressReport.inspectText`),
 /// memory hotplug steps, process phases, OOM kills, allocation failures, the timeline line, why
-/// the run stopped early (a kernel panic), the invariant check, and then each `--dump` file after a `/proc/FILE:` header.
+/// the run stopped early (a kernel panic), the invariant check, and then each `--dump` file after its header (`StressDumps.header`).
 public struct StressTextReport {
     public var report: StressReport
     public var run: StressRun
@@ -56,31 +56,10 @@ public struct StressTextReport {
         if let stop = run.stop { out += "\nstopped: \(stop.reason); nothing after it ran\n" }
         out += "\ninvariants: " + (run.violations.isEmpty ? "ok" : "VIOLATED\n  " + run.violations.joined(separator: "\n  ")) + "\n"
         for f in dumps {
-            // A header names the file, so several dumps in one output can be told apart.
-            out += "\n/proc/\(f):\n" + (rep.dumps?[f] ?? "")
+            // A header names the file, so several dumps in one output can be told apart (the
+            // per-node files carry a header per node in their text).
+            out += "\n" + (StressDumps.header(f).map { "\($0):\n" } ?? "") + (rep.dumps?[f] ?? "")
         }
         return out
-    }
-}
-
-/// The kernel files `numasim stress --dump` prints as they stand at the end of a run.
-public enum StressDumps {
-    /// The files `--dump` knows, in the order the help lists them.
-    public static let files = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat"]
-
-    /// `/proc/FILE` of the allocator; "" for a name not in `files`.
-    public static func render(_ file: String, _ a: PageAllocator) -> String {
-        switch file {
-        case "zoneinfo": return ZoneinfoFormat.render(a)
-        case "buddyinfo": return BuddyinfoFormat.render(a)
-        case "pagetypeinfo": return PagetypeinfoFormat.render(a)
-        case "vmstat": return VmstatFormat.render(a)
-        default: return ""
-        }
-    }
-
-    /// `report.dumps` for the files asked for (nil when none).
-    public static func render(_ files: [String], _ a: PageAllocator) -> [String: String]? {
-        files.isEmpty ? nil : Dictionary(uniqueKeysWithValues: files.map { ($0, render($0, a)) })
     }
 }

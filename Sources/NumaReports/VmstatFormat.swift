@@ -7,7 +7,7 @@ import NumaTopology
 /// 1. `nr_free_pages` (zone stat item; Σ NR_FREE_PAGES, buddy pages only, as in the kernel);
 /// 2. `numa_hit numa_miss numa_foreign numa_interleave numa_local numa_other` (NUMA event items,
 ///    machine-wide sums of each zone's `vm_numa_event`);
-/// 3. node stat items the caller passes, already in `enum node_stat_item` order;
+/// 3. node stat items (`NodeCounters.machine`, or the caller's), in `enum node_stat_item` order;
 /// 4. VM events in `enum vm_event_item` order: `pswpin`, `pswpout`, `pgalloc_<zone>` and
 ///    `allocstall_<zone>` for every zone type of the architecture, `pgfree`, `pgactivate`,
 ///    `pgdeactivate`, `pgfault`, `pgmajfault`, `pgrefill`, `pgsteal_kswapd`, `pgsteal_direct`,
@@ -94,27 +94,10 @@ public enum VmstatFormat {
         return out
     }
 
-    /// The node-stat items numasim models, machine-wide, in `enum node_stat_item` order: the LRU
-    /// sizes, the workingset refault/activation counts, page-cache and dirty pages, and pages
-    /// written back by reclaim.
-    public static func nodeStats(_ a: PageAllocator) -> [(String, Int)] {
-        var out: [(String, Int)] = []
-        for l in LRUVec.List.allCases {
-            out.append((l.statName, a.nodeIDs.indices.reduce(0) { $0 + a.lruSize(nodeIndex: $1, l) }))
-        }
-        for e in [VMEvent.workingsetRefaultAnon, .workingsetRefaultFile, .workingsetActivateAnon, .workingsetActivateFile] {
-            out.append((e.kernelName, a.vmEvents[e]))
-        }
-        let file = a.nodeIDs.indices.reduce(0) { $0 + a.lruSize(nodeIndex: $1, .inactiveFile) + a.lruSize(nodeIndex: $1, .activeFile) }
-        let anon = a.nodeIDs.indices.reduce(0) { $0 + a.lruSize(nodeIndex: $1, .inactiveAnon) + a.lruSize(nodeIndex: $1, .activeAnon) }
-        out.append(("nr_anon_pages", anon))
-        out.append(("nr_file_pages", file))
-        out.append(("nr_dirty", a.nodes.reduce(0) { $0 + $1.reclaim.dirtyFilePages }))
-        out.append(("nr_written", a.vmEvents[.nrWritten]))
-        out.append(("pgpromote_success", a.vmEvents[.pgpromoteSuccess]))
-        out.append(("pgpromote_candidate", a.vmEvents[.pgpromoteCandidate]))
-        return out
-    }
+    /// The node-stat items numasim models, machine-wide, in `enum node_stat_item` order: each
+    /// node's `NodeCounters.node` summed (LRU sizes, reclaimable slab, workingset refaults and
+    /// activations, anon and file pages, dirty pages, pages written back by reclaim).
+    public static func nodeStats(_ a: PageAllocator) -> [(String, Int)] { NodeCounters.machine(a) }
 
     public static func render(_ a: PageAllocator, nodeStats: [(String, Int)] = []) -> String {
         counters(a, nodeStats: nodeStats).map { "\($0.0) \($0.1)\n" }.joined()

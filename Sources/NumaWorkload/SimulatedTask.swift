@@ -229,11 +229,7 @@ public final class SimulatedTask: @unchecked Sendable {
         if spec.kind == .anon {
             a.releaseSwapSlot()
             a.count(.pswpin, cpu: cpu)
-            a.count(.workingsetRefaultAnon, cpu: cpu)
-            a.count(.workingsetActivateAnon, cpu: cpu)
         } else {
-            a.count(.workingsetRefaultFile, cpu: cpu)
-            a.count(.workingsetActivateFile, cpu: cpu)
             _ = a.takeShadow(old)
         }
         a.count(.pgmajfault, cpu: cpu)
@@ -243,7 +239,7 @@ public final class SimulatedTask: @unchecked Sendable {
             live.removeLast()
             return
         }
-        a.noteWorkingsetActivate(b, file: spec.kind == .file)
+        a.countRefault(b, file: spec.kind == .file, cpu: cpu)
         a.addToLRU(b, kind: spec.kind, active: true, dirty: spec.dirty)
         stats.allocations += 1
         live[i] = b

@@ -32,9 +32,9 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         let x: StressReport, y: StressReport
         do {
-            x = try StressCompare.load(a)
-            y = try StressCompare.load(b)
-        } catch let e as StressCompare.LoadError {
+            x = try StressReport.load(a, reader: "compare")
+            y = try StressReport.load(b, reader: "compare")
+        } catch let e as StressReport.LoadError {
             throw ValidationError(e.description)
         }
         let c = StressCompare(x, y, a: a, b: b, timing: timing)

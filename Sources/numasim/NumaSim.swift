@@ -20,22 +20,31 @@ struct NumaSim: ParsableCommand {
               numasim zonelist -t topologies/epyc-nps4.yaml --zones
               numasim zoneinfo -t topologies/nehalem-2s.yaml
             """,
-        subcommands: [TopologyCommand.self, ZonelistCommand.self, ZoneinfoCommand.self, StressCommand.self, CompareCommand.self,
-                      SweepCommand.self, TranslateCommand.self, BenchCommand.self]
+        version: NumasimVersion.line,
+        subcommands: [TopologyCommand.self, ZonelistCommand.self, ZoneinfoCommand.self, StressCommand.self, NumastatCommand.self,
+                      CompareCommand.self, SweepCommand.self, TranslateCommand.self, BenchCommand.self]
     )
 }
 
-/// Options shared by every command that boots a topology file.
+/// Options shared by every command that boots a topology file. `-t` is required by every such
+/// command (`path()` says so when it is missing); it is optional to the parser only because
+/// `numastat` boots a topology or reads a result file instead.
 struct TopologyOptions: ParsableArguments {
-    @Option(name: [.customShort("t"), .long], help: "Topology file (YAML); see docs/topology-format.md.")
-    var topology: String
+    @Option(name: [.customShort("t"), .long], help: "Topology file (YAML, required); see docs/topology-format.md.")
+    var topology: String?
 
     @Option(name: .customLong("sysctl"), help: ArgumentHelp(
         "Set a sysctl before booting, e.g. vm.min_free_kbytes=65536 (repeatable).", valueName: "vm.NAME=VALUE"))
     var sysctls: [String] = []
 
+    /// The topology file; without `-t`, the parser's own error for a missing required option.
+    func path() throws -> String {
+        guard let topology else { throw ValidationError("Missing expected argument '--topology <topology>'") }
+        return topology
+    }
+
     func load() throws -> (Topology, BootedMachine) {
-        try Self.boot(path: topology, sysctls: sysctls)
+        try Self.boot(path: path(), sysctls: sysctls)
     }
 
     /// Reads the topology file at `path`, applies `sysctls`, and boots it; a boot problem is

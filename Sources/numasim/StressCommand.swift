@@ -1,10 +1,6 @@
 import ArgumentParser
 import Foundation
-import NumaCore
-import NumaEngine
 import NumaReports
-import NumaTopology
-import NumaWorkload
 
 struct StressCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,18 +30,14 @@ struct StressCommand: ParsableCommand {
 
     @OptionGroup var options: TopologyOptions
 
-    @Option(name: [.customShort("w"), .long], help: "Workload file (YAML).")
-    var workload: String
-
-    @Option(help: "Seed for order distributions and random frees.")
-    var seed: UInt64 = 1
+    @OptionGroup var input: WorkloadOptions
 
     @Flag(help: "Print JSON (schema numasim.stress/3, docs/json.md): numastat, fallback matrix, locality, zones, reclaim, latency, timeline.")
     var json = false
 
     @Option(help: ArgumentHelp(
         "Also print kernel files as they stand at the end, comma-separated: \(StressCommand.dumpFiles.joined(separator: ",")).",
-        discussion: "Each file follows a /proc/FILE: line, in the kernel's format; vmstat lists only the counters numasim models.",
+        discussion: "Each file follows a line naming it (/proc/FILE:, or /sys/devices/system/node/nodeN/FILE: per node for node-meminfo and node-vmstat; numastat: for the numastat tool's table), in the kernel's format; vmstat lists only the counters numasim models.",
         valueName: "FILES"))
     var dump: String?
 
@@ -74,6 +66,8 @@ struct StressCommand: ParsableCommand {
     var report: String?
 
     func validate() throws {
+        _ = try options.path()
+        _ = try input.path()
         if let dump {
             for f in dump.split(separator: ",") where !Self.dumpFiles.contains(String(f)) {
                 throw ValidationError("--dump: unknown file '\(f)'; supported: \(Self.dumpFiles.joined(separator: ", "))")
@@ -81,61 +75,29 @@ struct StressCommand: ParsableCommand {
         }
         if let sampleEvery, sampleEvery < 1 { throw ValidationError("--sample-every: expected a positive number of operations, got \(sampleEvery)") }
         if let sampleMs, !(sampleMs >= 1) { throw ValidationError("--sample-ms: expected at least 1 millisecond, got \(sampleMs)") }
-        if sampleEvery != nil && threads != nil { throw ValidationError("--sample-every is for the deterministic engine; with --threads use --sample-ms") }
-        if sampleMs != nil && threads == nil { throw ValidationError("--sample-ms is for the concurrent engine (--threads N); without it use --sample-every") }
+        if sampleEvery != nil && input.threads != nil { throw ValidationError("--sample-every is for the deterministic engine; with --threads use --sample-ms") }
+        if sampleMs != nil && input.threads == nil { throw ValidationError("--sample-ms is for the concurrent engine (--threads N); without it use --sample-every") }
     }
 
-    @Option(help: ArgumentHelp(
-        "Costs of the simulated clock in ns (YAML: costs:, latency_ns:, bandwidth_gbps:), over the topology's own.",
-        discussion: "Keys and defaults with their sources: docs/time.md.", valueName: "FILE"))
-    var costs: String?
-
-    @Option(help: ArgumentHelp("Host threads for the concurrent engine (each simulated CPU owned by one). Without it, the deterministic engine runs.", valueName: "N"))
-    var threads: Int?
-
     func run() throws {
-        try HostThreads.check(threads)
-        var (t, machine) = try options.load()
-        try InputError.labelling(file: options.topology) { try PageAllocator.checkLimits(machine) }
-        if let costs {
-            try TopologyFile.applyCosts(path: costs, to: &t)
-            machine.topology.costs = t.costs
-        }
-        let w = try Workload.load(path: workload, topology: t)
+        let p = try input.prepare(options)
         // Output files are checked before the run, not after minutes of it.
         for path in [csv, report].compactMap({ $0 }) { try StressCommand.checkWritable(path) }
         let status = StatusLine(enabled: !quiet && !json && isatty(STDERR_FILENO) != 0)
-        let plannedPages = w.phases.reduce(0) { acc, p in
-            if case .run(let specs) = p { return acc + specs.reduce(0) { $0 + $1.allocatePages } } else { return acc }
-        }
-        var show: (@Sendable (TimelineSample, Timeline) -> Void)?
-        if status.enabled { show = { @Sendable s, tl in status.show(s, tl) } }
-        let observer = StressObserver(everyOps: sampleEvery ?? max(64, plannedPages / 256), everyMs: sampleMs ?? 20,
-                                      recordLatency: latency, status: show)
-        let progress: @Sendable (Int, Int) -> Void = { done, total in status.progress(done, total) }
-        let result = try labellingWorkloadErrors(path: workload) {
-            try threads.map { try ConcurrentStress.run(machine: machine, workload: w, threads: $0, seed: seed,
-                                                       progress: progress, observer: observer) }
-                ?? DeterministicStress.run(machine: machine, workload: w, seed: seed, progress: progress, observer: observer)
-        }
-        let violations = result.phaseInvariants.flatMap { $0.flatMap(\.violations) }
-            + result.allocator.checkInvariants().flatMap(\.violations)
-        let run = StressRun(engine: threads == nil ? "deterministic" : "concurrent", seed: seed, result: result,
-                            violations: violations, timeline: observer.timeline, checked: StressCommand.checked)
-        status.clear()
+        let observer = p.observer(sampleEvery: sampleEvery, sampleMs: sampleMs, latency: latency, status: status)
+        let run = try input.run(p, observer: observer, status: status)
         let dumps = (dump ?? "").split(separator: ",").map(String.init)
         let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator), timing: timing)
         if let csv { try StressCommand.write(TimelineCSV.render(rep.timeline), to: csv) }
-        if let report { try StressCommand.write(HTMLReport.render(rep, topology: t), to: report) }
+        if let report { try StressCommand.write(HTMLReport.render(rep, topology: p.topology), to: report) }
         if json {
             try printJSON(rep)
         } else {
             emit(StressTextReport(report: rep, run: run, everyOps: observer.everyOps, everyMs: observer.everyMs,
                                   csvPath: csv, htmlPath: report, dumps: dumps).text)
         }
-        if !run.violations.isEmpty { throw ExitCode(3) }
-        // The kernel would have panicked (out of memory, nothing to kill): all is printed above.
-        if run.stop != nil { throw ExitCode(StressCommand.stoppedExitCode) }
+        // A violated invariant (3), or the kernel would have panicked (4): all is printed above.
+        if let status = WorkloadOptions.exitStatus(run) { throw status }
     }
 
     /// Fails early, naming the path, when an output file cannot be created.

@@ -17,6 +17,8 @@ struct TopologyCommand: ParsableCommand {
 
         @OptionGroup var options: TopologyOptions
 
+        func validate() throws { _ = try options.path() }
+
         @Flag(help: "Print JSON instead of tables.")
         var json = false
 

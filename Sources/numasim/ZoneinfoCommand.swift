@@ -19,6 +19,8 @@ struct ZoneinfoCommand: ParsableCommand {
 
     @OptionGroup var options: TopologyOptions
 
+    func validate() throws { _ = try options.path() }
+
     @Flag(help: "Print JSON instead of the kernel format.")
     var json = false
 

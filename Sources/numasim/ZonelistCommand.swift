@@ -20,6 +20,8 @@ struct ZonelistCommand: ParsableCommand {
 
     @OptionGroup var options: TopologyOptions
 
+    func validate() throws { _ = try options.path() }
+
     @Flag(help: "Also list the zones of each node's FALLBACK and NOFALLBACK zonelists.")
     var zones = false
 

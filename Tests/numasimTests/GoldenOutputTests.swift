@@ -76,6 +76,15 @@ final class GoldenOutputTests: XCTestCase {
                    "--dump", "zoneinfo,buddyinfo,pagetypeinfo,vmstat"])
     }
 
+    /// numastat(8)'s meminfo and MB views of a run, with the node files they are read from.
+    func testNumastatMeminfoAndNumastatViews() throws {
+        try check("numastat-m-n-interleave-and-bind",
+                  ["numastat", "-m", "-n", "-t", "topologies/nehalem-2s-qemu.yaml", "-w", "workloads/interleave-and-bind.yaml"])
+        try check("stress-interleave-and-bind-node-dumps",
+                  ["stress", "--quiet", "-t", "topologies/nehalem-2s-qemu.yaml", "-w", "workloads/interleave-and-bind.yaml",
+                   "--dump", "numastat,node-meminfo,node-vmstat"])
+    }
+
     // MARK: - Running, comparing
 
     /// `stress` of a workload, text and --json, on the topology the workload names (all the pinned

@@ -3,8 +3,9 @@
 /// Checks that every page of the zone is in exactly one place — reserved, inside a free buddy
 /// block, inside a block on a per-CPU list, or inside an allocated block — that free blocks are
 /// aligned to their order and sit on the list of their recorded migratetype and order, that list
-/// links are consistent, and that `nr_free` and NR_FREE_PAGES add up. Untouched blocks count
-/// as free without their records being read. O(spanned pages outside untouched blocks).
+/// links are consistent, and that `nr_free`, NR_FREE_PAGES and NR_ZONE_WRITE_PENDING add up.
+/// Untouched blocks count as free without their records being read. O(spanned pages outside
+/// untouched blocks).
 extension Zone {
     public struct InvariantReport: Sendable, Equatable {
         public var freePages = 0
@@ -44,6 +45,7 @@ extension Zone {
         }
         // 1. Walk the pages: heads cover their tails exactly.
         var p = startPfn
+        var dirtyFilePages = 0
         var nextRun = 0
         while p < endPfn {
             if nextRun < untouchedRuns.count && p == untouchedRuns[nextRun].lowerBound {
@@ -78,7 +80,10 @@ extension Zone {
             switch headKinds[0] {
             case .buddy: r.freePages += 1 << order
             case .pcp: r.pcpPages += 1 << order
-            default: r.allocatedPages += 1 << order
+            default:
+                r.allocatedPages += 1 << order
+                let lru = memmap.lruFlags(pfn: p)
+                if lru.kind == .file && lru.contains(.dirty) { dirtyFilePages += 1 << order }
             }
             p += 1 << order
         }
@@ -151,6 +156,9 @@ extension Zone {
             r.lruPages += pfns.count
         }
         if nrFreePages != r.freePages { fail("NR_FREE_PAGES = \(nrFreePages), but \(r.freePages) pages are free") }
+        if nrZoneWritePending != dirtyFilePages {
+            fail("NR_ZONE_WRITE_PENDING = \(nrZoneWritePending), but \(dirtyFilePages) allocated page-cache pages are dirty")
+        }
         if r.freePages + r.pcpPages + r.allocatedPages != managed {
             fail("free \(r.freePages) + pcp \(r.pcpPages) + allocated \(r.allocatedPages) = \(r.freePages + r.pcpPages + r.allocatedPages), expected managed \(managed)")
         }

@@ -31,6 +31,10 @@ public final class Zone: @unchecked Sendable {
     /// the node's `lru_lock`. Their counts are NR_ZONE_{IN,}ACTIVE_{ANON,FILE}.
     let lruLists: UnsafeMutablePointer<PageList>
     let nrFreeAtomic = Atomic<Int>(0)
+    /// NR_ZONE_WRITE_PENDING: dirty page-cache pages of this zone (writeback is synchronous in
+    /// this model, so none are under writeback). Updated with the node's NR_FILE_DIRTY
+    /// (`PageAllocator.accountDirty`), as `folio_account_dirtied` updates both.
+    let writePendingAtomic = Atomic<Int>(0)
     /// `managed_pages`: changes only when memory goes on- or offline (between phases).
     @exclusivity(unchecked) public internal(set) var managed: Int
     /// Memory blocks taken offline (`offline_pages`): their pages are reserved until onlined.
@@ -72,6 +76,10 @@ public final class Zone: @unchecked Sendable {
     @inline(__always) func addFreePages(_ delta: Int) {
         nrFreeAtomic.store(nrFreeAtomic.load(ordering: .relaxed) &+ delta, ordering: .relaxed)
     }
+
+    /// NR_ZONE_WRITE_PENDING (pages).
+    public var nrZoneWritePending: Int { writePendingAtomic.load(ordering: .relaxed) }
+    func addWritePending(_ delta: Int) { writePendingAtomic.wrappingAdd(delta, ordering: .relaxed) }
 
     /// `watermark_boost`
     public var watermarkBoost: Int { boostAtomic.load(ordering: .relaxed) }

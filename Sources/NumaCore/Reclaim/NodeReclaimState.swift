@@ -24,6 +24,12 @@ public final class NodeReclaimState: @unchecked Sendable {
     public var demoted: Int { demotedAtomic.load(ordering: .relaxed) }
     /// NR_FILE_DIRTY of the node (pages).
     let dirtyFileAtomic = Atomic<Int>(0)
+    /// WORKINGSET_REFAULT_ANON, WORKINGSET_REFAULT_FILE and NR_WRITTEN of the node (pages): the
+    /// node-stat items /proc/vmstat sums and `/sys/devices/system/node/nodeN/vmstat` prints per
+    /// node. (WORKINGSET_ACTIVATE_* are the lruvec's, `LRUVec.workingsetActivate`.)
+    let refaultAnonAtomic = Atomic<Int>(0)
+    let refaultFileAtomic = Atomic<Int>(0)
+    let writtenAtomic = Atomic<Int>(0)
     /// The classzone kswapd worked for last (`highest_zoneidx` carried between iterations of
     /// `kswapd()`); nil before its first request. Touched only by the node's kswapd.
     var kswapdClasszone: Int?
@@ -37,6 +43,16 @@ public final class NodeReclaimState: @unchecked Sendable {
     public var isKswapdSleeping: Bool { sleepingAtomic.load(ordering: .acquiring) }
     public var dirtyFilePages: Int { dirtyFileAtomic.load(ordering: .relaxed) }
     func addDirty(_ d: Int) { dirtyFileAtomic.wrappingAdd(d, ordering: .relaxed) }
+    /// WORKINGSET_REFAULT_{ANON,FILE} of the node.
+    public func workingsetRefaults(file: Bool) -> Int {
+        file ? refaultFileAtomic.load(ordering: .relaxed) : refaultAnonAtomic.load(ordering: .relaxed)
+    }
+    func addRefaults(file: Bool, _ pages: Int) {
+        if file { refaultFileAtomic.wrappingAdd(pages, ordering: .relaxed) } else { refaultAnonAtomic.wrappingAdd(pages, ordering: .relaxed) }
+    }
+    /// NR_WRITTEN of the node: dirty page cache written back by reclaim.
+    public var writtenPages: Int { writtenAtomic.load(ordering: .relaxed) }
+    func addWritten(_ pages: Int) { writtenAtomic.wrappingAdd(pages, ordering: .relaxed) }
 
     /// Merge a request into the pending one (`wakeup_kswapd`'s first half).
     func post(order: Int, highestZone: Int) {

@@ -84,7 +84,7 @@ extension PageAllocator {
             systemRowLock.withLock { freePages(nb, cpu: -1) }
             return true
         }
-        if old.kind == .file && old.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
+        if old.kind == .file && old.contains(.dirty) { accountDirty(n, z, -1) }
         addToLRU(nb, kind: old.kind, active: false, dirty: old.contains(.dirty), mapped: old.contains(.young))
         freeReclaimed(z, pfn, sc)
         return true

@@ -27,7 +27,15 @@ extension PageAllocator {
                 lruvec.addHead(z, b.pfn, LRUVec.List.of(kind: kind, active: active))
             }
         }
-        if dirty && kind == .file { nodes[n].reclaim.addDirty(1 << b.order) }
+        if dirty && kind == .file { accountDirty(n, nodes[n].zones[b.zone], 1 << b.order) }
+    }
+
+    /// NR_FILE_DIRTY of node `n` and NR_ZONE_WRITE_PENDING of its zone `z` change together
+    /// (`folio_account_dirtied`, `folio_clear_dirty_for_io`): `pages` dirtied (negative: cleaned
+    /// or gone).
+    func accountDirty(_ n: Int, _ z: Zone, _ pages: Int) {
+        nodes[n].reclaim.addDirty(pages)
+        z.addWritePending(pages)
     }
 
     /// Whether the handle still names the owner's block (reclaim has not taken it).
@@ -44,7 +52,7 @@ extension PageAllocator {
         return withZone(n, b.zone) { z in
             guard z.memmap.generation(pfn: b.pfn) == b.generation else { return false }
             let old = z.memmap.insertLRUFlags(b.pfn, write ? [.young, .dirty] : .young)
-            if write && !old.contains(.dirty) && old.kind == .file { nodes[n].reclaim.addDirty(1 << b.order) }
+            if write && !old.contains(.dirty) && old.kind == .file { accountDirty(n, z, 1 << b.order) }
             return true
         }
     }
@@ -112,7 +120,7 @@ extension PageAllocator {
                     return .orphaned
                 }
                 lruvec.remove(z, b.pfn, LRUVec.List.of(kind: f.kind, active: f.contains(.active)))
-                if f.contains(.dirty) && f.kind == .file { nodes[n].reclaim.addDirty(-(1 << b.order)) }
+                if f.contains(.dirty) && f.kind == .file { accountDirty(n, z, -(1 << b.order)) }
                 z.memmap.setLRUFlags(b.pfn, [])
                 return .free
             }

@@ -114,8 +114,9 @@ extension PageAllocator {
                 if verdict == .reclaim && sc.reclaimer == .kswapd && sc.mayWritepage {
                     // pageout(): written back (synchronously in this model), then clean.
                     z.memmap.removeLRUFlags(pfn, .dirty)
-                    nodes[n].reclaim.addDirty(-1)
+                    accountDirty(n, z, -1)
                     vmEvents.add(.nrWritten, row: sc.row)
+                    nodes[n].reclaim.addWritten(1)
                     pageout = true
                 } else {
                     verdict = .keep
@@ -151,7 +152,7 @@ extension PageAllocator {
         if tookSwapSlot {
             if f.contains(.orphan) { swap.release() } else { vmEvents.add(.pswpout, row: sc.row) }
         }
-        if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
+        if f.kind == .file && f.contains(.dirty) { accountDirty(n, z, -1) }
         freeReclaimed(z, pfn, sc)
         return true
     }
@@ -185,7 +186,7 @@ extension PageAllocator {
     /// frees it. Under the LRU lock. Returns false for a page still owned.
     func dropOrphanLocked(_ z: Zone, _ pfn: Int, _ f: LRUFlags, _ n: Int) -> Bool {
         guard f.contains(.orphan) else { return false }
-        if f.kind == .file && f.contains(.dirty) { nodes[n].reclaim.addDirty(-1) }
+        if f.kind == .file && f.contains(.dirty) { accountDirty(n, z, -1) }
         z.memmap.setLRUFlags(pfn, [])
         _ = z.memmap.bumpGeneration(pfn)
         return true

@@ -40,7 +40,9 @@ extension PageAllocator {
     /// most the eviction node's workingset (NR_ACTIVE_FILE, plus anon while swap has room), then
     /// WORKINGSET_ACTIVATE_FILE and `nonresident_age` advances. Call before `addToLRU`.
     public func workingsetRefault(_ b: AllocatedBlock, shadow: Shadow, cpu: Int) -> Bool {
+        let n = nodeIndex[b.node]!
         vmEvents.add(.workingsetRefaultFile, 1 << b.order, row: slot(ofCPU: cpu))
+        nodes[n].reclaim.addRefaults(file: true, 1 << b.order)
         let ev = nodes[shadow.nodeIndex].lruvec
         let (distance, workingset) = ev.lock.withLock {
             var ws = ev.size(.activeFile)
@@ -48,7 +50,7 @@ extension PageAllocator {
             return (ev.nonresidentAge - shadow.eviction, ws)
         }
         guard distance <= workingset else { return false }
-        let v = nodes[nodeIndex[b.node]!].lruvec
+        let v = nodes[n].lruvec
         v.lock.withLock {
             v.nonresidentAge += 1 << b.order
             v.workingsetActivate[1] += 1 << b.order
@@ -57,10 +59,23 @@ extension PageAllocator {
         return true
     }
 
-    /// WORKINGSET_ACTIVATE_{ANON,FILE} counted by a refault outside `workingsetRefault` (the
-    /// task's own refaults, always activated): the node's count `prepare_scan_count` compares.
-    public func noteWorkingsetActivate(_ b: AllocatedBlock, file: Bool) {
-        let v = nodes[nodeIndex[b.node]!].lruvec
-        v.lock.withLock { v.workingsetActivate[file ? 1 : 0] += 1 << b.order }
+    /// A task's own refault (`SimulatedTask.refault`: reclaim took its page and it touches it
+    /// again), once the replacement `b` is allocated: WORKINGSET_REFAULT and WORKINGSET_ACTIVATE
+    /// (always activated) on `b`'s node, as `workingset_refault` counts them on the new folio's
+    /// lruvec, and on `cpu`'s counter row for /proc/vmstat.
+    public func countRefault(_ b: AllocatedBlock, file: Bool, cpu: Int) {
+        let n = nodeIndex[b.node]!, pages = 1 << b.order, row = slot(ofCPU: cpu)
+        vmEvents.add(file ? .workingsetRefaultFile : .workingsetRefaultAnon, pages, row: row)
+        vmEvents.add(file ? .workingsetActivateFile : .workingsetActivateAnon, pages, row: row)
+        nodes[n].reclaim.addRefaults(file: file, pages)
+        let v = nodes[n].lruvec
+        v.lock.withLock { v.workingsetActivate[file ? 1 : 0] += pages }
+    }
+
+    /// WORKINGSET_ACTIVATE_{ANON,FILE} of node `n` so far (the lruvec's count, which
+    /// `prepare_scan_count` compares with its snapshot).
+    public func workingsetActivations(nodeIndex n: Int, file: Bool) -> Int {
+        let v = nodes[n].lruvec
+        return v.lock.withLock { v.workingsetActivate[file ? 1 : 0] }
     }
 }

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import NumaCore
+import NumaEngine
+import NumaTopology
+import NumaReports
+import NumaWorkload
+
+/// What picks a stress run besides the machine (`TopologyOptions`): the workload, the seed, the
+/// simulated clock's costs and the engine. Shared by `stress` and `numastat -t -w`, which run
+/// the same way (`prepare`, then `run`). `-w` is required wherever a run is made (`path()`).
+struct WorkloadOptions: ParsableArguments {
+    @Option(name: [.customShort("w"), .long], help: "Workload file (YAML, required).")
+    var workload: String?
+
+    @Option(help: "Seed for order distributions and random frees (default: 1).")
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp(
+        "Costs of the simulated clock in ns (YAML: costs:, latency_ns:, bandwidth_gbps:), over the topology's own.",
+        discussion: "Keys and defaults with their sources: docs/time.md.", valueName: "FILE"))
+    var costs: String?
+
+    @Option(help: ArgumentHelp("Host threads for the concurrent engine (each simulated CPU owned by one). Without it, the deterministic engine runs.", valueName: "N"))
+    var threads: Int?
+
+    /// Whether any of these options was given.
+    var anyGiven: Bool { workload != nil || seed != nil || costs != nil || threads != nil }
+
+    /// The workload file; without `-w`, the parser's own error for a missing required option.
+    func path() throws -> String {
+        guard let workload else { throw ValidationError("Missing expected argument '--workload <workload>'") }
+        return workload
+    }
+
+    /// A machine booted with its costs and a workload read for it, ready to run.
+    struct Prepared {
+        var topology: Topology
+        var machine: BootedMachine
+        var workload: Workload
+        var workloadPath: String
+        /// Pages the run phases allocate (the status line's 100 %).
+        var plannedPages: Int
+
+        /// The run's observer: a timeline sample every `sampleEvery` operations (deterministic
+        /// engine; default the planned pages / 256, at least 64) or `sampleMs` ms (concurrent).
+        func observer(sampleEvery: Int? = nil, sampleMs: Double? = nil, latency: Bool = false, status: StatusLine) -> StressObserver {
+            var show: (@Sendable (TimelineSample, Timeline) -> Void)?
+            if status.enabled { show = { @Sendable s, tl in status.show(s, tl) } }
+            return StressObserver(everyOps: sampleEvery ?? max(64, plannedPages / 256), everyMs: sampleMs ?? 20,
+                                  recordLatency: latency, status: show)
+        }
+    }
+
+    /// Boots the machine, applies `--costs`, reads the workload.
+    func prepare(_ machineOptions: TopologyOptions) throws -> Prepared {
+        try HostThreads.check(threads)
+        var (t, machine) = try machineOptions.load()
+        try InputError.labelling(file: machineOptions.path()) { try PageAllocator.checkLimits(machine) }
+        if let costs {
+            try TopologyFile.applyCosts(path: costs, to: &t)
+            machine.topology.costs = t.costs
+        }
+        let path = try path()
+        let w = try Workload.load(path: path, topology: t)
+        let planned = w.phases.reduce(0) { acc, p in
+            if case .run(let specs) = p { return acc + specs.reduce(0) { $0 + $1.allocatePages } } else { return acc }
+        }
+        return Prepared(topology: t, machine: machine, workload: w, workloadPath: path, plannedPages: planned)
+    }
+
+    /// Runs the engine (`--threads`: concurrent, else deterministic) and checks the invariants.
+    func run(_ p: Prepared, observer: StressObserver, status: StatusLine) throws -> StressRun {
+        let progress: @Sendable (Int, Int) -> Void = { done, total in status.progress(done, total) }
+        let seed = self.seed ?? 1
+        let result = try labellingWorkloadErrors(path: p.workloadPath) {
+            try threads.map { try ConcurrentStress.run(machine: p.machine, workload: p.workload, threads: $0, seed: seed,
+                                                       progress: progress, observer: observer) }
+                ?? DeterministicStress.run(machine: p.machine, workload: p.workload, seed: seed, progress: progress, observer: observer)
+        }
+        let violations = result.phaseInvariants.flatMap { $0.flatMap(\.violations) }
+            + result.allocator.checkInvariants().flatMap(\.violations)
+        status.clear()
+        return StressRun(engine: threads == nil ? "deterministic" : "concurrent", seed: seed, result: result,
+                         violations: violations, timeline: observer.timeline, checked: StressCommand.checked)
+    }
+
+    /// The exit status after a run was reported: 3 when an invariant was violated, 4 when it
+    /// stopped early (the kernel would have panicked), else none.
+    static func exitStatus(_ run: StressRun) -> ExitCode? {
+        if !run.violations.isEmpty { return ExitCode(3) }
+        if run.stop != nil { return ExitCode(StressCommand.stoppedExitCode) }
+        return nil
+    }
+}
