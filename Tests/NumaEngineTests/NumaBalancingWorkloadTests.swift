@@ -87,6 +87,11 @@ final class NumaBalancingWorkloadTests: XCTestCase {
                      ("offset: 640MiB, length: 128MiB, pattern: uniform, duration: 5s, think: 20us",
                       "offset: 352MiB, length: 32MiB, pattern: uniform, duration: 5s, think: 80us")]
         let on = try run("tiering-dram-filling", edits: short, halfDRAM: true)
+        // establish_demotion_targets: each DRAM node's nearest CXL node (SLIT 14 against 24) is
+        // its only preferred target; the whole lower tier is the fallback.
+        XCTAssertEqual(on.allocator.demotionTargets(ofNode: 0).preferred, [2])
+        XCTAssertEqual(on.allocator.demotionTargets(ofNode: 1).preferred, [3])
+        XCTAssertEqual(on.allocator.demotionTargets(ofNode: 0).fallback, [2, 3])
         XCTAssertGreaterThan(on.allocator.vmEvents[.pgdemoteKswapd] + on.allocator.vmEvents[.pgdemoteDirect], 0)
         XCTAssertEqual(on.allocator.nodes[0].reclaim.demoted, on.allocator.vmEvents[.pgdemoteKswapd] + on.allocator.vmEvents[.pgdemoteDirect])
         XCTAssertGreaterThan(on.allocator.vmEvents[.pgpromoteSuccess], 0)
