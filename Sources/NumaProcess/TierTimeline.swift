@@ -64,8 +64,8 @@ public struct TierSample: Sendable, Equatable {
 }
 
 /// Where a touch step's hot set ended: at the end of a `pattern:` touch, how many of its hot
-/// pages (the `hot` prefix for `pattern: hot`, the whole range otherwise) are resident, and how
-/// many of those on a top-tier node.
+/// pages (the `hot` prefix for `pattern: hot`, the whole range otherwise) are resident, how
+/// many of those on a top-tier node, and how many on the node of the touching thread's CPU.
 public struct HotSetPlacement: Sendable, Equatable {
     public var process: String
     /// Where in the workload: `processes[i].threads[k].steps[s]`.
@@ -73,27 +73,33 @@ public struct HotSetPlacement: Sendable, Equatable {
     public var pages: Int
     public var resident: Int
     public var topTier: Int
+    public var onCPUNode: Int
 
-    public init(process: String, step: String, pages: Int, resident: Int, topTier: Int) {
+    public init(process: String, step: String, pages: Int, resident: Int, topTier: Int, onCPUNode: Int) {
         self.process = process
         self.step = step
         self.pages = pages
         self.resident = resident
         self.topTier = topTier
+        self.onCPUNode = onCPUNode
     }
 }
 
 extension SimulatedProcess {
-    /// The placement of the `count` pages from `start`.
-    public func placement(from start: UInt64, pages count: Int) -> (resident: Int, topTier: Int) {
-        var resident = 0, top = 0
+    /// The node of a CPU (nil for a CPU the machine does not have).
+    public func allocatorNode(ofCPU cpu: Int) -> Int? { allocator.node(ofCPU: cpu) }
+
+    /// The placement of the `count` pages from `start`: resident, on the top tier, on `node`.
+    public func placement(from start: UInt64, pages count: Int, node cpuNode: Int?) -> (resident: Int, topTier: Int, onNode: Int) {
+        var resident = 0, top = 0, local = 0
         for k in 0..<count {
             guard let b = pages[(start >> 12) + UInt64(k)] else { continue }
             let node: Int
             if allocator.isOwned(b) { node = b.node } else if let m = allocator.followMigration(b) { node = m.node } else { continue }
             resident += 1
             if allocator.isTopTier(node: node) { top += 1 }
+            if node == cpuNode { local += 1 }
         }
-        return (resident, top)
+        return (resident, top, local)
     }
 }

@@ -23,7 +23,7 @@ extension AddressSpaceReport {
 
     public struct HotSetJSON: Codable, Sendable {
         public var process, step: String
-        public var pages, resident, top_tier: Int
+        public var pages, resident, top_tier, on_cpu_node: Int
     }
 
     var tiersJSON: TiersJSON? {
@@ -35,7 +35,8 @@ extension AddressSpaceReport {
     }
 
     var hotSetsJSON: [HotSetJSON] {
-        hotSets.map { HotSetJSON(process: $0.process, step: $0.step, pages: $0.pages, resident: $0.resident, top_tier: $0.topTier) }
+        hotSets.map { HotSetJSON(process: $0.process, step: $0.step, pages: $0.pages, resident: $0.resident, top_tier: $0.topTier,
+                              on_cpu_node: $0.onCPUNode) }
     }
 
     /// The text lines (empty when nothing moved between tiers and no hot set was measured).
@@ -53,7 +54,7 @@ extension AddressSpaceReport {
         for h in hotSets {
             let share = h.resident > 0 ? Double(h.topTier) / Double(h.resident) * 100 : 0
             out += "  hot set of \(h.process) \(h.step): \(h.pages) pages, \(h.resident) resident, \(h.topTier) on the top tier"
-                + String(format: " (%.1f %%)\n", share)
+                + String(format: " (%.1f %%), %d on the touching CPU's node\n", share, h.onCPUNode)
         }
         return out
     }

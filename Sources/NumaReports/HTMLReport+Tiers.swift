@@ -44,9 +44,10 @@ extension HTMLReport {
             var rows: [[String]] = []
             for s in hot {
                 let share = s.resident > 0 ? Double(s.top_tier) / Double(s.resident) * 100 : 0
-                rows.append([s.process, s.step, String(s.pages), String(s.resident), "\(s.top_tier) (\(String(format: "%.1f", share))%)"])
+                rows.append([s.process, s.step, String(s.pages), String(s.resident), "\(s.top_tier) (\(String(format: "%.1f", share))%)",
+                             String(s.on_cpu_node)])
             }
-            h += "<h3>Hot sets at the end of their touch</h3>" + table(["process", "step", "pages", "resident", "on the top tier"], rows)
+            h += "<h3>Hot sets at the end of their touch</h3>" + table(["process", "step", "pages", "resident", "on the top tier", "on the CPU's node"], rows)
         }
         return h + "\n"
     }

@@ -13,10 +13,11 @@ import NumaTestSupport
 final class NumaBalancingWorkloadTests: XCTestCase {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func run(_ workload: String, edits: [(String, String)] = [], halfDRAM: Bool = false) throws -> StressResult {
-        var topo = try String(contentsOf: Self.repo.appendingPathComponent("topologies/cxl-tier-small.yaml"), encoding: .utf8)
+    func run(_ workload: String, edits: [(String, String)] = [], halfDRAM: Bool = false,
+             topology: String = "cxl-tier-small") throws -> StressResult {
+        var topo = try String(contentsOf: Self.repo.appendingPathComponent("topologies/\(topology).yaml"), encoding: .utf8)
         if halfDRAM { topo = topo.replacingOccurrences(of: "memory: 1GiB", with: "memory: 512MiB") }
-        let t = try TopologyFile.parse(topo, file: "cxl-tier-small.yaml")
+        let t = try TopologyFile.parse(topo, file: "\(topology).yaml")
         var text = try String(contentsOf: Self.repo.appendingPathComponent("workloads/\(workload).yaml"), encoding: .utf8)
         for (from, to) in edits {
             XCTAssertTrue(text.contains(from), "workload \(workload) no longer has '\(from)'")
@@ -25,6 +26,8 @@ final class NumaBalancingWorkloadTests: XCTestCase {
         let m = try BootedMachine(topology: t)
         let w = try Workload.parse(text, file: "\(workload).yaml", topology: m.topology)
         let r = try DeterministicStress.run(machine: m, workload: w, seed: 1)
+        XCTAssertFalse(r.phaseInvariants.isEmpty, "the process phase's invariants were checked")
+        for phase in r.phaseInvariants { for z in phase { XCTAssertTrue(z.ok, "\(z.violations)") } }
         for z in r.allocator.checkInvariants() { XCTAssertTrue(z.ok, "\(z.violations)") }
         return r
     }
@@ -98,5 +101,22 @@ final class NumaBalancingWorkloadTests: XCTestCase {
         let off = try run("tiering-dram-filling", edits: short + [("demotion_enabled: true", "demotion_enabled: false")], halfDRAM: true)
         XCTAssertEqual(off.allocator.vmEvents[.pgdemoteKswapd] + off.allocator.vmEvents[.pgdemoteDirect], 0)
         XCTAssertGreaterThan(off.allocator.vmEvents[.pgstealKswapd], 0, "kswapd still reclaimed: by dropping page cache")
+    }
+
+    /// numa_balancing = 1 on a two-socket DRAM machine: a table first-touched by a thread on
+    /// node 1 and read by a worker on node 0 moves to node 0 (a quarter of the shipped table,
+    /// 4 s with half the accesses).
+    func testNormalModeMovesTheTableToTheWorkersNode() throws {
+        let r = try run("numa-balancing-remote-init", edits: [("size: 256MiB", "size: 64MiB"),
+                                                             ("duration: 8s, think: 20us", "duration: 4s, think: 40us")],
+                        topology: "nehalem-2s")
+        let a = r.allocator
+        XCTAssertEqual(a.numaBalancingMode, 1)
+        XCTAssertGreaterThan(a.vmEvents[.numaHintFaults], 0)
+        XCTAssertEqual(a.vmEvents[.pgpromoteSuccess], 0, "one tier: nothing is a promotion")
+        let hot = try XCTUnwrap(r.addressSpaces.hotSets.first)
+        XCTAssertEqual(hot.pages, 16384)
+        XCTAssertGreaterThan(Double(hot.onCPUNode) / Double(hot.resident), 0.9, "the table ended on the worker's node")
+        XCTAssertEqual(a.vmEvents[.numaPagesMigrated], r.addressSpaces.processes[0].stats.numaMigrated)
     }
 }

@@ -140,10 +140,10 @@ enum ProcessPhaseRunner {
                 }
                 if t.touchDone >= plan.total || t.touchDeadline.map({ t.clockNs >= $0 }) == true {
                     if let hot = plan.hotSet {
-                        let (resident, top) = p.placement(from: hot.start, pages: hot.pages)
+                        let where_ = p.placement(from: hot.start, pages: hot.pages, node: p.allocatorNode(ofCPU: t.thread.cpu))
                         t.context.hotSets.append(HotSetPlacement(
                             process: p.name, step: "processes[\(t.processIndex)].threads[\(t.threadIndex)].steps[\(index)]",
-                            pages: hot.pages, resident: resident, topTier: top))
+                            pages: hot.pages, resident: where_.resident, topTier: where_.topTier, onCPUNode: where_.onNode))
                     }
                     t.touchPlan = nil
                     t.touchDeadline = nil

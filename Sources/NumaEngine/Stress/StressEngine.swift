@@ -65,6 +65,9 @@ extension StressEngine {
                     throw e.inPhase(index, of: workload)
                 }
                 phaseSeed = nextSeed(phaseSeed)
+                // Pages moved between nodes (NUMA balancing, demotion, migrate steps): every
+                // page is still in exactly one place when the phase ends.
+                result.phaseInvariants.append(a.checkInvariants())
                 if let panic = a.panicState.panic { result.stop = StressStop(phase: index, key: workload.key(phase: index, "processes"), panic: panic); break phases }
             case .run(let specs):
                 let tasks: [SimulatedTask]
