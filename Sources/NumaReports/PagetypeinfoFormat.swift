@@ -59,17 +59,13 @@ public enum PagetypeinfoFormat {
     /// every pageblock_nr_pages from `zone_start_pfn` (not rounded down) while below the zone end,
     /// so a zone that starts inside a pageblock (DMA at pfn 1) counts that block once and the
     /// count is ⌈spanned / pageblock_nr_pages⌉. Pfns that `pfn_to_online_page` would reject
-    /// (offline sections) do not occur: numasim's mem_map covers the whole zone span.
+    /// (offline sections) do not occur: numasim's mem_map covers the whole zone span. The
+    /// samples are the consecutive pageblocks from the one holding `zone_start_pfn`, counted
+    /// sparsely (`PageblockTypes.counts`): O(8 GiB chunks + pageblocks of chunks that hold a
+    /// non-MOVABLE type), not O(pageblocks).
     public static func blockCounts(_ zone: Zone) -> [Int] {
-        var count = [Int](repeating: 0, count: MigrateType.count)
-        zone.lock.withLock {
-            var pfn = zone.startPfn
-            while pfn < zone.endPfn {
-                count[Int(zone.memmap.pageblockMigrateType(pfn: pfn).rawValue)] += 1
-                pfn += zone.pageblockPages
-            }
-        }
-        return count
+        let samples = (zone.endPfn - zone.startPfn + zone.pageblockPages - 1) / zone.pageblockPages
+        return zone.lock.withLock { zone.memmap.pageblockTypeCounts(from: zone.startPfn, blocks: samples) }
     }
 
     /// printf `%Ns` (right-justified) or `%-Ns` (left).

@@ -1,6 +1,5 @@
 import XCTest
 import NumaTestSupport
-import Glibc
 @testable import NumaCore
 @testable import NumaTopology
 /// The sparse mem_map (`PageRecordStorage`, `UntouchedBlocks`): whole free order-10 blocks keep
@@ -155,11 +154,5 @@ final class SparseMemMapTests: XCTestCase {
         }
         let fits = try BootedMachine(topology: TopologyGenerator(nodes: 2, cpusPerNode: 1, memoryPerNode: 7 << 40).topology())
         XCTAssertNoThrow(try PageAllocator.checkLimits(fits))
-    }
-
-    func residentBytes() -> Int {
-        guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = s.split(separator: " ")
-        return (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 }

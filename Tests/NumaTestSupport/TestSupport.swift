@@ -11,6 +11,14 @@ public enum Fixtures {
     public static func text(_ relative: String) throws -> String { try String(contentsOfFile: path(relative), encoding: .utf8) }
 }
 
+/// This process's resident set size (/proc/self/statm), in bytes: for tests that bound the host
+/// memory a machine costs.
+public func residentBytes() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = s.split(separator: " ")
+    return (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
 public func boot(_ yaml: String, file: StaticString = #filePath, line: UInt = #line) throws -> BootedMachine {
     let t = try TopologyFile.parse(yaml, file: "test.yaml")
     return try BootedMachine(topology: t)

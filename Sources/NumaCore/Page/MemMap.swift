@@ -8,7 +8,9 @@ import Synchronization
 /// `lru` list links `next`/`prev` (4 B each), an allocation generation (4 B) that tells an
 /// owner whether reclaim took its page and the node-wide LRU sequence number (4 B, `LRUVec`)
 /// — 20 bytes per page, against the kernel's 64-byte
-/// `struct page` — plus one byte of migratetype per 512-page pageblock (`pageblock_flags`).
+/// `struct page` — plus the migratetype of each 512-page pageblock (`pageblock_flags`), kept
+/// sparse by `PageblockTypes`: one byte per pageblock only in the 8 GiB chunks where some
+/// pageblock is not MOVABLE.
 ///
 /// Sparse, as SPARSEMEM's `mem_map` is in memory that is really there: the arrays are reserved
 /// address space (`PageRecordStorage`) and a record costs host memory only once written. Boot
@@ -37,7 +39,8 @@ public struct MemMap: @unchecked Sendable {
     let generationStorage: UnsafeMutablePointer<Atomic<UInt32>>
     let next: UnsafeMutablePointer<Int32>
     let prev: UnsafeMutablePointer<Int32>
-    let pageblockStorage: UnsafeMutablePointer<Atomic<UInt8>>
+    /// `pageblock_flags`: the migratetype of each pageblock, sparse (`PageblockTypes`).
+    public let pageblockTypes: PageblockTypes
     /// The node-wide LRU sequence number of a page on an LRU list (`LRUVec`); written only
     /// under the node's lru_lock.
     let lruSeqStorage: UnsafeMutablePointer<UInt32>
@@ -51,7 +54,7 @@ public struct MemMap: @unchecked Sendable {
     /// as a reserved page on no list (zero bytes, see `storedFlags`) until the zone frees the page
     /// or first uses a never-touched free block, and the host's memory is committed only for
     /// what is written (see `PageRecordStorage`), so a 64 TiB machine costs what its touched
-    /// pages cost. O(1) but the pageblock bytes.
+    /// pages cost. O(1) but the pageblock table's flags (one per 4096 pageblocks).
     public init(startPfn: Int, count: Int, pageblockOrder: Int) {
         precondition(count < Int(Int32.max),
                      "a zone of \(count) pages: numasim links pages by 32-bit index, so a zone can span at most 2^31 - 1 pages (8 TiB of 4 KiB pages)")
@@ -68,14 +71,12 @@ public struct MemMap: @unchecked Sendable {
         next = storage.array(5, of: Int32.self)
         prev = storage.array(6, of: Int32.self)
         lruSeqStorage = storage.array(7, of: UInt32.self)
-        // memmap_init marks every pageblock MIGRATE_MOVABLE. Pageblocks are aligned to absolute
-        // pfns. One byte per 512 pages: written eagerly (32 MiB for 64 TiB).
+        // memmap_init marks every pageblock MIGRATE_MOVABLE: what `PageblockTypes` reads
+        // wherever nothing was stored. Pageblocks are aligned to absolute pfns.
         firstPageblock = startPfn >> pageblockOrder
         let lastBlock = count == 0 ? firstPageblock : (startPfn + count - 1) >> pageblockOrder
         pageblockCount = lastBlock - firstPageblock + 1
-        let blocks = UnsafeMutableRawPointer.allocate(byteCount: pageblockCount, alignment: 1)
-        blocks.initializeMemory(as: UInt8.self, repeating: MigrateType.movable.rawValue, count: pageblockCount)
-        pageblockStorage = blocks.bindMemory(to: Atomic<UInt8>.self, capacity: pageblockCount)
+        pageblockTypes = PageblockTypes(blocks: firstPageblock...lastBlock, pageblockOrder: pageblockOrder)
     }
 
     /// `memmap_init_range` for `pfns`: the records as boot leaves a page before the buddy
@@ -110,7 +111,7 @@ public struct MemMap: @unchecked Sendable {
 
     func deallocate() {
         storage.release()
-        pageblockStorage.deinitialize(count: pageblockCount).deallocate()
+        pageblockTypes.deallocate()
     }
 
     @inline(__always) public func contains(pfn: Int) -> Bool { pfn >= startPfn && pfn < startPfn + count }
@@ -126,20 +127,26 @@ public struct MemMap: @unchecked Sendable {
                   storedMigrateType: MigrateType(rawValue: storedMT[index(pfn)]) ?? .unmovable)
     }
 
-    /// `get_pageblock_migratetype`.
+    /// `get_pageblock_migratetype`. O(1).
     @inline(__always) public func pageblockMigrateType(pfn: Int) -> MigrateType {
-        MigrateType(stored: pageblockStorage[(pfn >> pageblockOrder) - firstPageblock].load(ordering: .relaxed))
+        pageblockTypes.type(pfn: pfn)
     }
 
-    /// The first pageblock of `pfns` whose migratetype is not `mt` (nil: all are). A byte scan,
-    /// O(pfns.count / pageblock_nr_pages).
+    /// The first pageblock of `pfns` whose migratetype is not `mt` (nil: all are), as the pfn
+    /// it starts at. O(8 GiB chunks spanned + pageblocks scanned in chunks that hold a
+    /// non-MOVABLE type), see `PageblockTypes`.
     public func firstPageblock(in pfns: Range<Int>, notOf mt: MigrateType) -> Int? {
         guard !pfns.isEmpty else { return nil }
-        let lo = (pfns.lowerBound >> pageblockOrder) - firstPageblock
-        let hi = ((pfns.upperBound - 1) >> pageblockOrder) - firstPageblock
-        let bytes = UnsafeRawPointer(pageblockStorage).assumingMemoryBound(to: UInt8.self)
-        for i in lo...hi where bytes[i] != mt.rawValue { return (i + firstPageblock) << pageblockOrder }
-        return nil
+        let blocks = (pfns.lowerBound >> pageblockOrder)..<(((pfns.upperBound - 1) >> pageblockOrder) + 1)
+        return pageblockTypes.firstBlock(in: blocks, notOf: mt).map { $0 << pageblockOrder }
+    }
+
+    /// Pageblocks of each migratetype (indexed by `MigrateType.rawValue`) among the `n`
+    /// consecutive pageblocks from the one holding `pfn`. O(chunks spanned + pageblocks of
+    /// chunks that hold a non-MOVABLE type).
+    public func pageblockTypeCounts(from pfn: Int, blocks n: Int) -> [Int] {
+        let first = pfn >> pageblockOrder
+        return pageblockTypes.counts(of: first..<(first + n))
     }
 
     /// The first pfn in `pfn..<end` whose page is not exactly PG_reserved (`end` if none): skips
@@ -158,9 +165,10 @@ public struct MemMap: @unchecked Sendable {
         return i + startPfn
     }
 
-    /// `set_pageblock_migratetype` (under the zone lock).
+    /// `set_pageblock_migratetype` (under the zone lock). O(1); the first non-MOVABLE type in
+    /// an 8 GiB chunk commits the chunk's 4 KiB of bytes.
     @inline(__always) public func setPageblockMigrateType(pfn: Int, _ mt: MigrateType) {
-        pageblockStorage[(pfn >> pageblockOrder) - firstPageblock].store(mt.rawValue, ordering: .relaxed)
+        pageblockTypes.set(pfn: pfn, mt)
     }
 
     @inline(__always) func setFlags(_ pfn: Int, _ f: PageFlags) { flagsStorage[index(pfn)].store(MemMap.storedFlags(f), ordering: .relaxed) }
@@ -207,7 +215,7 @@ public struct MemMap: @unchecked Sendable {
     @inline(__always) func generation(at i: Int) -> UInt32 { generationStorage[i].load(ordering: .relaxed) }
     /// `get_pageblock_migratetype` without the shift-width checks (`pageblockOrder` < 64).
     @inline(__always) func pageblockMigrateType(at i: Int) -> MigrateType {
-        MigrateType(stored: pageblockStorage[((i &+ startPfn) &>> pageblockOrder) &- firstPageblock].load(ordering: .relaxed))
+        pageblockTypes.type(pfn: i &+ startPfn)
     }
 }
 

@@ -1,8 +1,6 @@
-import Glibc
-
 /// The host memory behind a zone's page records: one anonymous private mapping, reserved but
-/// not committed (`MAP_NORESERVE`), carved into the `MemMap` arrays. The host kernel supplies
-/// zero-filled pages on first write, so resident memory follows the records numasim writes —
+/// not committed (`ReservedAddressSpace`), carved into the `MemMap` arrays. The host kernel
+/// supplies zero-filled pages on first write, so resident memory follows the records numasim writes —
 /// the role `sparse_init` / `section_mem_map` play for the kernel, where the mem_map of a
 /// section exists only where memory does. Freed by `release` (the owning zone's deinit).
 ///
@@ -17,15 +15,10 @@ struct PageRecordStorage: @unchecked Sendable {
     let byteCount: Int
 
     init(pages: Int) {
-        hostPage = Int(sysconf(Int32(_SC_PAGESIZE)))
+        hostPage = ReservedAddressSpace.hostPage
         self.pages = pages
         let total = PageRecordStorage.offset(PageRecordStorage.elementBytes.count, pages: pages, hostPage: hostPage)
-        let p = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        guard let p, p != MAP_FAILED else {
-            let reason = String(cString: strerror(errno))
-            fatalError("numasim: cannot reserve \(total >> 20) MiB of address space for the page records of \(pages) pages: \(reason)")
-        }
-        base = p
+        base = ReservedAddressSpace.reserve(total, for: "the page records of \(pages) pages")
         byteCount = total
     }
 
@@ -41,5 +34,5 @@ struct PageRecordStorage: @unchecked Sendable {
         return (base + PageRecordStorage.offset(i, pages: pages, hostPage: hostPage)).bindMemory(to: T.self, capacity: pages)
     }
 
-    func release() { munmap(base, byteCount) }
+    func release() { ReservedAddressSpace.release(base, byteCount) }
 }
