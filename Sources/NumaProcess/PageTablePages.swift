@@ -30,10 +30,12 @@ struct PageTablePages: PageTablePageSource {
 
     mutating func allocateTableBlock(order: Int, cpu: Int) -> Int? {
         var state = thread?.interleave ?? process.exitInterleave
-        let r = allocator.allocPages(gfp: .pgtableUser, order: order, policy: policy, cpu: cpu, state: &state)
+        let asking = allocator.policyNode(policy, cpu: cpu, order: order, state: &state, interleaveIndex: nil)
+        let r = allocator.allocPages(gfp: .pgtableUser, order: order, policy: policy, preferredNode: asking, cpu: cpu)
         if let thread { thread.interleave = state } else { process.exitInterleave = state }
         switch r {
         case .success(let b):
+            process.recordPlacement(asking: asking, cpu: cpu, b)
             process.tableBlocks[b.pfn] = b
             process.stats.tablePagesAllocated += 1 << order
             return b.pfn

@@ -142,9 +142,10 @@ extension SimulatedProcess {
         let anon = vma.kind == .anon
         let policy = anon ? (vma.policy ?? thread.policy) : thread.policy
         let index: Int? = anon ? vma.pageIndex(of: va) : nil
-        switch allocator.allocPages(gfp: .highUserMovable, order: 0, policy: policy, cpu: thread.cpu,
-                                    state: &thread.interleave, interleaveIndex: index) {
+        let asking = allocator.policyNode(policy, cpu: thread.cpu, order: 0, state: &thread.interleave, interleaveIndex: index)
+        switch allocator.allocPages(gfp: .highUserMovable, order: 0, policy: policy, preferredNode: asking, cpu: thread.cpu) {
         case .success(let b):
+            recordPlacement(asking: asking, cpu: thread.cpu, b)
             let vpn = va >> 12
             pages[vpn] = b
             if !anon { fileBacked.insert(vpn) }

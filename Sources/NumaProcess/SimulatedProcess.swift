@@ -39,6 +39,9 @@ public final class SimulatedProcess: @unchecked Sendable {
     var lastCpupid: [UInt64: LastCpupid] = [:]
     /// `nr_cpu_ids` and N_CPU, read once (NUMA balancing asks at every hinting fault).
     lazy var machineFacts = (nrCPUIDs: allocator.nrCPUIDs, nodesWithCPUs: allocator.nodesWithCPUs)
+    /// Where the pages its faults and page tables allocated came from (the policy's node against
+    /// the serving node, the CPU's node against it): the run's fallback matrix and locality.
+    public internal(set) var placement: TaskPlacement?
     /// The mm's NUMA-balancing scan state.
     public internal(set) var numaMM = MMNumaState()
     /// The CPU and policy of the main thread (process creation and exit run there).
@@ -96,6 +99,12 @@ public final class SimulatedProcess: @unchecked Sendable {
 
     /// Page-table pages it holds (pgd included).
     public var tablePages: Int { pageTable.totalTablePages }
+
+    /// Counts an allocation made for the process on `cpu` that asked for node `asking`.
+    func recordPlacement(asking: Int, cpu: Int, _ b: AllocatedBlock) {
+        if placement == nil { placement = TaskPlacement(allocator) }
+        placement!.record(asking: asking, local: allocator.node(ofCPU: cpu) ?? allocator.nodeIDs[0], serving: b.node, order: b.order)
+    }
 
     func recordFailure(_ what: String, _ f: AllocFailure) {
         let reason: String

@@ -24,6 +24,9 @@ extension AddressSpaceReport {
             if s.numaPteUpdates + s.numaHintFaults > 0 {
                 out += ", NUMA balancing: \(s.numaPteUpdates) PTEs scanned, \(s.numaHintFaults) hinting faults, \(s.numaMigrated) pages moved"
             }
+            if let served = p.placement?.fallback.servedPages {
+                out += ", pages allocated by node: " + served.keys.sorted().map { "N\($0)=\(served[$0]!)" }.joined(separator: " ")
+            }
             out += p.exited ? (p.killed ? ", OOM-killed" : ", exited") : ", alive: \(p.residentPages) pages mapped, \(p.tablePages) table pages"
             out += "\n"
         }
@@ -40,6 +43,8 @@ extension AddressSpaceReport {
             public var numa_pte_updates, numa_hint_faults, numa_pages_migrated: Int
             /// migrate / migrate_pages / mbind-with-move steps in move_pages terms.
             public var moves_moved, moves_already_there, moves_not_present, moves_failed: Int
+            /// Pages its faults and page tables allocated, by serving node id.
+            public var pages_by_node: [String: Int]
             public var exited, oom_killed: Bool
         }
         public var processes: [Process]
@@ -63,6 +68,7 @@ extension AddressSpaceReport {
                 numa_pte_updates: s.numaPteUpdates, numa_hint_faults: s.numaHintFaults, numa_pages_migrated: s.numaMigrated,
                 moves_moved: s.moveRequests.moved, moves_already_there: s.moveRequests.alreadyThere,
                 moves_not_present: s.moveRequests.notPresent, moves_failed: s.moveRequests.failed,
+                pages_by_node: Dictionary(uniqueKeysWithValues: (p.placement?.fallback.servedPages ?? [:]).map { (String($0.key), $0.value) }),
                 exited: p.exited, oom_killed: p.killed)
         }, tiers: tiersJSON, hot_sets: hotSetsJSON, pgfault: faults, pgmajfault: majorFaults, tlb_hits: tlb.hits, tlb_misses: tlb.misses,
              tlb_evictions: tlb.evictions, mm_switches: contextSwitches, mm_switch_flushes: contextSwitchFlushes,

@@ -206,6 +206,10 @@ extension StressReport {
         for task in r.tasks {
             if let p = task.placement { fb = fb + p.fallback; loc = loc + p.locality }
         }
+        // Process phases: the pages their faults and page tables allocated.
+        for process in r.addressSpaces?.processes ?? [] {
+            if let p = process.placement { fb = fb + p.fallback; loc = loc + p.locality }
+        }
         let pagesM = ids.map { i in ids.map { j in fb.pages(asking: i, serving: j) } }
         let allocM = ids.map { i in ids.map { j in fb.allocations(asking: i, serving: j) } }
         let rowPct = pagesM.map { row -> [Double] in

@@ -67,7 +67,7 @@ public struct ConcurrentStress: StressEngine {
         return try body()
     }
 
-    func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport) throws {
+    func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport, observer: StressObserver?) throws {
         preconditionFailure("refused by check(_:)")
     }
 

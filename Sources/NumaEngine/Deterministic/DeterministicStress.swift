@@ -69,8 +69,8 @@ public struct DeterministicStress: StressEngine {
         progress?(total - tasks.reduce(0) { $0 + $1.workLeft }, total)
     }
 
-    func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport) throws {
-        try ProcessPhaseRunner.run(phase, allocator: allocator, seed: seed, scheduler: scheduler, report: &report)
+    func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport, observer: StressObserver?) throws {
+        try ProcessPhaseRunner.run(phase, allocator: allocator, seed: seed, scheduler: scheduler, report: &report, observer: observer)
     }
 
     /// The exit on the clock: each exiting task frees a block per step from where its touches

@@ -22,7 +22,7 @@ extension WorkloadRunError {
 /// order and no kswapd runs.
 enum ProcessPhaseRunner {
     static func run(_ phase: Workload.ProcessPhase, allocator a: PageAllocator, seed: UInt64,
-                    scheduler: DiscreteEventScheduler?, report: inout AddressSpaceReport) throws {
+                    scheduler: DiscreteEventScheduler?, report: inout AddressSpaceReport, observer: StressObserver? = nil) throws {
         let topology = a.machine.topology
         // Address spaces model 4-level (and 32-bit) page tables only; 5-level (LA57) would move
         // PAGE_OFFSET, vmemmap and the user/kernel split.
@@ -79,7 +79,18 @@ enum ProcessPhaseRunner {
             let interval = Int(tiers.intervalMs * 1e6)
             tiers.sample(a, atNanoseconds: scheduler.latest)
             var nextSample = (scheduler.latest / interval + 1) * interval
+            // The run's timeline (free pages, kswapd, placement) samples process phases too.
+            let all = processes
+            observer?.beginProcessPhase(a, clock: { scheduler.latest }, kswapdRuns: { a.nodes.map(\.kswapdRuns) }) {
+                all.reduce(PlacementSums(ops: context.ops)) { sum, p in
+                    guard let pl = p.placement else { return sum }
+                    return sum + PlacementSums(pages: pl.pages, missPages: pl.missPages, localPages: pl.localPages,
+                                               distancePages: pl.distancePages)
+                }
+            }
+            defer { observer?.endPhase() }
             scheduler.run(threads, continuing: false, finishingIterations: true) {
+                observer?.tick()
                 let now = scheduler.now
                 guard now >= nextSample else { return }
                 tiers.sample(a, atNanoseconds: now)

@@ -26,7 +26,7 @@ protocol StressEngine {
     /// Plays a run phase's tasks until they are done.
     func runTasks(_ tasks: [SimulatedTask], progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver?)
     /// Runs a `processes:` phase.
-    func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport) throws
+    func runProcesses(_ phase: Workload.ProcessPhase, seed: UInt64, report: inout AddressSpaceReport, observer: StressObserver?) throws
     /// The run phase's tasks exit (`free: at_exit` groups give their pages back).
     func exitTasks(_ tasks: [SimulatedTask])
     /// After a run phase: what the engine checks or records.
@@ -61,7 +61,7 @@ extension StressEngine {
                 let tasks = result.tasks
                 result.hotplug.append(changeMachine { MemoryHotplug.run(step, allocator: a, tasks: tasks) })
             case .processes(let p):
-                do { try runProcesses(p, seed: phaseSeed, report: &result.addressSpaces) } catch let e as WorkloadRunError {
+                do { try runProcesses(p, seed: phaseSeed, report: &result.addressSpaces, observer: observer) } catch let e as WorkloadRunError {
                     throw e.inPhase(index, of: workload)
                 }
                 phaseSeed = nextSeed(phaseSeed)

@@ -84,6 +84,9 @@ public final class StressObserver: @unchecked Sendable {
     /// The engine's simulated time now, in ns.
     var clock: () -> Int = { 0 }
     var tasks: [SimulatedTask] = []
+    /// The running sums of a process phase (its operations and the placement of the pages its
+    /// faults allocated), which has no `SimulatedTask`s.
+    var processSums: (() -> PlacementSums)?
     var earlier = PlacementSums()
     var lastOps = 0
     var lastStatus = 0.0
@@ -128,14 +131,22 @@ public final class StressObserver: @unchecked Sendable {
         sample(force: true)
         earlier = earlier + currentSums()
         tasks = []
+        processSums = nil
     }
 
-    func currentSums() -> PlacementSums { tasks.reduce(PlacementSums()) { $0 + $1.publishedSums } }
+    func currentSums() -> PlacementSums { tasks.reduce(processSums?() ?? PlacementSums()) { $0 + $1.publishedSums } }
+
+    /// A process phase starts (deterministic engine): `sums` reads its processes' sums.
+    func beginProcessPhase(_ a: PageAllocator, clock: @escaping () -> Int, kswapdRuns: @escaping () -> [Int],
+                           sums: @escaping () -> PlacementSums) {
+        processSums = sums
+        beginPhase(a, tasks: [], clock: clock, kswapdRuns: kswapdRuns)
+    }
 
     /// Deterministic engine: called once per round; samples when `everyOps` operations passed.
     func tick() {
         ticks &+= 1
-        let ops = earlier.ops + tasks.reduce(0) { $0 + $1.publishedOps }
+        let ops = earlier.ops + (processSums?().ops ?? 0) + tasks.reduce(0) { $0 + $1.publishedOps }
         if ops - lastOps >= everyOps {
             sample()
         } else if status != nil, ticks & 63 == 0, elapsedMs - lastStatus >= statusInterval * 1000 {

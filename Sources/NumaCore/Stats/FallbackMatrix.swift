@@ -43,6 +43,13 @@ public struct FallbackMatrix: Sendable, Equatable {
     }
 
     public var totalPages: Int { pages.reduce(0, +) }
+
+    /// Pages served by each node (the column sums), by node id.
+    public var servedPages: [Int: Int] {
+        var out: [Int: Int] = [:]
+        for (j, id) in nodeIDs.enumerated() { out[id] = nodeIDs.indices.reduce(0) { $0 + pages[$1 * nodeIDs.count + j] } }
+        return out
+    }
     /// Pages served by the node that was asked for (the diagonal).
     public var localPages: Int { nodeIDs.indices.reduce(0) { $0 + pages[$1 * nodeIDs.count + $1] } }
 
