@@ -21,6 +21,11 @@ public struct ProcessStats: Sendable, Equatable {
     /// NUMA hinting faults taken (`numa_hint_faults`) and pages they migrated.
     public var numaHintFaults = 0
     public var numaMigrated = 0
+    /// Accesses that found their page mapped (no fault), how many of those found it on a top-tier
+    /// node, and their summed memory latency on the simulated clock (CPU node → page node).
+    public var mappedAccesses = 0
+    public var topTierAccesses = 0
+    public var accessLatencyNanoseconds = 0
     /// PTEs its NUMA-balancing scans made PROT_NONE (`numa_pte_updates`).
     public var numaPteUpdates = 0
     public var migrateFailed = 0

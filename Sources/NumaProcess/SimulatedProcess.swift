@@ -100,6 +100,13 @@ public final class SimulatedProcess: @unchecked Sendable {
     /// Page-table pages it holds (pgd included).
     public var tablePages: Int { pageTable.totalTablePages }
 
+    /// An access that found its page on `node`, costing `latency` ns on the clock.
+    public func recordMappedAccess(node: Int, latency: Int) {
+        stats.mappedAccesses += 1
+        stats.accessLatencyNanoseconds += latency
+        if allocator.isTopTier(node: node) { stats.topTierAccesses += 1 }
+    }
+
     /// Counts an allocation made for the process on `cpu` that asked for node `asking`.
     func recordPlacement(asking: Int, cpu: Int, _ b: AllocatedBlock) {
         if placement == nil { placement = TaskPlacement(allocator) }

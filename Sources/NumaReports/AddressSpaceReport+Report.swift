@@ -21,6 +21,11 @@ extension AddressSpaceReport {
             if m != SimulatedProcess.MoveOutcome() {
                 out += ", move requests: \(m.moved) moved, \(m.alreadyThere) already there, \(m.notPresent) not present (-ENOENT), \(m.failed) not moved"
             }
+            if s.mappedAccesses > 0 {
+                out += String(format: ", mean memory latency %.1f ns over %d mapped accesses (%.1f %% on the top tier)",
+                              Double(s.accessLatencyNanoseconds) / Double(s.mappedAccesses), s.mappedAccesses,
+                              Double(s.topTierAccesses) * 100 / Double(s.mappedAccesses))
+            }
             if s.numaPteUpdates + s.numaHintFaults > 0 {
                 out += ", NUMA balancing: \(s.numaPteUpdates) PTEs scanned, \(s.numaHintFaults) hinting faults, \(s.numaMigrated) pages moved"
             }
@@ -44,6 +49,8 @@ extension AddressSpaceReport {
             /// migrate / migrate_pages / mbind-with-move steps in move_pages terms.
             public var moves_moved, moves_already_there, moves_not_present, moves_failed: Int
             /// Pages its faults and page tables allocated, by serving node id.
+            /// Accesses that found their page mapped, those on a top-tier node, their summed latency (ns).
+            public var mapped_accesses, top_tier_accesses, access_latency_ns: Int
             public var pages_by_node: [String: Int]
             public var exited, oom_killed: Bool
         }
@@ -68,6 +75,8 @@ extension AddressSpaceReport {
                 numa_pte_updates: s.numaPteUpdates, numa_hint_faults: s.numaHintFaults, numa_pages_migrated: s.numaMigrated,
                 moves_moved: s.moveRequests.moved, moves_already_there: s.moveRequests.alreadyThere,
                 moves_not_present: s.moveRequests.notPresent, moves_failed: s.moveRequests.failed,
+                mapped_accesses: s.mappedAccesses, top_tier_accesses: s.topTierAccesses,
+                access_latency_ns: s.accessLatencyNanoseconds,
                 pages_by_node: Dictionary(uniqueKeysWithValues: (p.placement?.fallback.servedPages ?? [:]).map { (String($0.key), $0.value) }),
                 exited: p.exited, oom_killed: p.killed)
         }, tiers: tiersJSON, hot_sets: hotSetsJSON, pgfault: faults, pgmajfault: majorFaults, tlb_hits: tlb.hits, tlb_misses: tlb.misses,

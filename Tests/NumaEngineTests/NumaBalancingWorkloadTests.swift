@@ -56,6 +56,8 @@ final class NumaBalancingWorkloadTests: XCTestCase {
         XCTAssertEqual(report.rateLimitPages, limit)
         XCTAssertLessThanOrEqual(report.maxPromoted(withinMs: 1000), 2 * limit, "a sliding second spans at most two windows")
         // The hot set: 16 MiB = 4096 pages, mostly on the top tier at the end.
+        let app = try XCTUnwrap(r.addressSpaces.process(named: "app"))
+        XCTAssertGreaterThan(app.stats.topTierAccesses, 0, "accesses of promoted pages are served by DRAM")
         let hot = try XCTUnwrap(r.addressSpaces.hotSets.first)
         XCTAssertEqual(hot.pages, 4096)
         XCTAssertEqual(hot.resident, 4096)
@@ -77,6 +79,9 @@ final class NumaBalancingWorkloadTests: XCTestCase {
             XCTAssertEqual(a.vmEvents[e], 0, e.kernelName)
         }
         XCTAssertEqual(r.addressSpaces.hotSets.first?.topTier, 0)
+        let p = try XCTUnwrap(r.addressSpaces.process(named: "app"))
+        XCTAssertGreaterThan(p.stats.mappedAccesses, 0)
+        XCTAssertEqual(p.stats.topTierAccesses, 0, "every access served by CXL")
     }
 
     /// DRAM filling with page cache then anon. The fill alone never wakes node 0's kswapd: the
@@ -101,6 +106,13 @@ final class NumaBalancingWorkloadTests: XCTestCase {
         let off = try run("tiering-dram-filling", edits: short + [("demotion_enabled: true", "demotion_enabled: false")], halfDRAM: true)
         XCTAssertEqual(off.allocator.vmEvents[.pgdemoteKswapd] + off.allocator.vmEvents[.pgdemoteDirect], 0)
         XCTAssertGreaterThan(off.allocator.vmEvents[.pgstealKswapd], 0, "kswapd still reclaimed: by dropping page cache")
+        // Enabled, but no lower tier (an all-DRAM machine): `can_demote` is false on every node,
+        // so reclaim there never demotes.
+        var flat = try TopologyFile.load(path: Self.repo.appendingPathComponent("topologies/nehalem-2s.yaml").path)
+        flat.sysctl.tiering.demotionEnabled = true
+        let fa = PageAllocator(machine: try BootedMachine(topology: flat))
+        XCTAssertTrue(fa.demotionEnabled)
+        for n in fa.nodes.indices { XCTAssertFalse(fa.canDemote(nodeIndex: n)) }
     }
 
     /// numa_balancing = 1 on a two-socket DRAM machine: a table first-touched by a thread on

@@ -56,7 +56,9 @@ extension ThreadProgram: ClockedActor {
             + swapIns * a.cost(.swapIn) + fileReads * a.cost(.fileReadPerPage)
             + allocated * a.pageMemoryCost(zero: true, nodeIndex: cpuNode)
         if faults == 0, let va = lastAccess, let node = thread.process.node(ofPageAt: va) {
-            ns += a.accessNanoseconds(fromNodeIndex: cpuNode, toNodeIndex: a.index(ofNode: node) ?? cpuNode)
+            let latency = a.accessNanoseconds(fromNodeIndex: cpuNode, toNodeIndex: a.index(ofNode: node) ?? cpuNode)
+            thread.process.recordMappedAccess(node: node, latency: latency)
+            ns += latency
         }
         return ns
     }
