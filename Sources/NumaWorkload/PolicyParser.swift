@@ -7,12 +7,16 @@ import NumaTopology
 /// (MPOL_F_STATIC_NODES: `bind:=0,2`) or `+` (MPOL_F_RELATIVE_NODES, numactl's relative
 /// notation: `bind:+0,1` = the first two allowed nodes). The policy is built as set_mempolicy(2)
 /// would for a task whose cpuset allows every node with memory; `MemPolicy.description` prints
-/// the same syntax back.
+/// the same syntax back. numactl(8)'s spellings are accepted too: `membind` (bind), `localalloc`
+/// (local), `preferred-many`, `weighted-interleave`, with `=` as numactl's long options write them
+/// (`membind=0,1`, `interleave=all`).
 public enum PolicyParser {
     public struct Error: Swift.Error { public var message: String }
 
     public static func parse(_ text: String, topology t: Topology) throws -> MemPolicy {
-        let parts = text.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+        // numactl's `--membind=0,1` form: `=` separates the nodes when there is no `:`.
+        let separator: Character = !text.contains(":") && text.contains("=") ? "=" : ":"
+        let parts = text.split(separator: separator, maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
         let modeName = parts.first ?? ""  // empty text (`policy:` with no value): refused below
         let arg = parts.count > 1 ? parts[1] : ""
         let known = Set(t.nodeIDs)
@@ -20,15 +24,16 @@ public enum PolicyParser {
         let mode: MemPolicy.Mode
         switch modeName {
         case "default": mode = .default
-        case "local": mode = .local
+        case "local", "localalloc": mode = .local
         case "preferred": mode = .preferred
-        case "bind": mode = .bind
+        case "bind", "membind": mode = .bind
         case "interleave": mode = .interleave
-        case "preferred_many": mode = .preferredMany
-        case "weighted_interleave": mode = .weightedInterleave
+        case "preferred_many", "preferred-many": mode = .preferredMany
+        case "weighted_interleave", "weighted-interleave": mode = .weightedInterleave
         default:
-            throw Error(message: "expected default, local, preferred:N, bind:NODES, interleave:NODES|all, preferred_many:NODES or "
-                + "weighted_interleave:N=W,… (NODES may start with = for static or + for relative nodes), got '\(text)'")
+            throw Error(message: "unknown policy '\(modeName)' in '\(text)': expected default, local, preferred:N, bind:NODES, interleave:NODES|all, "
+                + "preferred_many:NODES or weighted_interleave:N=W,… (NODES may start with = for static or + for relative nodes; "
+                + "numactl's membind=, localalloc, preferred-many=, weighted-interleave= also work)")
         }
         let (flags, body) = try splitFlags(arg, modeName: modeName)
         if !flags.isEmpty {
