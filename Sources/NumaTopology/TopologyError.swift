@@ -84,10 +84,18 @@ public struct InputWarning: CustomStringConvertible, Equatable, Sendable {
 }
 
 /// Reading an input file as text: regular files, and pipes, FIFOs and `/dev/fd/N` paths (as
-/// `--zoneinfo <(cat /proc/zoneinfo)` gives), which `FileManager.contents(atPath:)` cannot read.
+/// `--zoneinfo <(cat /proc/zoneinfo)` gives), which `FileManager.contents(atPath:)` cannot read;
+/// `-` is standard input (`numactl -H | numasim topology import --numactl -`), read once.
 public enum InputText {
+    /// Standard input, read to its end the first time a `-` path is read.
+    static let standardInput: Data = (try? FileHandle.standardInput.readToEnd() ?? Data()) ?? Data()
+
+    /// How errors name the input: `<stdin>` for `-`, else the path.
+    public static func name(_ path: String) -> String { path == "-" ? "<stdin>" : path }
+
     /// The file's bytes; `what` names the file in the error ("the workload file").
     public static func data(_ path: String, what: String = "the file") throws -> Data {
+        if path == "-" { return standardInput }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw InputError(file: path, "cannot read \(what): it does not exist")
@@ -108,7 +116,7 @@ public enum InputText {
     public static func read(_ path: String, what: String = "the file") throws -> String {
         let data = try data(path, what: what)
         guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError(file: path, "\(what) is not UTF-8 text")
+            throw InputError(file: name(path), "\(what) is not UTF-8 text")
         }
         return text
     }

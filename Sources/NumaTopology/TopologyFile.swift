@@ -7,7 +7,7 @@ import Yams
 /// name the file, the line and column, and the key path (`nodes[1].cpus`) with what was expected.
 public enum TopologyFile {
     public static func load(path: String) throws -> Topology {
-        try parse(try InputText.read(path), file: path)
+        try parse(try InputText.read(path), file: InputText.name(path))
     }
 
     public static func parse(_ text: String, file: String = "<topology>") throws -> Topology {

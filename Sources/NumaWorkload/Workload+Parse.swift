@@ -9,7 +9,7 @@ import Yams
 /// `Workload+Hotplug.swift`.
 extension Workload {
     public static func load(path: String, topology: Topology) throws -> Workload {
-        try parse(try InputText.read(path, what: "the workload file"), file: path, topology: topology)
+        try parse(try InputText.read(path, what: "the workload file"), file: InputText.name(path), topology: topology)
     }
 
     /// A sysctl step's value as `vm.NAME=VALUE` text: a scalar as written; a list (the documented

@@ -22,7 +22,7 @@ import Foundation
 public enum NumactlImporter {
     public static func load(path: String) throws -> Topology {
         let text = try ImportSupport.read(path)
-        return try parse(text, file: path)
+        return try parse(text, file: InputText.name(path))
     }
 
     public static func parse(_ text: String, file: String) throws -> Topology {

@@ -37,7 +37,7 @@ public enum ZoneinfoImporter {
     @discardableResult
     public static func apply(path: String, to t: inout Topology) throws -> ZoneinfoLines {
         let text = try ImportSupport.read(path)
-        return try apply(text: text, file: path, to: &t)
+        return try apply(text: text, file: InputText.name(path), to: &t)
     }
 
     @discardableResult
