@@ -29,13 +29,18 @@ public enum HTMLReport {
         h += card("allocation failures", "\(r.failures.values.reduce(0, +))")
         h += "</div>\n"
 
-        h += "<section class=\"row\"><div><h2>Topology</h2>" + topologySVG(r, t) + "</div>"
-        h += "<div><h2>Fallback matrix</h2><p class=\"note\">Rows: the node each allocation asked for (its policy's preferred node); columns: the node that served it. Cells: pages and % of the row.</p>" + heatmapSVG(r) + "</div></section>\n"
+        let wide = r.fallback.nodes.count > wideNodes
+        h += "<section class=\"row\"><div><h2>Topology</h2>" + (wide ? distanceMatrixSVG(r) : topologySVG(r, t)) + "</div>"
+        h += "<div><h2>Fallback matrix</h2><p class=\"note\">Rows: the node each allocation asked for (its policy's preferred node); columns: the node that served it. Cells: pages and % of the row." + (wide ? " Beyond \(wideNodes) nodes only the rows and columns with pages are drawn." : "") + "</p>" + heatmapSVG(r) + "</div></section>\n"
 
         h += "<h2>Free pages against watermarks</h2><p class=\"note\">NR_FREE_PAGES of each populated zone with its min, low and high watermarks (boost included), sampled every "
         h += r.timeline.everyMs.map { "\(String(format: "%.0f", $0)) ms" } ?? "\(r.timeline.everyOps ?? 0) operations"
         h += ".</p><div class=\"grid\">"
-        for (i, z) in r.timeline.zones.enumerated() { h += "<div>" + zoneChart(r, i, z) + "</div>" }
+        let charted = chartedZones(r)
+        for i in charted.zones { h += "<div>" + zoneChart(r, i, r.timeline.zones[i]) + "</div>" }
+        if charted.omitted > 0 {
+            h += "<p class=\"note\">\(charted.omitted) more zones not drawn: beyond \(maxZoneCharts) zones, only those whose free pages moved most are (all are in the JSON and CSV).</p>"
+        }
         h += "</div>\n"
 
         h += "<h2>Locality over time</h2><div class=\"grid\"><div>" + localityChart(r) + "</div><div>" + distanceChart(r) + "</div><div>" + kswapdChart(r) + "</div></div>\n"
@@ -163,27 +168,28 @@ public enum HTMLReport {
     /// Asking × serving pages, each cell shaded by its share of the row.
     static func heatmapSVG(_ r: StressReport) -> String {
         let ids = r.fallback.nodes
-        let n = ids.count
+        let (rows, cols) = heatmapIndices(r)
+        let nr = rows.count, nc = cols.count, n = max(nr, nc)
         let cell = n <= 4 ? 96.0 : n <= 8 ? 64.0 : 40.0
         let left = 70.0, top = 56.0
-        let w = left + cell * Double(n) + 20, h = top + cell * Double(n) + 20
+        let w = left + cell * Double(nc) + 20, h = top + cell * Double(nr) + 20
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVG.num(w))\" height=\"\(SVG.num(h))\" viewBox=\"0 0 \(SVG.num(w)) \(SVG.num(h))\" role=\"img\"><title>Fallback heatmap</title>"
-        s += "<text x=\"\(SVG.num(left + cell * Double(n) / 2))\" y=\"16\" text-anchor=\"middle\" class=\"tick\">served by</text>"
-        s += "<text x=\"14\" y=\"\(SVG.num(top + cell * Double(n) / 2))\" text-anchor=\"middle\" class=\"tick\" transform=\"rotate(-90 14 \(SVG.num(top + cell * Double(n) / 2)))\">asked for</text>"
-        for (j, id) in ids.enumerated() {
-            s += "<text x=\"\(SVG.num(left + cell * (Double(j) + 0.5)))\" y=\"\(SVG.num(top - 8))\" text-anchor=\"middle\" class=\"ct\">node\(id)</text>"
+        s += "<text x=\"\(SVG.num(left + cell * Double(nc) / 2))\" y=\"16\" text-anchor=\"middle\" class=\"tick\">served by</text>"
+        s += "<text x=\"14\" y=\"\(SVG.num(top + cell * Double(nr) / 2))\" text-anchor=\"middle\" class=\"tick\" transform=\"rotate(-90 14 \(SVG.num(top + cell * Double(nr) / 2)))\">asked for</text>"
+        for (cj, j) in cols.enumerated() {
+            s += "<text x=\"\(SVG.num(left + cell * (Double(cj) + 0.5)))\" y=\"\(SVG.num(top - 8))\" text-anchor=\"middle\" class=\"ct\">node\(ids[j])</text>"
         }
-        for (i, id) in ids.enumerated() {
-            s += "<text x=\"\(SVG.num(left - 8))\" y=\"\(SVG.num(top + cell * (Double(i) + 0.5) + 4))\" text-anchor=\"end\" class=\"ct\">node\(id)</text>"
-            for j in 0..<n {
+        for (ri, i) in rows.enumerated() {
+            s += "<text x=\"\(SVG.num(left - 8))\" y=\"\(SVG.num(top + cell * (Double(ri) + 0.5) + 4))\" text-anchor=\"end\" class=\"ct\">node\(ids[i])</text>"
+            for (cj, j) in cols.enumerated() {
                 let pct = r.fallback.row_percent[i][j], pages = r.fallback.pages[i][j]
                 // Diagonal in blue (served where asked), off-diagonal in red (fallback).
                 let (cr, cg, cb) = i == j ? (31.0, 119.0, 180.0) : (214.0, 39.0, 40.0)
                 let a = pages == 0 ? 0 : 0.12 + 0.88 * pct / 100
                 let fill = "rgb(\(Int(255 - (255 - cr) * a)),\(Int(255 - (255 - cg) * a)),\(Int(255 - (255 - cb) * a)))"
-                let x = left + cell * Double(j), y = top + cell * Double(i)
+                let x = left + cell * Double(cj), y = top + cell * Double(ri)
                 let textColor = a > 0.55 ? "#fff" : "#222"
-                s += "<rect x=\"\(SVG.num(x))\" y=\"\(SVG.num(y))\" width=\"\(SVG.num(cell - 2))\" height=\"\(SVG.num(cell - 2))\" fill=\"\(fill)\" stroke=\"#ddd\"><title>node\(id) → node\(ids[j]): \(pages) pages, \(String(format: "%.2f", pct))% of the row</title></rect>"
+                s += "<rect x=\"\(SVG.num(x))\" y=\"\(SVG.num(y))\" width=\"\(SVG.num(cell - 2))\" height=\"\(SVG.num(cell - 2))\" fill=\"\(fill)\" stroke=\"#ddd\"><title>node\(ids[i]) → node\(ids[j]): \(pages) pages, \(String(format: "%.2f", pct))% of the row</title></rect>"
                 if cell >= 60 {
                     s += "<text x=\"\(SVG.num(x + cell / 2 - 1))\" y=\"\(SVG.num(y + cell / 2 - 3))\" text-anchor=\"middle\" font-size=\"12\" fill=\"\(textColor)\">\(pages)</text>"
                     s += "<text x=\"\(SVG.num(x + cell / 2 - 1))\" y=\"\(SVG.num(y + cell / 2 + 12))\" text-anchor=\"middle\" font-size=\"11\" fill=\"\(textColor)\">\(String(format: "%.1f", pct))%</text>"
@@ -241,9 +247,14 @@ public enum HTMLReport {
     static func kswapdChart(_ r: StressReport) -> String {
         let (xl, x) = xAxis(r)
         let s = r.timeline.samples
+        // Only the nodes whose kswapd ran; none: say so rather than draw flat lines.
+        let ran = r.timeline.nodes.indices.filter { n in (s.last?.kswapdRuns[n] ?? 0) > 0 }
+        guard !ran.isEmpty else {
+            return "<p class=\"note\">kswapd did not run (no balance_pgdat on any node).</p>"
+        }
         return SVG.lineChart(title: "kswapd balance_pgdat runs (cumulative)", xLabel: xl, yLabel: "runs",
-                             series: r.timeline.nodes.enumerated().map { n, id in
-            SVG.Series(name: "node\(id)", color: palette[n % palette.count], points: s.map { (x($0), Double($0.kswapdRuns[n])) }, width: 2)
+                             series: ran.map { n in
+            SVG.Series(name: "node\(r.timeline.nodes[n])", color: palette[n % palette.count], points: s.map { (x($0), Double($0.kswapdRuns[n])) }, width: 2)
         })
     }
 }
