@@ -25,5 +25,5 @@ extension SimulatedTask {
     }
 
     /// The replay's counts (nil for a task that plays a workload's thread group).
-    public var traceStats: TraceReplayStats? { replay?.stats }
+    public var traceStats: TraceReplayStats? { replay?.finalStats }
 }

@@ -27,6 +27,7 @@ public struct TraceReplayStats: Sendable, Equatable {
     public static let skipOrder = "order above \(KernelTrace.maxOrder) (MAX_ORDER - 1)"
     public static let skipUnknownFree = "free of a pfn the replay did not allocate"
     public static let skipFailedFree = "free of a block numasim failed to allocate"
+    public static let skipNotReached = "not reached: the run stopped before them"
     public static func skipOther(_ name: String) -> String { "other tracepoint \(name)" }
 }
 
@@ -56,6 +57,14 @@ struct TraceReplay {
 
     var isDone: Bool { cursor >= events.count }
     var left: Int { events.count - cursor }
+
+    /// The counts, with the events a run that stopped early (a kernel panic: out of memory and
+    /// nothing to kill) did not reach counted as skipped.
+    var finalStats: TraceReplayStats {
+        var s = stats
+        if left > 0 { s.skipped[TraceReplayStats.skipNotReached, default: 0] += left }
+        return s
+    }
 
     /// Passes over the events that cannot be replayed, counting why, so that the next event
     /// (and the CPU the task's next step runs on) is one that will be.

@@ -77,6 +77,18 @@ final class TraceReplayTests: XCTestCase {
         XCTAssertEqual(s.sameNodePercent, 100, "one node")
     }
 
+    /// A trace that asks more than the machine has: the kernel would panic (out of memory,
+    /// nothing to kill — a trace's pages belong to no simulated task); the run stops and the
+    /// events after it are counted as not reached, so the counts still add up.
+    func testEventsAfterAPanicAreCountedAsNotReached() throws {
+        let line = { (i: Int) in "a 1 [000] 1.\(String(format: "%06d", i)): kmem:mm_page_alloc: page=0x1 pfn=0x\(String(0x10000 + i * 8, radix: 16)) order=3 migratetype=0 gfp_flags=GFP_KERNEL" }
+        let trace = try KernelTrace.parse((0..<9000).map(line).joined(separator: "\n"), file: "big")
+        let (r, s) = try replay(trace, on: NumasimBinary.twoNodes)
+        XCTAssertNotNil(r.stop, "256 MiB cannot hold 9000 blocks of 32 KiB (order 3 is not costly: the OOM killer is asked)")
+        XCTAssertGreaterThan(s.skipped[TraceReplayStats.skipNotReached] ?? 0, 0)
+        XCTAssertEqual(s.events, s.replayed + s.skippedTotal)
+    }
+
     func testConcurrentEngineRefusesATrace() throws {
         let m = try boot(NumasimBinary.twoNodes)
         let trace = try KernelTrace.parse("a 1 [000] 1.000001: kmem:mm_page_free: page=0x1 pfn=0x5000 order=2", file: "t")
