@@ -107,7 +107,7 @@ extension KernelTrace {
         var gfp: GFP = []
         for part in text.split(separator: "|", omittingEmptySubsequences: false) {
             let name = String(part)
-            if let (_, bits) = GFP.names.first(where: { $0.0 == name }) {
+            if let bits = gfpByName[name] {
                 gfp.formUnion(bits)
                 if GFP.notModelled.contains(name) { notModelled[name, default: 0] += 1 }
             } else if laterKernelGFPNames.contains(name) {
@@ -120,6 +120,9 @@ extension KernelTrace {
         }
         return gfp
     }
+
+    /// `GFP.names` as a table (a trace has a few names per line, millions of lines).
+    static let gfpByName: [String: GFP] = Dictionary(GFP.names, uniquingKeysWith: { first, _ in first })
 
     /// `32688.152132:` — seconds with a fraction, then a colon.
     static func isTimestamp(_ t: Substring) -> Bool {
