@@ -6,14 +6,14 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      # default 60 s, every target
 #   make fuzz FUZZ_SECONDS=30                  # the same, through make
 #
-# Pre-release: `make fuzz FUZZ_SECONDS=30` (about 4 minutes for the 8 targets, plus the build).
+# Pre-release: `make fuzz FUZZ_SECONDS=30` (about 5 minutes for the 9 targets, plus the build).
 # Environment: FUZZ_JOBS (parallel targets, default 1), FUZZ_NICE (default 19), SWIFT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SECONDS_EACH=${1:-60}
 shift || true
-ALL="topology workload sysfs numactl zoneinfo pagetypeinfo buddyinfo vmstat"
+ALL="topology workload sysfs numactl zoneinfo pagetypeinfo buddyinfo vmstat trace"
 TARGETS=${*:-$ALL}
 SWIFT=${SWIFT:-swift}
 NICE=${FUZZ_NICE:-19}
@@ -57,6 +57,7 @@ seed zoneinfo $KS/*/proc_zoneinfo.txt $KS/*/final_zoneinfo.txt $KS/nehalem-2s/wo
 seed pagetypeinfo $KS/*/proc_pagetypeinfo.txt
 seed buddyinfo $KS/*/proc_buddyinfo.txt $KS/nehalem-2s/workloads/wl1_*.buddyinfo_after.txt
 seed vmstat $KS/*/proc_vmstat.txt $KS/*/final_vmstat.txt
+seed trace Tests/Fixtures/traces/*.txt
 mkdir -p Fuzz/.seeds/sysfs
 for s in Tests/Fixtures/sysfs-samples/*/sys/devices/system/node; do
     pack_sysfs "$s" "Fuzz/.seeds/sysfs/$(basename "$(dirname "$(dirname "$(dirname "$(dirname "$s")")")")").bin"

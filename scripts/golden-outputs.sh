@@ -33,6 +33,7 @@ done
 run stress-zone-reclaim-dumps stress --quiet -t topologies/nehalem-2s-qemu.yaml -w workloads/zone-reclaim.yaml --dump zoneinfo,buddyinfo,pagetypeinfo,vmstat
 run numastat-m-n-interleave-and-bind numastat -m -n -t topologies/nehalem-2s-qemu.yaml -w workloads/interleave-and-bind.yaml
 run stress-interleave-and-bind-node-dumps stress --quiet -t topologies/nehalem-2s-qemu.yaml -w workloads/interleave-and-bind.yaml --dump numastat,node-meminfo,node-vmstat
+run stress-trace-perf stress --quiet -t Tests/Fixtures/traces/vm-host.yaml --trace Tests/Fixtures/traces/perf-script-kmem.txt --json
 run stress-ftouch-seed7 stress --quiet -t topologies/nehalem-2s-qemu.yaml -w workloads/first-touch-overflow.yaml --seed 7 --json --latency
 run sweep sweep -t topologies/nehalem-2s-qemu.yaml -w workloads/first-touch-overflow.yaml --param vm.watermark_scale_factor=10,100,1000 --json
 run generate topology generate --nodes 6 --cpus-per-node 2 --memory-per-node 1GiB

@@ -135,6 +135,9 @@ public struct StressReport: Codable, Sendable {
     /// node id → field → kB (HugePages_*: pages). What `numasim numastat -m` reads; absent from
     /// results of numasim before 0.1.0.
     public var node_meminfo: [String: [String: Int]]?
+    /// `stress --trace`: the replay of a kernel trace (`StressReport+Trace.swift`); absent for a
+    /// workload run.
+    public var trace: Trace?
 
     public struct Hotplug: Codable, Sendable {
         public var action: String
@@ -307,7 +310,8 @@ extension StressReport {
             numasim_version: NumasimVersion.number,
             node_meminfo: Dictionary(uniqueKeysWithValues: ids.indices.map { n in
                 (String(ids[n]), Dictionary(uniqueKeysWithValues: NodeMeminfoFormat.fields(a, nodeIndex: n)))
-            }))
+            }),
+            trace: r.tasks.lazy.compactMap(\.traceStats).first.map(Trace.init))
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

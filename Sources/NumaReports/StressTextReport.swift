@@ -6,7 +6,7 @@ import NumaWorkload
 /// simulated time; host time only with `--timing`),
 /// numastat as the `numastat` tool's table and as the kernel's per-node files
 /// (drivers/base/node.c `node_read_numastat`), the inspect tables (`StressReport.inspectText`),
-/// memory hotplug steps, process phases, OOM kills, allocation failures, the timeline line, why
+/// memory hotplug steps, process phases, a trace replay, OOM kills, allocation failures, the timeline line, why
 /// the run stopped early (a kernel panic), the invariant check, and then each `--dump` file after its header (`StressDumps.header`).
 public struct StressTextReport {
     public var report: StressReport
@@ -45,6 +45,7 @@ public struct StressTextReport {
         out += "\n" + rep.inspectText
         if !run.hotplug.isEmpty { out += "\n" + run.hotplug.map { $0.summary + "\n" + $0.fallbackOrder.map { "  " + $0 + "\n" }.joined() }.joined() }
         if let p = run.addressSpaces, !p.processes.isEmpty { out += p.summaryText }
+        if rep.trace != nil { out += "\n" + rep.traceText }
         if !rep.oom_killed.isEmpty { out += "OOM-killed: " + rep.oom_killed.joined(separator: ", ") + "\n" }
         if !rep.failures.isEmpty {
             out += "\nallocation failures:\n"

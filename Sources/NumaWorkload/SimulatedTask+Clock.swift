@@ -11,12 +11,12 @@ import NumaTopology
 extension SimulatedTask {
     /// An allocator call (with `--latency`, it started with `workBefore` on counter row `row`).
     @inline(__always)
-    func chargeAllocation(_ a: PageAllocator, _ r: Result<AllocatedBlock, AllocFailure>, order: Int, row: Int, workBefore: Int) {
+    func chargeAllocation(_ a: PageAllocator, _ r: Result<AllocatedBlock, AllocFailure>, order: Int, gfp: GFP, row: Int, workBefore: Int) {
         var ns = a.cost(.allocFastPath)
         if latency != nil {
             latency!.record(OpLatency.OpClass.alloc(order: order), nanoseconds: UInt64(ns &+ (a.workNanoseconds(row: row) &- workBefore)))
         }
-        if case .success(let b) = r { ns &+= firstUseCost(a, b) }
+        if case .success(let b) = r { ns &+= firstUseCost(a, b, gfp: gfp) }
         clockNs &+= ns
     }
 
@@ -24,7 +24,7 @@ extension SimulatedTask {
     /// (`do_anonymous_page`, `clear_user_highpage`), or for page cache the read from disk and
     /// the copy to the reader (`filemap_read`); kernel memory only what `__GFP_ZERO` asks.
     @inline(__always)
-    func firstUseCost(_ a: PageAllocator, _ b: AllocatedBlock) -> Int {
+    func firstUseCost(_ a: PageAllocator, _ b: AllocatedBlock, gfp: GFP) -> Int {
         let pages = 1 << b.order
         let n = a.index(ofNode: b.node) ?? 0
         switch spec.kind {
@@ -33,7 +33,7 @@ extension SimulatedTask {
             // read(2) copies the page to the reader; a mapped file page faults instead.
             let use = spec.access == .mmap ? a.cost(.pageFault) : a.pageMemoryCost(zero: false, nodeIndex: n)
             return pages &* (a.cost(.fileReadPerPage) &+ use)
-        case .kernel: return spec.gfp.contains(.zero) ? pages &* a.pageMemoryCost(zero: true, nodeIndex: n) : 0
+        case .kernel: return gfp.contains(.zero) ? pages &* a.pageMemoryCost(zero: true, nodeIndex: n) : 0
         }
     }
 
@@ -74,5 +74,8 @@ extension SimulatedTask {
 
 extension SimulatedTask {
     /// The CPU the next step runs on (the task's CPUs are taken in turn).
-    public var nextCPU: Int { cpus[cpuTurn % cpus.count] }
+    public var nextCPU: Int {
+        if let replay, !replay.isDone { return replay.events[replay.cursor].cpu }
+        return cpus[cpuTurn % cpus.count]
+    }
 }

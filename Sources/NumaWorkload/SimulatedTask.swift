@@ -52,6 +52,8 @@ public final class SimulatedTask: @unchecked Sendable {
     /// The operation count as last published (any thread).
     public var publishedOps: Int { published.load(.ops) }
     @exclusivity(unchecked) var failureCount = 0
+    /// `stress --trace`: the trace this task replays, event by event (SimulatedTask+Trace.swift).
+    @exclusivity(unchecked) var replay: TraceReplay?
 
     public var isDone: Bool { exiting ? exitCursor >= live.count : remaining <= 0 || opsLeft <= 0 || timedOut || stats.killed }
     /// Exiting (`beginExit`): each step gives back the next block of `live[exitCursor...]`.
@@ -75,6 +77,10 @@ public final class SimulatedTask: @unchecked Sendable {
         interleave = InterleaveState(maxNumNodes: maxNumNodes)
         vmaOffset = spec.vmaStart ?? 0
         rng = SplitMix64(seed: seed)
+        if let trace = spec.trace {
+            replay = TraceReplay(trace, cpus: cpus)
+            remaining = replay!.left
+        }
         keepsLive = spec.file == nil
             && (spec.touches > 0 || spec.kind != .kernel || { if case .never = spec.free { return false } else { return true } }())
     }
@@ -106,6 +112,7 @@ public final class SimulatedTask: @unchecked Sendable {
     func stepBody(_ a: PageAllocator) {
         if killedAtomic.load(ordering: .acquiring) { die(a); return }
         if exiting { exitStep(a); return }
+        if replay != nil { traceStep(a); return }
         if let deadline, cpuTurn & 255 == 0, ContinuousClock.now >= deadline { timedOut = true; return }
         let opsBefore = stats.ops
         defer { opsLeft -= stats.ops - opsBefore }
@@ -181,14 +188,16 @@ public final class SimulatedTask: @unchecked Sendable {
         published.store(.distancePages, placement!.distancePages)
     }
 
-    func allocate(_ a: PageAllocator, order: Int, cpu: Int) -> AllocatedBlock? {
+    /// An allocation with the group's GFP mask, or `gfp` (a trace event's).
+    func allocate(_ a: PageAllocator, order: Int, cpu: Int, gfp eventGFP: GFP? = nil) -> AllocatedBlock? {
+        let gfp = eventGFP ?? spec.gfp
         let index: Int? = spec.vmaStart == nil ? nil : vmaOffset
         vmaOffset += 1 << order
         let row = latency == nil ? 0 : a.slot(ofCPU: cpu)
         let work = latency == nil ? 0 : a.workNanoseconds(row: row)
         let asking = a.policyNode(spec.policy, cpu: cpu, order: order, state: &interleave, interleaveIndex: index)
-        let r = a.allocPages(gfp: spec.gfp, order: order, policy: spec.policy, preferredNode: asking, cpu: cpu)
-        chargeAllocation(a, r, order: order, row: row, workBefore: work)
+        let r = a.allocPages(gfp: gfp, order: order, policy: spec.policy, preferredNode: asking, cpu: cpu)
+        chargeAllocation(a, r, order: order, gfp: gfp, row: row, workBefore: work)
         switch r {
         case .success(let b):
             if placement == nil { placement = TaskPlacement(a) }
@@ -199,7 +208,7 @@ public final class SimulatedTask: @unchecked Sendable {
             failureCount += 1
             let reason: String
             if case .noMemory(_, _, let r) = f { reason = r.description } else { reason = f.description }
-            stats.failures["\(spec.gfp) order \(order): \(reason)", default: 0] += 1
+            stats.failures["\(gfp) order \(order): \(reason)", default: 0] += 1
             stats.failed += 1
             return nil
         }

@@ -97,6 +97,9 @@ public struct Workload: Sendable, Equatable {
         /// How a `file:` group reaches its pages: `read(2)` (unmapped, `folio_mark_accessed`) or
         /// `mmap` (mapped: the PTE accessed bit).
         public var access: FileAccess = .read
+        /// `stress --trace`: the group replays this kernel trace's events in order, each on its
+        /// CPU with its order and GFP mask (`Workload(trace:topology:)`, `TraceReplay`).
+        public var trace: KernelTrace?
 
         public init(cpus: [Int], policy: MemPolicy, gfp: GFP, orders: [(order: Int, weight: Int)], allocatePages: Int,
                     free: FreeMode, vmaStart: Int? = nil, kind: PageKind = .kernel, touches: Int = 0, dirty: Bool = false) {
@@ -108,7 +111,7 @@ public struct Workload: Sendable, Equatable {
             a.cpus == b.cpus && a.policy == b.policy && a.gfp == b.gfp && a.allocatePages == b.allocatePages
                 && a.free == b.free && a.orders.map(\.order) == b.orders.map(\.order) && a.orders.map(\.weight) == b.orders.map(\.weight)
                 && a.vmaStart == b.vmaStart && a.kind == b.kind && a.touches == b.touches && a.dirty == b.dirty
-                && a.opsLimit == b.opsLimit && a.duration == b.duration && a.file == b.file && a.access == b.access
+                && a.opsLimit == b.opsLimit && a.duration == b.duration && a.file == b.file && a.access == b.access && a.trace == b.trace
         }
     }
 

@@ -10,8 +10,14 @@ import NumaWorkload
 /// simulated clock's costs and the engine. Shared by `stress` and `numastat -t -w`, which run
 /// the same way (`prepare`, then `run`). `-w` is required wherever a run is made (`path()`).
 struct WorkloadOptions: ParsableArguments {
-    @Option(name: [.customShort("w"), .long], help: "Workload file (YAML, required).")
+    @Option(name: [.customShort("w"), .long], help: "Workload file (YAML; this or --trace is required).")
     var workload: String?
+
+    @Option(help: ArgumentHelp(
+        "Replay a kernel page-allocation trace instead of a workload (- reads standard input).",
+        discussion: "The text of perf script after perf record -e kmem:mm_page_alloc -e kmem:mm_page_free -a (or ftrace's trace file with those events): each allocation on its CPU with its order and gfp_flags, each free of a block the replay allocated. Deterministic engine only. docs/user-guide.md.",
+        valueName: "FILE"))
+    var trace: String?
 
     @Option(help: "Seed for order distributions and random frees (default: 1).")
     var seed: UInt64?
@@ -25,11 +31,21 @@ struct WorkloadOptions: ParsableArguments {
     var threads: Int?
 
     /// Whether any of these options was given.
-    var anyGiven: Bool { workload != nil || seed != nil || costs != nil || threads != nil }
+    var anyGiven: Bool { workload != nil || trace != nil || seed != nil || costs != nil || threads != nil }
 
-    /// The workload file; without `-w`, the parser's own error for a missing required option.
+    /// The workload file, or the trace file with `--trace`; without either, the parser's own
+    /// error for a missing required option. Refuses both at once, and a trace with `--threads`.
     func path() throws -> String {
-        guard let workload else { throw ValidationError("Missing expected argument '--workload <workload>'") }
+        if let trace {
+            guard workload == nil else {
+                throw ValidationError("--trace and --workload (-w) are mutually exclusive: a run replays a kernel trace or plays a workload file, not both")
+            }
+            guard threads == nil else {
+                throw ValidationError("--trace replays the events in their order on the deterministic engine; drop --threads")
+            }
+            return trace
+        }
+        guard let workload else { throw ValidationError("Missing expected argument '--workload <workload>' (or --trace <file>)") }
         return workload
     }
 
@@ -62,7 +78,7 @@ struct WorkloadOptions: ParsableArguments {
             machine.topology.costs = t.costs
         }
         let path = try path()
-        let w = try Workload.load(path: path, topology: t)
+        let w = try trace == nil ? Workload.load(path: path, topology: t) : Workload(trace: KernelTrace.load(path: path), topology: t)
         let planned = w.phases.reduce(0) { acc, p in
             if case .run(let specs) = p { return acc + specs.reduce(0) { $0 + $1.allocatePages } } else { return acc }
         }

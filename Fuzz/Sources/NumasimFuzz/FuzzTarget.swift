@@ -9,7 +9,7 @@ import NumaWorkload
 /// machine must boot or be refused with such an error, and a small one must keep the
 /// allocator's invariants through a short deterministic stress run.
 enum FuzzTarget: String, CaseIterable {
-    case topology, workload, sysfs, numactl, zoneinfo, pagetypeinfo, buddyinfo, vmstat
+    case topology, workload, sysfs, numactl, zoneinfo, pagetypeinfo, buddyinfo, vmstat, trace
 
     /// `FUZZ_TARGET`, read once.
     static let current: FuzzTarget = {
@@ -33,6 +33,7 @@ enum FuzzTarget: String, CaseIterable {
         case .pagetypeinfo: "fuzz-pagetypeinfo"
         case .buddyinfo: "fuzz-buddyinfo"
         case .vmstat: Scratch.path("fuzz-vmstat")
+        case .trace: "fuzz-trace.txt"
         }
     }
 
@@ -85,6 +86,8 @@ enum FuzzTarget: String, CaseIterable {
                 let path = Scratch.write(text, to: file)
                 try VmstatImporter.check(path: path, against: Base.nehalemWithZoneinfo, warnings: &warnings)
             }
+        case .trace:
+            TraceFuzz.run(text, file: file)
         case .sysfs:
             break
         }

@@ -31,6 +31,13 @@ import NumaTopology
     @inlinable public static var hardwall: GFP { GFP(rawValue: 0x100000) }
     @inlinable public static var thisnode: GFP { GFP(rawValue: 0x200000) }
     @inlinable public static var account: GFP { GFP(rawValue: 0x400000) }
+    /// Bits 6.1 defines and `show_gfp_flags` prints but numasim does not model (KASAN hardware
+    /// tags: ___GFP_ZEROTAGS, ___GFP_SKIP_ZERO, ___GFP_SKIP_KASAN_UNPOISON, ___GFP_SKIP_KASAN_POISON):
+    /// carried, never acted on.
+    @inlinable public static var zerotags: GFP { GFP(rawValue: 0x800000) }
+    @inlinable public static var skipZero: GFP { GFP(rawValue: 0x1000000) }
+    @inlinable public static var skipKasanUnpoison: GFP { GFP(rawValue: 0x2000000) }
+    @inlinable public static var skipKasanPoison: GFP { GFP(rawValue: 0x4000000) }
 
     /// directReclaim | kswapdReclaim
     @inlinable public static var reclaim: GFP { GFP(rawValue: 0xc00) }
@@ -54,6 +61,12 @@ import NumaTopology
     @inlinable public static var dmaMask: GFP { GFP(rawValue: 0x1) }
     /// dma32
     @inlinable public static var dma32Mask: GFP { GFP(rawValue: 0x4) }
+    /// kernel | account
+    @inlinable public static var kernelAccount: GFP { GFP(rawValue: 0x400cc0) }
+    /// (highUserMovable | comp | nomemalloc | nowarn) & ~reclaim
+    @inlinable public static var transHugeLight: GFP { GFP(rawValue: 0x1c20ca) }
+    /// transHugeLight | directReclaim
+    @inlinable public static var transHuge: GFP { GFP(rawValue: 0x1c24ca) }
 
     public static let names: [(String, GFP)] = [
         ("GFP_KERNEL", .kernel), ("GFP_USER", .user), ("GFP_HIGHUSER_MOVABLE", .highUserMovable),
@@ -67,6 +80,42 @@ import NumaTopology
         ("__GFP_NORETRY", .noretry), ("__GFP_MEMALLOC", .memalloc), ("__GFP_COMP", .comp),
         ("__GFP_NOMEMALLOC", .nomemalloc), ("__GFP_HARDWALL", .hardwall), ("__GFP_THISNODE", .thisnode),
         ("__GFP_ACCOUNT", .account),
+        // The rest of what 6.1's `show_gfp_flags` prints (include/trace/events/mmflags.h,
+        // `__def_gfpflag_names` and `__def_gfpflag_names_kasan`), after the names above so that
+        // `description` of the masks above is unchanged.
+        ("GFP_TRANSHUGE", .transHuge), ("GFP_TRANSHUGE_LIGHT", .transHugeLight), ("GFP_KERNEL_ACCOUNT", .kernelAccount),
+        ("__GFP_ZEROTAGS", .zerotags), ("__GFP_SKIP_ZERO", .skipZero),
+        ("__GFP_SKIP_KASAN_UNPOISON", .skipKasanUnpoison), ("__GFP_SKIP_KASAN_POISON", .skipKasanPoison),
+    ]
+
+    /// The names of `names` whose bits numasim carries without modelling them.
+    public static let notModelled: Set<String> = [
+        "__GFP_ZEROTAGS", "__GFP_SKIP_ZERO", "__GFP_SKIP_KASAN_UNPOISON", "__GFP_SKIP_KASAN_POISON",
+    ]
+
+    /// The flags `show_gfp_flags` prints for these bits (Linux 6.1, `__print_flags` over
+    /// `__def_gfpflag_names` in its order: the first mask wholly contained goes first, its bits
+    /// taken out; what no name covers is printed in hex; no bits: `none`).
+    public var traceNames: String {
+        if isEmpty { return "none" }
+        var rest = self
+        var parts: [String] = []
+        for name in GFP.printOrder {
+            guard let mask = GFP.names.first(where: { $0.0 == name })?.1, !mask.isEmpty, rest.isSuperset(of: mask) else { continue }
+            parts.append(name); rest.subtract(mask)
+        }
+        if !rest.isEmpty { parts.append("0x" + String(rest.rawValue, radix: 16)) }
+        return parts.joined(separator: "|")
+    }
+
+    /// `__def_gfpflag_names` of 6.1 in its order (most bits first).
+    public static let printOrder = [
+        "GFP_TRANSHUGE", "GFP_TRANSHUGE_LIGHT", "GFP_HIGHUSER_MOVABLE", "GFP_HIGHUSER", "GFP_USER", "GFP_KERNEL_ACCOUNT",
+        "GFP_KERNEL", "GFP_NOFS", "GFP_ATOMIC", "GFP_NOIO", "GFP_NOWAIT", "GFP_DMA", "__GFP_HIGHMEM", "GFP_DMA32", "__GFP_HIGH",
+        "__GFP_ATOMIC", "__GFP_IO", "__GFP_FS", "__GFP_NOWARN", "__GFP_RETRY_MAYFAIL", "__GFP_NOFAIL", "__GFP_NORETRY",
+        "__GFP_COMP", "__GFP_ZERO", "__GFP_NOMEMALLOC", "__GFP_MEMALLOC", "__GFP_HARDWALL", "__GFP_THISNODE",
+        "__GFP_RECLAIMABLE", "__GFP_MOVABLE", "__GFP_ACCOUNT", "__GFP_WRITE", "__GFP_RECLAIM", "__GFP_DIRECT_RECLAIM",
+        "__GFP_KSWAPD_RECLAIM", "__GFP_ZEROTAGS", "__GFP_SKIP_ZERO", "__GFP_SKIP_KASAN_POISON", "__GFP_SKIP_KASAN_UNPOISON",
     ]
 
     /// Parses `GFP_KERNEL | __GFP_THISNODE` (names, `|`, hex numbers).

@@ -58,6 +58,10 @@ public struct ConcurrentStress: StressEngine {
             throw WorkloadRunError(key: workload.key(phase: i, "processes"),
                                    message: "process phases run in the deterministic engine only; drop --threads to run this workload")
         }
+        if workload.threads.contains(where: { $0.trace != nil }) {
+            // Host threads racing would reorder the events; a replay plays them in the trace's order.
+            throw WorkloadRunError(key: "trace", message: "a trace replays in the deterministic engine only; drop --threads")
+        }
     }
 
     /// Every kswapd stopped while `body` changes the machine (no CPU allocates between phases).
