@@ -13,9 +13,10 @@ struct SweepCommand: ParsableCommand {
             Each --param NAME=V1,V2,... adds a dimension; every combination is one `numasim stress \
             --json` run in its own process (--jobs at a time). NAME is topology, workload, threads \
             (a number of host threads, or det for the deterministic engine), seed, or a sysctl as \
-            --sysctl takes it (vm.watermark_scale_factor, vm.zone_reclaim_mode, vm.min_free_kbytes, \
+            --sysctl takes it (vm.watermark_scale_factor, vm.zone_reclaim_mode, vm.min_free_kbytes, vm.swappiness, \
             vm.lowmem_reserve_ratio with its ratios separated by spaces, …). Points are numbered with \
-            the last --param varying fastest.
+            the last --param varying fastest. With --json each run's result (under result) carries its \
+            provenance: command line, topology and workload hashes, sysctls in force (docs/json.md).
 
             The table has one row per point: simulated time (ms), numa_hit and numa_miss over all \
             nodes, the local share (local_node / (local_node + other_node)), kswapd wake-ups, pgscan \
