@@ -1,10 +1,12 @@
 # numasim — the two set-up commands of the README, and helpers.
-#   make run   installs what is missing (libnuma-dev), builds, boots a shipped topology
+#   make run   installs what is missing (libnuma-dev), builds, boots a shipped topology and
+#              runs a short multi-threaded stress on it (the fallback between its nodes)
 #   make test  installs what is missing, builds, runs the whole test suite
 #   make tsan  the concurrent tests under ThreadSanitizer
 #   make fuzz  the libFuzzer targets of every reader, FUZZ_SECONDS each (docs/fuzzing.md)
 SWIFT ?= swift
-TOPOLOGY ?= topologies/nehalem-2s.yaml
+TOPOLOGY ?= topologies/nehalem-2s-qemu.yaml
+WORKLOAD ?= workloads/quick-fallback.yaml
 FUZZ_SECONDS ?= 60
 
 .PHONY: run test deps build release tsan fuzz clean
@@ -23,6 +25,8 @@ run: deps
 	.build/release/numasim topology show -t $(TOPOLOGY)
 	@echo
 	.build/release/numasim zonelist -t $(TOPOLOGY) --zones
+	@echo
+	.build/release/numasim stress -t $(TOPOLOGY) -w $(WORKLOAD) --threads 2 --quiet
 
 test: deps
 	$(SWIFT) build

@@ -8,12 +8,27 @@ import NumaWorkload
 /// zone's free pages against its watermarks over time, locality and fallback rate over time,
 /// kswapd activity, and the summary tables. Rendered from the same `StressReport` as `--json`.
 public enum HTMLReport {
+    /// What the page is about: `WORKLOAD on TOPOLOGY` and the sysctls that differ from the
+    /// defaults (`WORKLOAD on TOPOLOGY, vm.zone_reclaim_mode=1`); the topology alone for a report
+    /// without provenance.
+    static func title(_ r: StressReport) -> String {
+        guard let p = r.provenance else { return r.topology }
+        var t = "\(p.workload.name ?? "workload") on \(r.topology)"
+        let changed = p.changed_sysctls.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        if !changed.isEmpty { t += ", " + changed.joined(separator: ", ") }
+        return t
+    }
+
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
 
     public static func render(_ r: StressReport, topology t: Topology? = nil) -> String {
         var h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        h += "<title>numasim stress: \(SVG.escape(r.topology))</title><style>\(css)</style></head><body>\n"
-        h += "<h1>numasim stress — \(SVG.escape(r.topology))</h1>\n"
+        h += "<title>numasim stress: \(SVG.escape(title(r)))</title><style>\(css)</style></head><body>\n"
+        h += "<h1>numasim stress — \(SVG.escape(title(r)))</h1>\n"
+        if let p = r.provenance {
+            h += "<p class=\"sub\">topology \(SVG.escape(p.topology.path ?? r.topology)) (sha256 \(p.topology.sha256.prefix(12))…) · workload "
+            h += "\(SVG.escape(p.workload.path ?? p.workload.name ?? "")) (sha256 \(p.workload.sha256.prefix(12))…) · numasim \(SVG.escape(p.numasim_version))</p>\n"
+        }
         h += "<p class=\"sub\">\(r.engine) engine" + (r.engine == "concurrent" ? " on \(r.threads) host thread(s)" : "")
         h += ", seed \(r.seed) · \(r.ops) ops in \(String(format: "%.3f", Double(r.simulated_time_ns) / 1e6)) ms simulated"
         if let s = r.seconds, let rate = r.ops_per_second { h += " (host time: \(String(format: "%.2f", s)) s, \(String(format: "%.0f", rate)) ops/s)" }

@@ -2,7 +2,9 @@ import NumaEngine
 import NumaTopology
 import Foundation
 
-/// Two stress results side by side (`numasim compare A.json B.json`): run facts, numastat per
+/// Two stress results side by side (`numasim compare A.json B.json`): first how their inputs
+/// differ (`inputs`, from each result's provenance: version, topology, workload, sysctls, seed,
+/// engine), then run facts, numastat per
 /// node, the fallback matrix, locality, key reclaim counters and throughput, each row with both
 /// values and the difference. Nodes are matched by id, so runs on different topologies compare
 /// too (a node missing from one run shows as absent).
@@ -26,6 +28,10 @@ public struct StressCompare: Codable, Sendable {
     public var b: String
     public var a_run: String
     public var b_run: String
+    /// The inputs that differ (`StressCompare+Inputs`); empty when they are the same.
+    public var inputs: [InputDifference]
+    /// "A", "B" or "A and B": the results without provenance (written before it was recorded).
+    public var inputs_missing: String?
     public var rows: [Row]
 
     /// `timing`: add the host wall-clock rows (`seconds`, `ops_per_second`; absent from results
@@ -37,6 +43,13 @@ public struct StressCompare: Codable, Sendable {
         func describe(_ r: StressReport) -> String { "\(r.topology), \(r.engine) engine, \(r.threads) thread(s), seed \(r.seed)" }
         a_run = describe(x)
         b_run = describe(y)
+        inputs = StressCompare.inputDifferences(x, y)
+        switch (x.provenance == nil, y.provenance == nil) {
+        case (true, true): inputs_missing = "A and B"
+        case (true, false): inputs_missing = "A"
+        case (false, true): inputs_missing = "B"
+        case (false, false): inputs_missing = nil
+        }
         var rows: [Row] = []
         func add(_ section: String, _ key: String, _ va: Double?, _ vb: Double?, noisy: Bool = false) {
             let d = va.flatMap { p in vb.map { $0 - p } }
@@ -83,7 +96,8 @@ public struct StressCompare: Codable, Sendable {
     /// The side-by-side table. Changed rows are marked: in colour on a terminal, `*` otherwise.
     public func render(color: Bool) -> String {
         var out = "A: \(a) (\(a_run))\nB: \(b) (\(b_run))\n"
-        let kw = Swift.max(28, (rows.map(\.key.count).max() ?? 0) + 2)
+        let kw = Swift.max(28, (rows.map(\.key.count).max() ?? 0) + 2, (inputs.map(\.key.count).max() ?? 0) + 2)
+        out += renderInputs(color: color, keyWidth: kw)
         var section = ""
         for r in rows {
             if r.section != section {

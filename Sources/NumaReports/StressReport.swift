@@ -138,6 +138,10 @@ public struct StressReport: Codable, Sendable {
     /// `stress --trace`: the replay of a kernel trace (`StressReport+Trace.swift`); absent for a
     /// workload run.
     public var trace: Trace?
+    /// Where the result came from: command line, topology and workload with their hashes, the
+    /// sysctls in force, seed and engine (`StressProvenance`). Absent from results written before
+    /// it was added (issue 18), and from reports built without it (`StressReport(run)`).
+    public var provenance: StressProvenance? = nil
 
     public struct Hotplug: Codable, Sendable {
         public var action: String
@@ -189,7 +193,8 @@ public struct StressRun {
 extension StressReport {
     /// Builds the report from a finished run (the allocator quiescent: per-CPU rows are folded here).
     /// `timing`: include the host wall-clock figures (`seconds`, `ops_per_second`, `throughput`).
-    public init(_ r: StressRun, dumps: [String: String]? = nil, timing: Bool = false) {
+    /// `provenance`: where the run came from (`numasim stress` always gives it).
+    public init(_ r: StressRun, dumps: [String: String]? = nil, timing: Bool = false, provenance: StressProvenance? = nil) {
         let a = r.allocator
         let ids = a.nodeIDs
         let t = a.machine.topology
@@ -311,7 +316,8 @@ extension StressReport {
             node_meminfo: Dictionary(uniqueKeysWithValues: ids.indices.map { n in
                 (String(ids[n]), Dictionary(uniqueKeysWithValues: NodeMeminfoFormat.fields(a, nodeIndex: n)))
             }),
-            trace: r.tasks.lazy.compactMap(\.traceStats).first.map(Trace.init))
+            trace: r.tasks.lazy.compactMap(\.traceStats).first.map(Trace.init),
+            provenance: provenance)
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

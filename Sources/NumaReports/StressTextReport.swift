@@ -21,6 +21,8 @@ public struct StressTextReport {
     /// The `--dump` files in the order asked for; their text is `report.dumps`.
     public var dumps: [String]
 
+    /// The text of `report`, built from `run` by `StressReport(_:)`; `everyOps`/`everyMs` as
+    /// the run's `StressObserver` sampled (its `everyOps`, `everyMs`). Read `text`.
     public init(report: StressReport, run: StressRun, everyOps: Int, everyMs: Double, csvPath: String? = nil,
                 htmlPath: String? = nil, dumps: [String] = []) {
         self.report = report; self.run = run; self.everyOps = everyOps; self.everyMs = everyMs

@@ -4,7 +4,9 @@ import Foundation
 /// `1.5GiB`, `2TiB`, a plain number of bytes, or `0x40000000`.
 ///
 /// Decimal suffixes (`KB`, `MB`, `GB`, `TB`) are accepted as binary units too, the way
-/// `numactl` and `/proc/meminfo` use them ("kB" = 1024 bytes).
+/// `numactl` and `/proc/meminfo` use them ("kB" = 1024 bytes): `4GB` is 4 GiB. Deliberate —
+/// the importers read those tools' sizes — and documented in docs/topology-format.md
+/// (`nodes[].memory`) and docs/workload-format.md (`allocate`).
 public enum ByteSize {
     public static let units: [(String, UInt64)] = [
         ("tib", 1 << 40), ("tb", 1 << 40), ("t", 1 << 40),

@@ -6,10 +6,17 @@ import Yams
 /// The reader walks the YAML node tree itself rather than using `Decodable`, so every error can
 /// name the file, the line and column, and the key path (`nodes[1].cpus`) with what was expected.
 public enum TopologyFile {
+    /// Reads the topology file at `path` (docs/topology-format.md).
+    ///
+    /// - Throws: `InputError` naming the file, the line and column, the key path
+    ///   (`nodes[1].cpus`) and what was expected.
     public static func load(path: String) throws -> Topology {
         try parse(try InputText.read(path), file: InputText.name(path))
     }
 
+    /// Reads a topology from `text` (the contents of a topology file); `file` names it in errors.
+    ///
+    /// - Throws: `InputError`, as `load(path:)`.
     public static func parse(_ text: String, file: String = "<topology>") throws -> Topology {
         let root = try compose(text, file: file, expected: "a topology mapping with 'nodes:'")
         let reader = YAMLReader(file: file)
@@ -158,6 +165,9 @@ struct SysctlSetter {
             s.minUnmappedRatio = try reader.int(node, path, range: 0...100)
         case "min_slab_ratio":
             s.minSlabRatio = try reader.int(node, path, range: 0...100)
+        case "swappiness":
+            // vm_swappiness: proc_dointvec_minmax, 0…200 (6.1).
+            s.swappiness = try reader.int(node, path, range: 0...200)
         default:
             guard try setTiering(&s, key: key, node: node, path: path) else {
                 throw reader.fail(node, path, "unknown sysctl; expected one of \(Sysctls.names.joined(separator: ", "))")

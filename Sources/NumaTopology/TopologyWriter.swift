@@ -75,6 +75,7 @@ public enum TopologyWriter {
         line("  transparent_hugepage: \(s.transparentHugepage.rawValue)")
         line("  min_unmapped_ratio: \(s.minUnmappedRatio)")
         line("  min_slab_ratio: \(s.minSlabRatio)")
+        if s.swappiness != Sysctls().swappiness { line("  swappiness: \(s.swappiness)") }
         for (name, value) in s.tiering.changed { line("  \(name): \(value)") }
         let k = t.kernel
         if k != KernelParameters() {

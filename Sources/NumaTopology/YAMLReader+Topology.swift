@@ -135,8 +135,7 @@ extension YAMLReader {
         let id = try int(idNode, "\(path).id", range: 0...1_048_575)
         var cpus = CPUList.empty
         if let c = m["cpus"] {
-            let text = try scalar(c, "\(path).cpus", "a cpulist such as 0-3,8-11")
-            do { cpus = try CPUList.parse(text) } catch { throw fail(c, "\(path).cpus", error.description) }
+            cpus = try cpuList(c, "\(path).cpus", "a cpulist such as 0-3,8-11")
         }
         let memory: NodeMemory
         switch (m["memory"], m["ranges"]) {

@@ -8,6 +8,13 @@ import Yams
 /// `Workload+Threads.swift`; processes: `Workload+Process.swift`; hotplug steps:
 /// `Workload+Hotplug.swift`.
 extension Workload {
+    /// Reads the workload file at `path` (docs/workload-format.md) for `topology`.
+    ///
+    /// - Parameters:
+    ///   - path: the YAML file.
+    ///   - topology: the machine it will run on: CPUs, nodes and sysctl steps are checked
+    ///     against it.
+    /// - Throws: `InputError` naming the file, the line and the key, and what was expected.
     public static func load(path: String, topology: Topology) throws -> Workload {
         try parse(try InputText.read(path, what: "the workload file"), file: InputText.name(path), topology: topology)
     }
@@ -20,6 +27,10 @@ extension Workload {
         return try seq.enumerated().map { try r.scalar($1, "\(path)[\($0)]", "a number") }.joined(separator: " ")
     }
 
+    /// Reads a workload from `text` (the contents of a workload file, docs/workload-format.md)
+    /// for `topology`; `file` names it in errors.
+    ///
+    /// - Throws: `InputError` naming `file`, the line and the key, and what was expected.
     public static func parse(_ text: String, file: String, topology: Topology) throws -> Workload {
         let root: Yams.Node
         do {

@@ -25,9 +25,7 @@ extension Workload {
     static func thread(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ThreadSpec {
         let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start", "kind", "touch", "dirty", "ops", "duration", "hold", "file", "access"])
         guard let cpusNode = m["cpus"] else { throw r.fail(n, "\(path).cpus", "missing; expected the simulated CPUs (cpulist)") }
-        let cpuText = try r.scalar(cpusNode, "\(path).cpus", "a cpulist")
-        let cpus: CPUList
-        do { cpus = try CPUList.parse(cpuText) } catch { throw r.fail(cpusNode, "\(path).cpus", error.description) }
+        let cpus = try r.cpuList(cpusNode, "\(path).cpus", "a cpulist")
         guard !cpus.isEmpty else { throw r.fail(cpusNode, "\(path).cpus", "expected at least one CPU") }
         let all = Set(t.allCPUs)
         for c in cpus.members where !all.contains(c) {

@@ -17,8 +17,9 @@ public struct Workload: Sendable, Equatable {
     public var phases: [Phase]
     /// Swap space in pages (anon pages are reclaimable only with swap).
     public var swapPages: Int = 0
-    /// `vm.swappiness`
-    public var swappiness: Int = 60
+    /// `vm.swappiness` for the run (the file's top-level `swappiness:`); nil: the machine's
+    /// (`sysctl: {swappiness: N}` of the topology, `--sysctl vm.swappiness=N`, default 60).
+    public var swappiness: Int?
     /// The file lists its phases (`phases:`); false for a file with top-level `threads:` only,
     /// whose one run phase has no key of its own.
     public var listsPhases = true
@@ -37,7 +38,7 @@ public struct Workload: Sendable, Equatable {
     /// The key of `rest` (`threads[0].duration`) inside phase `p` as the file spells it
     /// (`phases[2].threads[0].duration`, or `threads[0].duration` without `phases:`).
     public func key(phase p: Int, _ rest: String) -> String { listsPhases ? "phases[\(p)].\(rest)" : rest }
-    public init(phases: [Phase], swapPages: Int = 0, swappiness: Int = 60) {
+    public init(phases: [Phase], swapPages: Int = 0, swappiness: Int? = nil) {
         self.phases = phases
         self.swapPages = swapPages
         self.swappiness = swappiness

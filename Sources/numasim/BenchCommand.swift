@@ -27,8 +27,10 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Option(name: [.customShort("t"), .long], help: "Topology file.")
-    var topology = "topologies/nehalem-2s.yaml"
+    @Option(name: [.customShort("t"), .long], help: ArgumentHelp(
+        "Topology file (default: a built-in copy of topologies/nehalem-2s.yaml, the machine of docs/benchmarks.md, so bench runs the same from any directory).",
+        valueName: "FILE"), completion: .file(extensions: ["yaml", "yml"]))
+    var topology: String?
 
     @Option(help: "Pairs per run.")
     var pairs = 5_000_000
@@ -48,9 +50,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let t = try TopologyFile.load(path: topology)
+        let t = try topology.map { try TopologyFile.load(path: $0) } ?? BenchDefaultTopology.topology()
         do {
-            let bench = try InputError.labelling(file: topology) { try Bench(topology: t, pairs: pairs, runs: runs) }
+            let bench = try InputError.labelling(file: topology ?? BenchDefaultTopology.name) { try Bench(topology: t, pairs: pairs, runs: runs) }
             let results = try bench.run(BenchScenario.matching(only))
             if json {
                 try printJSON(bench.report(results))
@@ -58,7 +60,7 @@ struct BenchCommand: ParsableCommand {
                 for line in BenchResult.lines(results) { print(line) }
             }
         } catch let e as BenchError {
-            throw ValidationError(e.description)
+            throw RuntimeError(e.description)
         }
     }
 }

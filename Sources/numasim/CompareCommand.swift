@@ -8,6 +8,9 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare two stress results (from `numasim stress --json`) side by side.",
         discussion: """
+            First the inputs that differ, from each result's provenance: numasim version, topology \
+            (name, and the file by SHA-256), workload and costs files (by SHA-256, shown with their paths), every sysctl in \
+            force, seed, engine and threads — or that they are the same. Then the numbers. \
             Rows: run totals and simulated time, numastat per node, the fallback matrix (pages \
             asked of one node and served by another), locality, reclaim counters. Rows that differ \
             are highlighted in colour on a terminal and marked with * otherwise. With --timing, \
@@ -23,8 +26,8 @@ struct CompareCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The first result (A).") var a: String
-    @Argument(help: "The second result (B).") var b: String
+    @Argument(help: "The first result (A).", completion: .file(extensions: ["json"])) var a: String
+    @Argument(help: "The second result (B).", completion: .file(extensions: ["json"])) var b: String
     @Flag(help: "Print JSON (schema numasim.compare/1, docs/json.md).") var json = false
     @Flag(help: "Mark differences with * even on a terminal (no colour).") var noColor = false
     @Flag(help: "Also compare host wall-clock time (seconds, ops/s; present in results of `stress --json --timing`).") var timing = false
@@ -35,7 +38,7 @@ struct CompareCommand: ParsableCommand {
             x = try StressReport.load(a, reader: "compare")
             y = try StressReport.load(b, reader: "compare")
         } catch let e as StressReport.LoadError {
-            throw ValidationError(e.description)
+            throw RuntimeError(e.description)
         }
         let c = StressCompare(x, y, a: a, b: b, timing: timing)
         if json {

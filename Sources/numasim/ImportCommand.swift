@@ -30,31 +30,32 @@ extension TopologyCommand {
                 """
         )
 
-        @Option(help: ArgumentHelp("Copy of /sys or of /sys/devices/system/node.", valueName: "DIR"))
+        @Option(help: ArgumentHelp("Copy of /sys or of /sys/devices/system/node.", valueName: "DIR"), completion: .directory)
         var sysfs: String?
 
-        @Option(help: ArgumentHelp("Text of `numactl --hardware`.", valueName: "FILE"))
+        @Option(help: ArgumentHelp("Text of `numactl --hardware`.", valueName: "FILE"), completion: .file())
         var numactl: String?
 
         @Flag(help: "Read this host through libnuma.")
         var host = false
 
-        @Option(name: [.customShort("t"), .customLong("topology")], help: "Start from a topology file (to add --zoneinfo to it).")
+        @Option(name: [.customShort("t"), .customLong("topology")], help: "Start from a topology file (to add --zoneinfo to it).",
+                completion: .file(extensions: ["yaml", "yml"]))
         var topology: String?
 
-        @Option(help: ArgumentHelp("A /proc/zoneinfo of the same machine.", valueName: "FILE"))
+        @Option(help: ArgumentHelp("A /proc/zoneinfo of the same machine.", valueName: "FILE"), completion: .file())
         var zoneinfo: String?
 
-        @Option(help: ArgumentHelp("A /proc/pagetypeinfo of the same moment.", valueName: "FILE"))
+        @Option(help: ArgumentHelp("A /proc/pagetypeinfo of the same moment.", valueName: "FILE"), completion: .file())
         var pagetypeinfo: String?
 
-        @Option(help: ArgumentHelp("A /proc/buddyinfo of the same moment.", valueName: "FILE"))
+        @Option(help: ArgumentHelp("A /proc/buddyinfo of the same moment.", valueName: "FILE"), completion: .file())
         var buddyinfo: String?
 
-        @Option(help: ArgumentHelp("A /proc/vmstat of the same moment (cross-check).", valueName: "FILE"))
+        @Option(help: ArgumentHelp("A /proc/vmstat of the same moment (cross-check).", valueName: "FILE"), completion: .file())
         var vmstat: String?
 
-        @Option(help: ArgumentHelp("A directory holding any of zoneinfo, pagetypeinfo, buddyinfo, vmstat.", valueName: "DIR"))
+        @Option(help: ArgumentHelp("A directory holding any of zoneinfo, pagetypeinfo, buddyinfo, vmstat.", valueName: "DIR"), completion: .directory)
         var proc: String?
 
         @Option(name: .customLong("sysctl"), help: ArgumentHelp("Set a sysctl in the result (repeatable).", valueName: "vm.NAME=VALUE"))
@@ -63,7 +64,8 @@ extension TopologyCommand {
         @Option(help: "Name of the imported machine.")
         var name: String?
 
-        @Option(name: [.customShort("o"), .long], help: "Write the topology here instead of standard output.")
+        @Option(name: [.customShort("o"), .long], help: "Write the topology here instead of standard output.",
+                completion: .file(extensions: ["yaml", "yml"]))
         var output: String?
 
         func validate() throws {

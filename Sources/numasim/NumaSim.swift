@@ -30,7 +30,8 @@ struct NumaSim: ParsableCommand {
 /// command (`path()` says so when it is missing); it is optional to the parser only because
 /// `numastat` boots a topology or reads a result file instead.
 struct TopologyOptions: ParsableArguments {
-    @Option(name: [.customShort("t"), .long], help: "Topology file (YAML, required); see docs/topology-format.md.")
+    @Option(name: [.customShort("t"), .long], help: "Topology file (YAML, required); see docs/topology-format.md.",
+            completion: .file(extensions: ["yaml", "yml"]))
     var topology: String?
 
     @Option(name: .customLong("sysctl"), help: ArgumentHelp(

@@ -30,7 +30,7 @@ struct NumastatCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("A result of `numasim stress --json`.", valueName: "RESULT.json"))
+    @Argument(help: ArgumentHelp("A result of `numasim stress --json`.", valueName: "RESULT.json"), completion: .file(extensions: ["json"]))
     var result: String?
 
     @OptionGroup(title: "Instead of RESULT.json, a run made here (options of stress)") var machine: TopologyOptions
@@ -83,7 +83,7 @@ struct NumastatCommand: ParsableCommand {
         var exit: ExitCode?
         if let result {
             do { report = try StressReport.load(result, reader: "numastat") } catch let e as StressReport.LoadError {
-                throw ValidationError(e.description)
+                throw RuntimeError(e.description)
             }
         } else {
             let p = try input.prepare(machine)
@@ -101,7 +101,7 @@ struct NumastatCommand: ParsableCommand {
                 emit(try tool.render(options, screenWidth: width))
             }
         } catch let e as NumastatTool.MissingMeminfo {
-            throw ValidationError("\(result ?? "the run"): no node_meminfo for node \(e.node) (a result of numasim before 0.1.0); -m needs it: rerun `numasim stress --json`, or run here with -t/-w")
+            throw RuntimeError("\(result ?? "the run"): no node_meminfo for node \(e.node) (a result of numasim before 0.1.0); -m needs it: rerun `numasim stress --json`, or run here with -t/-w")
         }
         if let exit { throw exit }
     }

@@ -13,8 +13,8 @@ struct StressCommand: ParsableCommand {
             next, so kswapd reclaims while the CPUs allocate and can fall behind them (direct \
             reclaim). It runs the Linux 6.1 allocator model (buddy lists, per-CPU pagesets, \
             watermarks, zonelists, memory policies, LRU reclaim), so the same topology, workload, \
-            seed and options give byte-identical output, text and --json, simulated times \
-            included. Host wall-clock figures (seconds, ops per host second) appear only with \
+            seed and options give byte-identical output, text, --json, --csv and --report, \
+            simulated times included. Host wall-clock figures (seconds, ops per host second) appear only with \
             --timing, labelled as host time; they differ from run to run. With --threads N the \
             concurrent engine runs instead: its host threads race as CPUs do, so its results are \
             not reproducible and two runs differ. When an allocation that may invoke the OOM \
@@ -23,6 +23,14 @@ struct StressCommand: ParsableCommand {
             exits with status 4 (3: an invariant was violated). It prints per-node numastat (the kernel's per-node file and the \
             numastat tool's table), pgalloc per zone, allocation failures, and the result of the \
             invariant check (every page in exactly one place; counters add up).
+
+            --json results record their provenance: numasim version, the command line as given, \
+            the topology's name and SHA-256, the workload's text and SHA-256, the sysctls in force \
+            at the end, seed and engine (docs/json.md); `numasim compare` shows how two differ.
+
+            Exit status: 0; 1 for a runtime error (one `Error:` line: a file that cannot be read, \
+            or a --report/--csv file that cannot be written — then the result is still printed and \
+            the file named at the start and at the end); 3 and 4 as above; 64 for a usage error.
 
             Workload format: docs/workload-format.md; examples in workloads/.
             """
@@ -38,7 +46,7 @@ struct StressCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "Also print kernel files as they stand at the end, comma-separated: \(StressCommand.dumpFiles.joined(separator: ",")).",
         discussion: "Each file follows a line naming it (/proc/FILE:, or /sys/devices/system/node/nodeN/FILE: per node for node-meminfo and node-vmstat; numastat: for the numastat tool's table), in the kernel's format; vmstat lists only the counters numasim models.",
-        valueName: "FILES"))
+        valueName: "FILES"), completion: .custom(StressCommand.completeDump))
     var dump: String?
 
     /// The files `--dump` knows, in the order the help lists them.
@@ -59,10 +67,11 @@ struct StressCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Timeline: sample every T milliseconds (concurrent engine).", valueName: "T"))
     var sampleMs: Double?
 
-    @Option(help: ArgumentHelp("Write the timeline as CSV to FILE.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Write the timeline as CSV to FILE.", valueName: "FILE"), completion: .file(extensions: ["csv"]))
     var csv: String?
 
-    @Option(help: ArgumentHelp("Write a self-contained HTML report (topology, fallback heatmap, timelines, tables) to FILE.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Write a self-contained HTML report (topology, fallback heatmap, timelines, tables) to FILE.", valueName: "FILE"),
+            completion: .file(extensions: ["html"]))
     var report: String?
 
     func validate() throws {
@@ -81,43 +90,55 @@ struct StressCommand: ParsableCommand {
 
     func run() throws {
         let p = try input.prepare(options)
-        // Output files are checked before the run, not after minutes of it.
-        for path in [csv, report].compactMap({ $0 }) { try StressCommand.checkWritable(path) }
+        // Output files are checked before the run, not after minutes of it: a path that cannot
+        // be written is named now (the run goes on, its result is printed, the exit is 1).
+        for path in [csv, report].compactMap({ $0 }) {
+            if let why = StressCommand.unwritable(path) { Diagnostics.warn("\(path): \(why); the run goes on, the file will not be written") }
+        }
         let status = StatusLine(enabled: !quiet && !json && isatty(STDERR_FILENO) != 0)
         let observer = p.observer(sampleEvery: sampleEvery, sampleMs: sampleMs, latency: latency, status: status)
         let run = try input.run(p, observer: observer, status: status)
         let dumps = (dump ?? "").split(separator: ",").map(String.init)
-        let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator), timing: timing)
-        if let csv { try StressCommand.write(TimelineCSV.render(rep.timeline), to: csv) }
-        if let report { try StressCommand.write(HTMLReport.render(rep, topology: p.topology), to: report) }
+        let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator), timing: timing,
+                               provenance: p.provenance(run, arguments: Array(CommandLine.arguments.dropFirst())))
+        // The files first, their errors after the result: a file that cannot be written loses
+        // nothing of the result, and the text names only the files that were written.
+        var errors: [String] = []
+        let csvWritten = csv.flatMap { StressCommand.write(TimelineCSV.render(rep.timeline), to: $0, errors: &errors) }
+        let reportWritten = report.flatMap { StressCommand.write(HTMLReport.render(rep, topology: p.topology), to: $0, errors: &errors) }
         if json {
             try printJSON(rep)
         } else {
             emit(StressTextReport(report: rep, run: run, everyOps: observer.everyOps, everyMs: observer.everyMs,
-                                  csvPath: csv, htmlPath: report, dumps: dumps).text)
+                                  csvPath: csvWritten, htmlPath: reportWritten, dumps: dumps).text)
         }
+        for e in errors { Diagnostics.error(e) }
         // A violated invariant (3), or the kernel would have panicked (4): all is printed above.
         if let status = WorkloadOptions.exitStatus(run) { throw status }
+        if !errors.isEmpty { throw ExitCode.failure }
     }
 
-    /// Fails early, naming the path, when an output file cannot be created.
-    static func checkWritable(_ path: String) throws {
+    /// Why an output file cannot be created (its directory is missing), or nil.
+    static func unwritable(_ path: String) -> String? {
         let dir = (path as NSString).deletingLastPathComponent
         var isDir: ObjCBool = false
         if !dir.isEmpty, !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
-            throw ValidationError("\(path): directory \(dir) does not exist")
+            return "directory \(dir) does not exist"
         }
+        return nil
     }
 
-    static func write(_ text: String, to path: String) throws {
+    /// Writes `text` to `path` and returns the path; on failure adds `PATH: cannot write: WHY`
+    /// to `errors` and returns nil.
+    static func write(_ text: String, to path: String, errors: inout [String]) -> String? {
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw ValidationError("\(path): cannot write: \(error.localizedDescription)")
+            errors.append("\(path): cannot write: \(unwritable(path) ?? error.localizedDescription)")
+            return nil
         }
+        return path
     }
 
     /// The exit status of a run that stopped early ("Out of memory and no killable processes...").
     static let stoppedExitCode: Int32 = 4
-
-    static let checked = "after every phase and at the end: every page of every zone in exactly one place (buddy list, pcp list, allocated, reserved); list links; nr_free per order and the non-empty masks; NR_FREE_PAGES; pcp counts; LRU members allocated with matching state; free + pcp + allocated = managed"
 }
 

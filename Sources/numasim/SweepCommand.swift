@@ -13,9 +13,10 @@ struct SweepCommand: ParsableCommand {
             Each --param NAME=V1,V2,... adds a dimension; every combination is one `numasim stress \
             --json` run in its own process (--jobs at a time). NAME is topology, workload, threads \
             (a number of host threads, or det for the deterministic engine), seed, or a sysctl as \
-            --sysctl takes it (vm.watermark_scale_factor, vm.zone_reclaim_mode, vm.min_free_kbytes, \
+            --sysctl takes it (vm.watermark_scale_factor, vm.zone_reclaim_mode, vm.min_free_kbytes, vm.swappiness, \
             vm.lowmem_reserve_ratio with its ratios separated by spaces, …). Points are numbered with \
-            the last --param varying fastest.
+            the last --param varying fastest. With --json each run's result (under result) carries its \
+            provenance: command line, topology and workload hashes, sysctls in force (docs/json.md).
 
             The table has one row per point: simulated time (ms), numa_hit and numa_miss over all \
             nodes, the local share (local_node / (local_node + other_node)), kswapd wake-ups, pgscan \
@@ -38,10 +39,12 @@ struct SweepCommand: ParsableCommand {
             """
     )
 
-    @Option(name: [.customShort("t"), .long], help: "Topology file for every point (unless --param topology=...).")
+    @Option(name: [.customShort("t"), .long], help: "Topology file for every point (unless --param topology=...).",
+            completion: .file(extensions: ["yaml", "yml"]))
     var topology: String?
 
-    @Option(name: [.customShort("w"), .long], help: "Workload file for every point (unless --param workload=...).")
+    @Option(name: [.customShort("w"), .long], help: "Workload file for every point (unless --param workload=...).",
+            completion: .file(extensions: ["yaml", "yml"]))
     var workload: String?
 
     @Option(help: "Seed for every point (unless --param seed=...).")
@@ -68,19 +71,19 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Also report host wall-clock time: each run with `stress --timing`, and a host ops/s column (not deterministic).")
     var timing = false
 
-    @Option(help: ArgumentHelp("Write the grid as a job list instead of running it.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Write the grid as a job list instead of running it.", valueName: "FILE"), completion: .file())
     var emitJobs: String?
 
-    @Option(help: ArgumentHelp("Job list format: parallel (one command per line) or slurm (an array script).", valueName: "FORMAT"))
+    @Option(help: ArgumentHelp("Job list format: parallel (one command per line) or slurm (an array script).", valueName: "FORMAT"), completion: .list(["parallel", "slurm"]))
     var format: String = "parallel"
 
-    @Option(help: ArgumentHelp("Where jobs write DIR/<index>.json (with --emit-jobs; default sweep-results). When running, also keep each run's JSON there.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Where jobs write DIR/<index>.json (with --emit-jobs; default sweep-results). When running, also keep each run's JSON there.", valueName: "DIR"), completion: .directory)
     var out: String?
 
-    @Option(help: ArgumentHelp("The numasim executable the runs (or job lines) call (default: this one).", valueName: "PATH"))
+    @Option(help: ArgumentHelp("The numasim executable the runs (or job lines) call (default: this one).", valueName: "PATH"), completion: .file())
     var binary: String?
 
-    @Option(help: ArgumentHelp("Build the table from a directory of results (DIR/<index>.json, labelled by DIR/grid.json).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Build the table from a directory of results (DIR/<index>.json, labelled by DIR/grid.json).", valueName: "DIR"), completion: .directory)
     var collect: String?
 
     @Flag(help: "No progress line.")
@@ -99,15 +102,22 @@ struct SweepCommand: ParsableCommand {
         }
     }
 
+    /// A malformed `--param` is a usage error (exit 64); what goes wrong after it — a file of
+    /// the grid that does not load, a directory that cannot be written — exits 1.
     func run() throws {
-        do { try runSweep() } catch let e as SweepError { throw ValidationError(e.description) }
-    }
-
-    func runSweep() throws {
-        if let collect { return try finish(try SweepCollector.collect(directory: collect)) }
-        let grid = try SweepGrid(base: .init(topology: topology, workload: workload, seed: seed, threads: threads, sysctls: sysctls,
+        if let collect {
+            do { return try finish(try SweepCollector.collect(directory: collect)) } catch let e as SweepError { throw RuntimeError(e.description) }
+        }
+        let grid: SweepGrid
+        do {
+            grid = try SweepGrid(base: .init(topology: topology, workload: workload, seed: seed, threads: threads, sysctls: sysctls,
                                              timing: timing),
                                  specs: params)
+        } catch let e as SweepError { throw ValidationError(e.description) }
+        do { try runSweep(grid) } catch let e as SweepError { throw RuntimeError(e.description) }
+    }
+
+    func runSweep(_ grid: SweepGrid) throws {
         try grid.validate()
         let me = binary ?? Self.executablePath()
         if let emitJobs {

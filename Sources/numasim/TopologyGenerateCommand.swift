@@ -28,7 +28,8 @@ extension TopologyCommand {
         @Option(help: ArgumentHelp("RAM per node, e.g. 4GiB or 1TiB.", valueName: "SIZE"))
         var memoryPerNode: String
 
-        @Option(help: ArgumentHelp("Distance model: ring, mesh or two-level.", valueName: "MODEL"))
+        @Option(help: ArgumentHelp("Distance model: ring, mesh or two-level.", valueName: "MODEL"),
+                completion: .list(TopologyGenerator.DistanceModel.allCases.map(\.rawValue)))
         var distance: String = "two-level"
 
         @Option(help: "Distance per hop (ring, mesh).")
@@ -49,10 +50,12 @@ extension TopologyCommand {
         @Option(help: "Name of the machine.")
         var name: String?
 
-        @Option(help: ArgumentHelp("x86-64 paging: 4-level (physical memory up to 2^46 bytes) or 5-level (LA57, up to 2^52).", valueName: "LEVELS"))
+        @Option(help: ArgumentHelp("x86-64 paging: 4-level (physical memory up to 2^46 bytes) or 5-level (LA57, up to 2^52).", valueName: "LEVELS"),
+                completion: .list(["4-level", "5-level"]))
         var paging: String = "4-level"
 
-        @Option(name: [.customShort("o"), .long], help: "Output file (default: standard output).")
+        @Option(name: [.customShort("o"), .long], help: "Output file (default: standard output).",
+                completion: .file(extensions: ["yaml", "yml"]))
         var output: String?
 
         func run() throws {
@@ -83,7 +86,7 @@ extension TopologyCommand {
             let yaml = TopologyWriter.yaml(t)
             if let output {
                 do { try yaml.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                    throw ValidationError("-o \(output): cannot write the file (\(error.localizedDescription))")
+                    throw RuntimeError("-o \(output): cannot write the file (\(error.localizedDescription))")
                 }
             } else {
                 emit(yaml)

@@ -10,7 +10,7 @@ import NumaWorkload
 /// simulated clock's costs and the engine. Shared by `stress` and `numastat -t -w`, which run
 /// the same way (`prepare`, then `run`). `-w` is required wherever a run is made (`path()`).
 struct WorkloadOptions: ParsableArguments {
-    @Option(name: [.customShort("w"), .long], help: "Workload file (YAML; this or --trace is required).")
+    @Option(name: [.customShort("w"), .long], help: "Workload file (YAML; this or --trace is required).", completion: .file(extensions: ["yaml", "yml"]))
     var workload: String?
 
     @Option(help: ArgumentHelp(
@@ -24,10 +24,10 @@ struct WorkloadOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Costs of the simulated clock in ns (YAML: costs:, latency_ns:, bandwidth_gbps:), over the topology's own.",
-        discussion: "Keys and defaults with their sources: docs/time.md.", valueName: "FILE"))
+        discussion: "Keys and defaults with their sources: docs/time.md.", valueName: "FILE"), completion: .file(extensions: ["yaml", "yml"]))
     var costs: String?
 
-    @Option(help: ArgumentHelp("Host threads for the concurrent engine (each simulated CPU owned by one). Without it, the deterministic engine runs.", valueName: "N"))
+    @Option(help: ArgumentHelp("Host threads for the concurrent engine (each simulated CPU owned by one; more than the topology's CPUs: a warning, one per CPU runs). Without it, the deterministic engine runs.", valueName: "N"))
     var threads: Int?
 
     /// Whether any of these options was given.
@@ -55,8 +55,17 @@ struct WorkloadOptions: ParsableArguments {
         var machine: BootedMachine
         var workload: Workload
         var workloadPath: String
+        /// The inputs as read, for the result's provenance.
+        var topologyInput: StressProvenance.Input
+        var workloadInput: StressProvenance.Input
+        var costsInput: StressProvenance.Input?
         /// Pages the run phases allocate (the status line's 100 %).
         var plannedPages: Int
+
+        /// Where `run` came from; `arguments`: argv without argv[0].
+        func provenance(_ run: StressRun, arguments: [String]) -> StressProvenance {
+            StressProvenance(run: run, commandLine: arguments, topology: topologyInput, workload: workloadInput, costs: costsInput)
+        }
 
         /// The run's observer: a timeline sample every `sampleEvery` operations (deterministic
         /// engine; default the planned pages / 256, at least 64) or `sampleMs` ms (concurrent).
@@ -73,6 +82,10 @@ struct WorkloadOptions: ParsableArguments {
         try HostThreads.check(threads)
         var (t, machine) = try machineOptions.load()
         try InputError.labelling(file: machineOptions.path()) { try PageAllocator.checkLimits(machine) }
+        if let threads, threads > t.allCPUs.count {
+            // Each host thread owns whole simulated CPUs: the extra ones would have none.
+            Diagnostics.warn("--threads \(threads): \(t.name) has \(t.allCPUs.count) simulated CPUs; at most \(t.allCPUs.count) host threads run (one per CPU)")
+        }
         if let costs {
             try TopologyFile.applyCosts(path: costs, to: &t)
             machine.topology.costs = t.costs
@@ -82,23 +95,23 @@ struct WorkloadOptions: ParsableArguments {
         let planned = w.phases.reduce(0) { acc, p in
             if case .run(let specs) = p { return acc + specs.reduce(0) { $0 + $1.allocatePages } } else { return acc }
         }
-        return Prepared(topology: t, machine: machine, workload: w, workloadPath: path, plannedPages: planned)
+        let topologyPath = try machineOptions.path()
+        return Prepared(topology: t, machine: machine, workload: w, workloadPath: path,
+                        topologyInput: .file(topologyPath, bytes: try InputText.data(topologyPath), name: t.name),
+                        workloadInput: .file(path, bytes: try InputText.data(path), name: StressProvenance.workloadName(path: path), keepText: true),
+                        costsInput: try costs.map { .file($0, bytes: try InputText.data($0), name: nil) },
+                        plannedPages: planned)
     }
 
     /// Runs the engine (`--threads`: concurrent, else deterministic) and checks the invariants.
     func run(_ p: Prepared, observer: StressObserver, status: StatusLine) throws -> StressRun {
         let progress: @Sendable (Int, Int) -> Void = { done, total in status.progress(done, total) }
         let seed = self.seed ?? 1
-        let result = try labellingWorkloadErrors(path: p.workloadPath) {
-            try threads.map { try ConcurrentStress.run(machine: p.machine, workload: p.workload, threads: $0, seed: seed,
-                                                       progress: progress, observer: observer) }
-                ?? DeterministicStress.run(machine: p.machine, workload: p.workload, seed: seed, progress: progress, observer: observer)
+        let run = try labellingWorkloadErrors(path: p.workloadPath) {
+            try StressRun.run(machine: p.machine, workload: p.workload, seed: seed, threads: threads, observer: observer, progress: progress)
         }
-        let violations = result.phaseInvariants.flatMap { $0.flatMap(\.violations) }
-            + result.allocator.checkInvariants().flatMap(\.violations)
         status.clear()
-        return StressRun(engine: threads == nil ? "deterministic" : "concurrent", seed: seed, result: result,
-                         violations: violations, timeline: observer.timeline, checked: StressCommand.checked)
+        return run
     }
 
     /// The exit status after a run was reported: 3 when an invariant was violated, 4 when it

@@ -117,7 +117,12 @@ final class TopologyFileTests: XCTestCase {
         XCTAssertEqual(s.minFreeKbytes, 65536)
         XCTAssertEqual(s.zoneReclaimMode, 1)
         XCTAssertEqual(s.transparentHugepage, .never)
-        XCTAssertThrowsError(try s.apply(assignment: "vm.swappiness=60", arch: .x86_64)) { e in
+        try s.apply(assignment: "vm.swappiness=10", arch: .x86_64)
+        XCTAssertEqual(s.swappiness, 10)
+        XCTAssertThrowsError(try s.apply(assignment: "vm.swappiness=201", arch: .x86_64)) { e in
+            XCTAssertTrue("\(e)".contains("0...200"), "\(e)")
+        }
+        XCTAssertThrowsError(try s.apply(assignment: "vm.dirty_ratio=20", arch: .x86_64)) { e in
             XCTAssertTrue("\(e)".contains("unknown sysctl"), "\(e)")
         }
         XCTAssertThrowsError(try s.apply(assignment: "vm.min_free_kbytes", arch: .x86_64))

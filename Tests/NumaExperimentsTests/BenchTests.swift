@@ -127,4 +127,11 @@ final class BenchTests: XCTestCase {
             "boot       boot numbers 1.3 ms  allocator 0.5 ms  +3.0 MiB resident  0.13 bytes per touched page  n",
         ])
     }
+
+    /// `numasim bench` without `-t` boots its built-in copy of topologies/nehalem-2s.yaml (from
+    /// any working directory): the two must stay the same machine.
+    func testBuiltInTopologyIsTheShippedFile() throws {
+        let shipped = try TopologyFile.load(path: NumasimBinary.root.appendingPathComponent("topologies/nehalem-2s.yaml").path)
+        XCTAssertEqual(try BenchDefaultTopology.topology(), shipped)
+    }
 }

@@ -14,7 +14,10 @@ public enum NumasimBinary {
     /// The repository root (for shipped topologies, workloads and docs).
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    public static func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    /// Runs numasim with `args` from the repository root (or `directory`), with `environment`
+    /// added to this process's.
+    public static func run(_ args: [String], in directory: URL? = nil,
+                           environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             XCTFail("numasim is not built at \(url.path); run `swift build` before `swift test`")
             return (-1, "", "")
@@ -22,7 +25,8 @@ public enum NumasimBinary {
         let p = Process()
         p.executableURL = url
         p.arguments = args
-        p.currentDirectoryURL = root
+        p.currentDirectoryURL = directory ?? root
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

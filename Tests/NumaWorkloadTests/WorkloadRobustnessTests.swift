@@ -134,4 +134,13 @@ final class TieringSysctlStepTests: XCTestCase {
         assertInputError({ try Workload.parse(bad, file: "bad.yaml", topology: t) }, file: "bad.yaml", line: 3,
                          key: "phases[0].sysctl.numa_balancing_scan_period_max_ms", contains: "expected an integer in 0...")
     }
+
+    /// Issue 18: a thread group's `cpus:` as a YAML list is the same as the cpulist.
+    func testCPUsAsAYAMLList() throws {
+        let t = try TopologyFile.parse(TestTopologies.three256, file: "t.yaml")
+        let list = try Workload.parse("threads:\n  - {cpus: [0, 1], allocate: 1MiB}\n", file: "l.yaml", topology: t)
+        let text = try Workload.parse("threads:\n  - {cpus: \"0-1\", allocate: 1MiB}\n", file: "l.yaml", topology: t)
+        XCTAssertEqual(list, text)
+        XCTAssertEqual(list.threads[0].cpus, [0, 1])
+    }
 }

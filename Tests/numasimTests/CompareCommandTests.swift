@@ -50,7 +50,10 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(text.status, 0, text.err)
         XCTAssertFalse(text.out.contains("\u{1B}["))
         let marked = text.out.split(separator: "\n").filter { $0.hasPrefix("* ") }
-        XCTAssertEqual(marked.count, rows.filter { $0["changed"] as? Bool == true }.count)
+        // The inputs that differ are marked too (vm.zone_reclaim_mode), before the rows.
+        let inputs = try XCTUnwrap(c["inputs"] as? [[String: Any]])
+        XCTAssertEqual(inputs.map { $0["key"] as? String }, ["sysctl vm.zone_reclaim_mode"])
+        XCTAssertEqual(marked.count, inputs.count + rows.filter { $0["changed"] as? Bool == true }.count)
         XCTAssertTrue(marked.contains { $0.contains("node1 numa_miss") }, text.out)
         XCTAssertFalse(marked.contains { $0.contains("node1 numa_foreign") }, text.out)
     }

@@ -14,8 +14,16 @@ extension PageAllocator {
         m.applySysctlWrite()
         adopt(m)
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
+        swappiness = m.topology.sysctl.swappiness
         demotionEnabled = m.topology.sysctl.tiering.demotionEnabled
         numaBalancingMode = m.numaBalancingMode
+    }
+
+    /// Writes `vm.swappiness` (a workload's top-level `swappiness:`): no boot number depends on
+    /// it, so nothing is recomputed.
+    public func writeSwappiness(_ value: Int) {
+        machine.topology.sysctl.swappiness = value
+        swappiness = value
     }
 
     /// Takes recomputed boot numbers for every node: watermarks, lowmem_reserve, pcp high/batch,

@@ -167,6 +167,7 @@ public final class PageAllocator: @unchecked Sendable {
         latencyTable.initialize(repeating: 0, count: max(1, m.nodeIDs.count * m.nodeIDs.count))
         for list in all { for z in list { z.workRows = vmEvents } }
         zoneReclaimMode = m.topology.sysctl.zoneReclaimMode
+        swappiness = m.topology.sysctl.swappiness
         demotionEnabled = m.topology.sysctl.tiering.demotionEnabled
         numaBalancingMode = m.numaBalancingMode
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)

@@ -20,6 +20,11 @@ import NumaTopology
 /// A topology that cannot boot throws `BootError`: the node, the topology key and what was
 /// expected, without a file (`InputError.labelling(file:)` adds it where the topology was read).
 extension BootedMachine {
+    /// Boots `t` as Linux 6.1 does (the steps above): zones, watermarks, lowmem_reserve,
+    /// pagesets, zonelists, memory tiers. What `numasim topology show` prints.
+    ///
+    /// - Throws: `BootError` when the machine cannot boot (overlapping memory, a zone that
+    ///   cannot hold its recorded pages, …).
     public init(topology t: Topology) throws(BootError) {
         do { try TopologyValidator.validate(t) } catch { throw .invalidTopology(error) }
         let layout = try ZoneLayout(topology: t)

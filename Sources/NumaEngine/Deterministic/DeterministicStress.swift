@@ -19,6 +19,16 @@ public struct DeterministicStress: StressEngine {
         allocator.kswapdWaker = { n in scheduler.wake(n) }
     }
 
+    /// Runs `workload` on a fresh allocator over `machine`.
+    ///
+    /// - Parameters:
+    ///   - seed: the seed of order distributions and random frees; each run phase derives its
+    ///     own from it.
+    ///   - progress: called with (pages done, pages planned), on the calling thread.
+    ///   - observer: timeline sampling and latency recording; nil records neither.
+    /// - Returns: the allocator at the end and the tasks' statistics. The invariants are not
+    ///   checked here: `StressRun.run` (NumaReports) runs and checks, as `numasim stress` does.
+    /// - Throws: `WorkloadRunError` when a phase cannot run (a failed process step).
     public static func run(machine: BootedMachine, workload: Workload, seed: UInt64,
                            progress: ((Int, Int) -> Void)? = nil, observer: StressObserver? = nil) throws -> StressResult {
         // The deterministic engine calls `progress` from the thread that called `run`.

@@ -46,7 +46,7 @@ extension StressEngine {
         let start = clock.now
         let a = allocator
         a.swap = SwapSpace(totalPages: workload.swapPages)
-        a.swappiness = workload.swappiness
+        if let s = workload.swappiness { a.writeSwappiness(s) }
         // Named files are cached for the whole run; their evictions leave shadow entries.
         a.pageCache = PageCache()
         a.recordsShadows = workload.phases.contains { if case .run(let specs) = $0 { return specs.contains { $0.file != nil } } else { return false } }
