@@ -48,7 +48,7 @@ extension HTMLReport {
             return "rgb(\(c),\(c),\(min(255, c + 20)))"
         }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(size))\" height=\"\(Int(size))\" viewBox=\"0 0 \(Int(size)) \(Int(size))\" role=\"img\"><title>SLIT distances of \(n) nodes</title>"
-        s += "<text x=\"\(SVG.num(left))\" y=\"16\" class=\"tick\">SLIT distance, node\(ids.first ?? 0)–node\(ids.last ?? 0) (rows: from, columns: to; \(Int(lo)) light … \(Int(hi)) dark)</text>"
+        s += "<text x=\"\(SVG.num(left))\" y=\"16\" class=\"tick\">SLIT, rows from, columns to: \(Int(lo)) light … \(Int(hi)) dark</text>"
         for i in 0..<n {
             var j = 0
             while j < n {

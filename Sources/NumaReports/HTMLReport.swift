@@ -129,8 +129,11 @@ public enum HTMLReport {
     }
 
     static func numastatTable(_ r: StressReport) -> String {
-        let ids = r.fallback.nodes
         let names = ["numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node"]
+        // Beyond `wideNodes` nodes, only the nodes with a non-zero counter (numastat -z).
+        let ids = r.fallback.nodes.count <= wideNodes ? r.fallback.nodes : r.fallback.nodes.filter { id in
+            names.indices.contains { (r.numastat[String(id)]?.named[$0].1 ?? 0) != 0 }
+        }
         return table([""] + ids.map { "node\($0)" }, names.enumerated().map { k, name in
             [name] + ids.map { String(r.numastat[String($0)]?.named[k].1 ?? 0) }
         })

@@ -31,7 +31,8 @@ public enum PolicyParser {
         case "preferred_many", "preferred-many": mode = .preferredMany
         case "weighted_interleave", "weighted-interleave": mode = .weightedInterleave
         default:
-            throw Error(message: "unknown policy '\(modeName)' in '\(text)': expected default, local, preferred:N, bind:NODES, interleave:NODES|all, "
+            let what = modeName.isEmpty ? "got '\(text)'" : "unknown policy '\(modeName)' in '\(text)'"
+            throw Error(message: "\(what): expected default, local, preferred:N, bind:NODES, interleave:NODES|all, "
                 + "preferred_many:NODES or weighted_interleave:N=W,… (NODES may start with = for static or + for relative nodes; "
                 + "numactl's membind=, localalloc, preferred-many=, weighted-interleave= also work)")
         }
