@@ -15,9 +15,9 @@ public enum NumasimBinary {
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Runs numasim with `args` from the repository root (or `directory`), with `environment`
-    /// added to this process's.
-    public static func run(_ args: [String], in directory: URL? = nil,
-                           environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    /// added to this process's; `input`, if given, is its standard input (for `-` paths).
+    public static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:],
+                           stdin input: String? = nil) throws -> (status: Int32, out: String, err: String) {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             XCTFail("numasim is not built at \(url.path); run `swift build` before `swift test`")
             return (-1, "", "")
@@ -27,15 +27,20 @@ public enum NumasimBinary {
         p.arguments = args
         p.currentDirectoryURL = directory ?? root
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
         p.standardOutput = out
         p.standardError = err
+        if input != nil { p.standardInput = inPipe }
         try p.run()
         // Read stderr on another thread so a full pipe cannot block the child.
         let errData = UnsafeSendableBox(Data())
         let g = DispatchGroup()
         g.enter()
         DispatchQueue.global().async { errData.value = err.fileHandleForReading.readDataToEndOfFile(); g.leave() }
+        if let input {
+            inPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inPipe.fileHandleForWriting.close()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         g.wait()
         p.waitUntilExit()
