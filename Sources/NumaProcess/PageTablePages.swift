@@ -31,7 +31,7 @@ struct PageTablePages: PageTablePageSource {
     mutating func allocateTableBlock(order: Int, cpu: Int) -> Int? {
         var state = thread?.interleave ?? process.exitInterleave
         let asking = allocator.policyNode(policy, cpu: cpu, order: order, state: &state, interleaveIndex: nil)
-        let r = allocator.allocPages(gfp: .pgtableUser, order: order, policy: policy, preferredNode: asking, cpu: cpu)
+        let r = allocator.allocPages(gfp: .pgtableUser, order: order, policy: policy, preferredNode: asking, cpu: cpu, mems: process.memsAllowed)
         if let thread { thread.interleave = state } else { process.exitInterleave = state }
         switch r {
         case .success(let b):

@@ -143,7 +143,7 @@ extension SimulatedProcess {
         let policy = anon ? (vma.policy ?? thread.policy) : thread.policy
         let index: Int? = anon ? vma.pageIndex(of: va) : nil
         let asking = allocator.policyNode(policy, cpu: thread.cpu, order: 0, state: &thread.interleave, interleaveIndex: index)
-        switch allocator.allocPages(gfp: .highUserMovable, order: 0, policy: policy, preferredNode: asking, cpu: thread.cpu) {
+        switch allocator.allocPages(gfp: .highUserMovable, order: 0, policy: policy, preferredNode: asking, cpu: thread.cpu, mems: memsAllowed) {
         case .success(let b):
             recordPlacement(asking: asking, cpu: thread.cpu, b)
             let vpn = va >> 12

@@ -155,8 +155,9 @@ extension SimulatedProcess {
                 guard let vma = mm.vma(containing: va) else { return nil }
                 let p = vma.policy ?? thread.policy
                 let index: Int? = vma.kind == .anon ? vma.pageIndex(of: va) : nil
+                let asking = allocator.policyNode(p, cpu: thread.cpu, order: 0, state: &thread.interleave, interleaveIndex: index)
                 guard case .success(let nb) = allocator.allocPages(gfp: GFP.highUserMovable.union(.retryMayfail), order: 0, policy: p,
-                                                                   cpu: thread.cpu, state: &thread.interleave, interleaveIndex: index) else { return nil }
+                                                                   preferredNode: asking, cpu: thread.cpu, mems: memsAllowed) else { return nil }
                 return nb
             })
         }

@@ -84,6 +84,11 @@ public final class SimulatedProcess: @unchecked Sendable {
 
     /// Pages the process maps (RSS: anon + file, the zero page not counted).
     public var residentPages: Int { pages.count }
+    /// `oom_badness`'s pages: rss, swap entries and page-table pages
+    /// (`get_mm_rss + MM_SWAPENTS + mm_pgtables_bytes / PAGE_SIZE`).
+    public var oomBadnessPages: Int { pages.count + swappedOut.count + tablePages }
+    /// The cpuset `mems_allowed` of the process's cgroup while cpusets are enabled (nil: none).
+    public var memsAllowed: Set<Int>?
     /// The node of the page mapped at `va`, if one is.
     public func node(ofPageAt va: UInt64) -> Int? { pages[va >> 12]?.node }
 

@@ -142,6 +142,9 @@ public struct StressReport: Codable, Sendable {
     /// sysctls in force, seed and engine (`StressProvenance`). Absent from results written before
     /// it was added (issue 18), and from reports built without it (`StressReport(run)`).
     public var provenance: StressProvenance? = nil
+    /// Each OOM kill: victim, constraint, nodemask, cpuset, memcg, badness
+    /// (`StressReport+OutOfMemory.swift`); absent when nothing was killed.
+    public var oom_kills: [OOMKill]? = nil
 
     public struct Hotplug: Codable, Sendable {
         public var action: String
@@ -318,6 +321,8 @@ extension StressReport {
             }),
             trace: r.tasks.lazy.compactMap(\.traceStats).first.map(Trace.init),
             provenance: provenance)
+        let kills = a.oomKills.all
+        oom_kills = kills.isEmpty ? nil : kills.map(OOMKill.init)
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

@@ -49,6 +49,7 @@ public struct StressTextReport {
         if let p = run.addressSpaces, !p.processes.isEmpty { out += p.summaryText }
         if rep.trace != nil { out += "\n" + rep.traceText }
         if !rep.oom_killed.isEmpty { out += "OOM-killed: " + rep.oom_killed.joined(separator: ", ") + "\n" }
+        out += rep.oomKillText
         if !rep.failures.isEmpty {
             out += "\nallocation failures:\n"
             for (k, v) in rep.failures.sorted(by: { $0.key < $1.key }) { out += "  \(v) × \(k)\n" }

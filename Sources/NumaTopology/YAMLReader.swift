@@ -5,6 +5,9 @@ import Yams
 /// input format (topologies, workloads).
 public struct YAMLReader {
     public let file: String
+    /// The cgroups a workload file declared (`cgroups:`, read first) by name, with their
+    /// `cpuset.cpus` (nil: every CPU), so that a later `cgroup: NAME` is checked where it is read.
+    public var declaredCgroups: [(name: String, cpus: [Int]?)] = []
     public init(file: String) { self.file = file }
 
     public func fail(_ node: Yams.Node?, _ path: String, _ message: String) -> InputError {

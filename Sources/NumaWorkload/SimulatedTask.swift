@@ -54,6 +54,9 @@ public final class SimulatedTask: @unchecked Sendable {
     @exclusivity(unchecked) var failureCount = 0
     /// `stress --trace`: the trace this task replays, event by event (SimulatedTask+Trace.swift).
     @exclusivity(unchecked) var replay: TraceReplay?
+    /// The cpuset `mems_allowed` of the task's cgroup while cpusets are enabled (set by the
+    /// engine before the phase runs); nil: no restriction.
+    @exclusivity(unchecked) public var memsAllowed: Set<Int>?
 
     public var isDone: Bool { exiting ? exitCursor >= live.count : remaining <= 0 || opsLeft <= 0 || timedOut || stats.killed }
     /// Exiting (`beginExit`): each step gives back the next block of `live[exitCursor...]`.
@@ -196,7 +199,7 @@ public final class SimulatedTask: @unchecked Sendable {
         let row = latency == nil ? 0 : a.slot(ofCPU: cpu)
         let work = latency == nil ? 0 : a.workNanoseconds(row: row)
         let asking = a.policyNode(spec.policy, cpu: cpu, order: order, state: &interleave, interleaveIndex: index)
-        let r = a.allocPages(gfp: gfp, order: order, policy: spec.policy, preferredNode: asking, cpu: cpu)
+        let r = a.allocPages(gfp: gfp, order: order, policy: spec.policy, preferredNode: asking, cpu: cpu, mems: memsAllowed)
         chargeAllocation(a, r, order: order, gfp: gfp, row: row, workBefore: work)
         switch r {
         case .success(let b):

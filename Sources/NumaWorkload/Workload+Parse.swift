@@ -43,8 +43,10 @@ extension Workload {
         } catch {
             throw InputError(file: file, "not valid YAML: \(error)")
         }
-        let r = YAMLReader(file: file)
-        let top = try r.mapping(root, "", allowed: ["threads", "phases", "swap", "swappiness", "name", "description"])
+        var r = YAMLReader(file: file)
+        let top = try r.mapping(root, "", allowed: ["threads", "phases", "swap", "swappiness", "name", "description", "cgroups"])
+        let cgroupSpecs = try top["cgroups"].map { try cgroups($0, r, topology) } ?? []
+        r.declaredCgroups = cgroupSpecs.map { ($0.name, $0.settings.cpus) }
         var phases: [Phase] = []
         switch (top["threads"], top["phases"]) {
         case (let t?, nil):
@@ -53,8 +55,12 @@ extension Workload {
             let list = try r.sequence(p, "phases", "phases")
             guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
             for (i, n) in list.enumerated() {
-                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb"])
-                if m["processes"] != nil {
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb", "cgroup"])
+                if let c = m["cgroup"] {
+                    guard m.count == 1 else { throw r.fail(n, "phases[\(i)]", "a 'cgroup:' step is a phase of its own") }
+                    let (name, settings) = try cgroupStep(c, "phases[\(i)].cgroup", r, topology, declared: cgroupSpecs)
+                    phases.append(.cgroup(name: name, settings: settings))
+                } else if m["processes"] != nil {
                     guard m["threads"] == nil, m["sysctl"] == nil, m["hotplug"] == nil else {
                         throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:', 'processes:', 'sysctl:' or 'hotplug:' in a phase")
                     }
@@ -81,7 +87,7 @@ extension Workload {
                     throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value) or 'hotplug:' ({offline: NODE} or {online: NODE})")
                 }
             }
-            guard phases.contains(where: { if case .sysctl = $0 { return false } else { return true } }) else {
+            guard phases.contains(where: { switch $0 { case .run, .processes, .hotplug: return true; default: return false } }) else {
                 throw r.fail(p, "phases", "expected at least one phase with threads or processes")
             }
         case (nil, nil):
@@ -91,6 +97,7 @@ extension Workload {
         }
         var w = Workload(phases: phases)
         w.listsPhases = top["phases"] != nil
+        w.cgroups = cgroupSpecs
         if let s = top["swap"] { w.swapPages = Int(try r.bytes(s, "swap") >> 12) }
         if let s = top["swappiness"] { w.swappiness = try r.int(s, "swappiness", range: 0...200) }
         return w

@@ -53,6 +53,10 @@ extension Workload {
         /// Whether the process exits (munmaps everything, frees its page tables) at the end of
         /// the phase; false keeps it, with its memory, until the end of the run.
         public var exits = true
+        /// `cgroup: NAME`: the cgroup the process runs in (nil: the root).
+        public var cgroup: String?
+        /// `oom_score_adj:` of the process (-1000...1000).
+        public var oomScoreAdj = 0
 
         public init(name: String, mmaps: [MmapSpec], threads: [ProcessThreadSpec], exits: Bool = true) {
             self.name = name
@@ -191,7 +195,7 @@ extension Workload {
     }
 
     static func process(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ProcessSpec {
-        let m = try r.mapping(n, path, allowed: ["name", "mmap", "threads", "exit"])
+        let m = try r.mapping(n, path, allowed: ["name", "mmap", "threads", "exit", "cgroup", "oom_score_adj"])
         guard let nameNode = m["name"] else { throw r.fail(n, "\(path).name", "missing; expected a process name") }
         let name = try r.scalar(nameNode, "\(path).name", "a process name")
         var known = Set<String>()
@@ -254,7 +258,10 @@ extension Workload {
         }
         var exits = true
         if let e = m["exit"] { exits = try r.bool(e, "\(path).exit") }
-        return ProcessSpec(name: name, mmaps: mmaps, threads: threads, exits: exits)
+        var spec = ProcessSpec(name: name, mmaps: mmaps, threads: threads, exits: exits)
+        spec.cgroup = try Workload.cgroupReference(m, path, cpus: threads.map(\.cpu), r)
+        spec.oomScoreAdj = try Workload.oomScoreAdj(m, path, r)
+        return spec
     }
 
     static func parsePolicy(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> MemPolicy {

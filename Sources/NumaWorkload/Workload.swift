@@ -23,6 +23,8 @@ public struct Workload: Sendable, Equatable {
     /// The file lists its phases (`phases:`); false for a file with top-level `threads:` only,
     /// whose one run phase has no key of its own.
     public var listsPhases = true
+    /// `cgroups:` (Workload+Cgroups.swift): the cgroup v2 groups tasks may run in.
+    public var cgroups: [CgroupSpec] = []
 
     /// The thread groups of the first run phase (the whole workload when it has no phases).
     public var threads: [ThreadSpec] {
@@ -53,6 +55,9 @@ public struct Workload: Sendable, Equatable {
         case processes(ProcessPhase)
         /// Memory hotplug: a node's memory blocks offlined or onlined between phases.
         case hotplug(HotplugStep)
+        /// `cgroup: {name: NAME, memory.max: …}`: writes a cgroup's interface files between
+        /// phases (keys it does not give keep their values: `CgroupSettings.merged(with:)`).
+        case cgroup(name: String, settings: CgroupSettings)
     }
 
     /// `hotplug: {offline: NODE}` / `hotplug: {online: NODE}`, optionally `blocks: K` (the first
@@ -101,6 +106,12 @@ public struct Workload: Sendable, Equatable {
         /// `stress --trace`: the group replays this kernel trace's events in order, each on its
         /// CPU with its order and GFP mask (`Workload(trace:topology:)`, `TraceReplay`).
         public var trace: KernelTrace?
+        /// `oom_score_adj:` (-1000...1000): the OOM killer's bias for this group's tasks
+        /// (`oom_badness`); -1000 (OOM_SCORE_ADJ_MIN) is never killed.
+        public var oomScoreAdj = 0
+        /// `cgroup: NAME`: the cgroup (of the workload's `cgroups:`) the group's tasks run in;
+        /// nil for the root cgroup.
+        public var cgroup: String?
 
         public init(cpus: [Int], policy: MemPolicy, gfp: GFP, orders: [(order: Int, weight: Int)], allocatePages: Int,
                     free: FreeMode, vmaStart: Int? = nil, kind: PageKind = .kernel, touches: Int = 0, dirty: Bool = false) {
@@ -113,6 +124,7 @@ public struct Workload: Sendable, Equatable {
                 && a.free == b.free && a.orders.map(\.order) == b.orders.map(\.order) && a.orders.map(\.weight) == b.orders.map(\.weight)
                 && a.vmaStart == b.vmaStart && a.kind == b.kind && a.touches == b.touches && a.dirty == b.dirty
                 && a.opsLimit == b.opsLimit && a.duration == b.duration && a.file == b.file && a.access == b.access && a.trace == b.trace
+                && a.oomScoreAdj == b.oomScoreAdj && a.cgroup == b.cgroup
         }
     }
 

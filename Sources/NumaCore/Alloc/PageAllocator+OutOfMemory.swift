@@ -54,8 +54,8 @@ extension PageAllocator {
     /// OOM killer (`select_bad_process`, `oom_kill_process`); when it finds nothing to kill and
     /// no victim is exiting, the kernel panics ("System is deadlocked on memory"), recorded in
     /// `panicState`. Returns whether the allocation may retry (something was killed).
-    func outOfMemory(_ ac: AllocContext, killer: @Sendable (Int) -> OOMKillResult) -> Bool {
-        switch killer(ac.cpu) {
+    func outOfMemory(_ ac: AllocContext, killer: @Sendable (OOMControl) -> OOMKillResult) -> Bool {
+        switch killer(oomControl(ac)) {
         case .killed:
             vmEvents.add(.oomKill, row: slot(ofCPU: ac.cpu))
             return true

@@ -98,8 +98,13 @@ public final class PageAllocator: @unchecked Sendable {
     /// `out_of_memory`'s choice of victim (PageAllocator+OutOfMemory.swift), supplied by the
     /// engine that knows the tasks: asked for a failing allocation on a CPU; says whether it
     /// killed something (the allocation retries), a victim is still exiting, or nothing is
-    /// killable (the kernel panics). Without one, an allocation simply fails.
-    @exclusivity(unchecked) public var oomKiller: (@Sendable (Int) -> OOMKillResult)?
+    /// killable (the kernel panics). Without one, an allocation simply fails. It is given the
+    /// `oom_control` of the failing allocation; `constrainedAlloc` works out its constraint.
+    @exclusivity(unchecked) public var oomKiller: (@Sendable (OOMControl) -> OOMKillResult)?
+    /// Every OOM kill of the run, as the kernel reports it (the engines' killers append).
+    public let oomKills = OOMKillLog()
+    /// The workload's cgroups (NumaCore/Cgroup), set by the engine before the first phase.
+    @exclusivity(unchecked) public var cgroups = CgroupTable([])
     /// Set when `out_of_memory` found nothing to kill: the kernel would have panicked.
     public let panicState = PanicState()
 

@@ -40,3 +40,19 @@ extension MemPolicy {
         }
     }
 }
+
+extension MemPolicy {
+    /// The policy a task in a cpuset whose mems are `mems` gets when it sets this one
+    /// (set_mempolicy(2) inside the cpuset: `mpol_set_nodemask` against `cpuset_current_mems_allowed`):
+    /// its user nodes intersected with (STATIC), folded onto (RELATIVE) or, unflagged, filtered
+    /// by `mems`; `.noAllowedNodes` (the kernel's EINVAL) when none remains.
+    public func setInCpuset(mems: [Int]) -> Result<MemPolicy, PolicyError> {
+        let user = mode == .default || mode == .local ? [] : (userNodemask ?? nodes)
+        let table = flags.contains(.relative) ? relativeWeights : weights
+        return MemPolicy.make(mode, nodes: user, flags: flags, weights: table, allowed: mems).map { p in
+            var p = p
+            p.homeNode = homeNode
+            return p
+        }
+    }
+}

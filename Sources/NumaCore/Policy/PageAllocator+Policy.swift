@@ -48,12 +48,24 @@ extension PageAllocator {
     /// `__alloc_pages` with `policy`'s nodemask and zone rules, from `nid` (the node
     /// `policyNode` chose): `alloc_pages`, `alloc_page_interleave` (NUMA_INTERLEAVE_HIT),
     /// `alloc_pages_preferred_many` (first pass without reclaim on the policy nodes only).
-    public func allocPages(gfp: GFP, order: Int, policy: MemPolicy, preferredNode nid: Int, cpu: Int) -> Result<AllocatedBlock, AllocFailure> {
+    ///
+    /// `mems`: the task's cpuset `mems_allowed` when cpusets are enabled (nil otherwise). As
+    /// `prepare_alloc_pages` does, it becomes the nodemask of an allocation whose policy gives
+    /// none (`policy_nodemask` returns one only for BIND within the policy zone, and
+    /// PREFERRED_MANY's first pass); a policy's own nodes are already within it (`mpol_set_nodemask`,
+    /// `mpol_rebind_task`). Without `mems` the order-0 fast path is untouched.
+    public func allocPages(gfp: GFP, order: Int, policy: MemPolicy, preferredNode nid: Int, cpu: Int,
+                           mems: Set<Int>? = nil) -> Result<AllocatedBlock, AllocFailure> {
         switch policy.mode {
         case .default, .local, .preferred:
-            return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu)
+            guard let mems else { return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu) }
+            return allocPages(gfp: gfp, order: order, preferredNode: nid, nodemask: mems, cpu: cpu)
         case .bind:
-            let mask = applyPolicyZone(policy, gfp: gfp) ? Set(policy.nodes) : nil
+            // policy_nodemask: the nodes only if they intersect the cpuset
+            // (`cpuset_nodemask_valid_mems_allowed`); get_page_from_freelist's cpuset check
+            // (ALLOC_CPUSET, hardwall) then keeps the walk within mems_allowed.
+            var mask = applyPolicyZone(policy, gfp: gfp) ? Set(policy.nodes) : mems
+            if let mems, let m = mask { mask = m.isDisjoint(with: mems) ? mems : m.intersection(mems) }
             return allocPages(gfp: gfp, order: order, preferredNode: nid, nodemask: mask, cpu: cpu)
         case .preferredMany:
             var first = gfp
@@ -62,12 +74,12 @@ extension PageAllocator {
             if case .success(let b) = allocPages(gfp: first, order: order, preferredNode: nid, nodemask: Set(policy.nodes), cpu: cpu) {
                 return .success(b)
             }
-            return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu)
+            return allocPages(gfp: gfp, order: order, preferredNode: nid, nodemask: mems, cpu: cpu)
         case .interleave:
-            return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu, interleaveTarget: nid)
+            return allocPages(gfp: gfp, order: order, preferredNode: nid, nodemask: mems, cpu: cpu, interleaveTarget: nid)
         case .weightedInterleave:
             // 6.12 does not count NUMA_INTERLEAVE_HIT for weighted interleave.
-            return allocPages(gfp: gfp, order: order, preferredNode: nid, cpu: cpu)
+            return allocPages(gfp: gfp, order: order, preferredNode: nid, nodemask: mems, cpu: cpu)
         }
     }
 

@@ -124,11 +124,15 @@ public struct ConcurrentStress: StressEngine {
         for t in tasks { hosts[owner[t.cpus[0]]!].tasks.append(t) }
         let hostOf = Dictionary(uniqueKeysWithValues: tasks.map { (ObjectIdentifier($0), owner[$0.cpus[0]]!) })
 
-        // out_of_memory: the task holding the most pages. A victim on the asking thread dies at
+        // out_of_memory: `select_bad_process` (OutOfMemory.swift). A victim on the asking thread dies at
         // once (its CPU's pagesets are this thread's); one on another thread dies at its owner's
         // next step, and the asker waits for that (bounded, as the kernel's OOM reaper is).
-        a.oomKiller = { cpu in
-            OutOfMemory.select(among: tasks) { victim in
+        let taskOfCPU = OutOfMemory.taskOfCPU(tasks)
+        a.oomKiller = { oc in
+            let cpu = oc.cpu
+            return OutOfMemory.outOfMemory(a, oc, candidates: tasks.map { $0.oomCandidate() }, current: taskOfCPU[cpu],
+                                           cpusetsEnabled: a.cgroups.cpusetsEnabled) { i in
+                let victim = tasks[i]
                 victim.kill()
                 let askingHost = owner[cpu].map { hosts[$0] }
                 if let askingHost, hostOf[ObjectIdentifier(victim)] == askingHost.index {

@@ -59,8 +59,11 @@ public struct DeterministicStress: StressEngine {
 
     func runTasks(_ tasks: [SimulatedTask], progress: (@Sendable (Int, Int) -> Void)?, observer: StressObserver?) {
         let a = allocator, scheduler = self.scheduler
-        a.oomKiller = { _ in
-            OutOfMemory.select(among: tasks) { victim in
+        let owner = OutOfMemory.taskOfCPU(tasks)
+        a.oomKiller = { oc in
+            OutOfMemory.outOfMemory(a, oc, candidates: tasks.map { $0.oomCandidate() }, current: owner[oc.cpu],
+                                    cpusetsEnabled: a.cgroups.cpusetsEnabled, now: scheduler.now) { i in
+                let victim = tasks[i]
                 victim.kill()
                 // The victim exits now unless it is the task asking (it dies after its step).
                 if victim !== scheduler.currentTask { victim.die(a) }

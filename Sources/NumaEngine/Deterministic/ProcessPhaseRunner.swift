@@ -35,19 +35,24 @@ enum ProcessPhaseRunner {
         var processes: [SimulatedProcess] = []
         var threads: [ThreadProgram] = []
         for (i, spec) in phase.processes.enumerated() {
-            let main = spec.threads[0]
+            // Policies as set inside the process's cpuset (CgroupPlacement).
+            let policies = try spec.threads.enumerated().map { k, t in
+                try CgroupPlacement.policy(t.policy, cgroup: spec.cgroup, allocator: a,
+                                           key: "processes[\(i)].threads[\(k)].policy")
+            }
             let p: SimulatedProcess
             do {
                 p = try SimulatedProcess(
-                    name: spec.name, asid: report.processes.count + i + 1, mode: mode, allocator: a, cpu: main.cpu,
-                    policy: main.policy, zeroPfn: SimulatedProcess.zeroPagePfn, exitsAtPhaseEnd: spec.exits)
+                    name: spec.name, asid: report.processes.count + i + 1, mode: mode, allocator: a, cpu: spec.threads[0].cpu,
+                    policy: policies[0], zeroPfn: SimulatedProcess.zeroPagePfn, exitsAtPhaseEnd: spec.exits)
             } catch { throw WorkloadRunError(key: "processes[\(i)]", message: "\(error)") }
+            if a.cgroups.cpusetsEnabled { p.memsAllowed = a.cgroups.memsAllowed(of: spec.cgroup) }
             processes.append(p)
             for (k, m) in spec.mmaps.enumerated() {
                 do { try p.mmap(m) } catch { throw WorkloadRunError(key: "processes[\(i)].mmap[\(k)]", message: "\(error)") }
             }
             for (k, t) in spec.threads.enumerated() {
-                let thread = ProcessThread(name: "threads[\(k)] (cpu \(t.cpu))", cpu: t.cpu, policy: t.policy, process: p,
+                let thread = ProcessThread(name: "threads[\(k)] (cpu \(t.cpu))", cpu: t.cpu, policy: policies[k], process: p,
                                            maxNumNodes: maxNumNodes)
                 p.add(thread)
                 threads.append(ThreadProgram(thread: thread, steps: t.steps, seed: seed &+ UInt64(threads.count) &* 0x9E37_79B9,
@@ -57,20 +62,26 @@ enum ProcessPhaseRunner {
         context.threads = threads
         let tlbs = context.tlbs
         let all = processes
-        // out_of_memory → oom_kill_process: the process with the most resident pages.
-        a.oomKiller = { _ in
-            guard let victim = all.filter({ !$0.killed && !$0.exited }).max(by: { $0.residentPages < $1.residentPages }),
-                  victim.residentPages > 0 else {
-                // A victim not yet exited frees its pages after its step; else the kernel panics.
-                return all.contains { $0.killed && !$0.exited && $0.residentPages > 0 } ? .victimExiting : .nothingKillable
+        // out_of_memory → select_bad_process (OutOfMemory.swift) → oom_kill_process.
+        let specs = phase.processes
+        let cpusets = a.cgroups.cpusetsEnabled
+        a.oomKiller = { oc in
+            let candidates = zip(all, specs).map { p, spec in
+                OOMCandidate(name: p.name, pages: p.oomBadnessPages, oomScoreAdj: spec.oomScoreAdj,
+                             bindNodes: p.threads.map { $0.policy.mode == .bind ? $0.policy.nodes : nil },
+                             memsAllowed: p.memsAllowed, memcg: spec.cgroup, isVictim: p.killed && !p.exited)
             }
-            victim.killed = true
-            // The victim's memory goes now unless it is the faulting process (it dies after its step).
-            if victim !== context.running {
-                victim.exit(cpu: victim.mainCPU)
-                tlbs.exit(asid: victim.asid, cpu: victim.mainCPU)
+            let current = context.running.flatMap { r in all.firstIndex { $0 === r } }
+            return OutOfMemory.outOfMemory(a, oc, candidates: candidates, current: current, cpusetsEnabled: cpusets,
+                                           now: scheduler?.now) { i in
+                let victim = all[i]
+                victim.killed = true
+                // The victim's memory goes now unless it is the faulting process (it dies after its step).
+                if victim !== context.running {
+                    victim.exit(cpu: victim.mainCPU)
+                    tlbs.exit(asid: victim.asid, cpu: victim.mainCPU)
+                }
             }
-            return .killed
         }
         defer { a.oomKiller = nil }
         if let scheduler {

@@ -51,12 +51,15 @@ extension StressEngine {
         a.pageCache = PageCache()
         a.recordsShadows = workload.phases.contains { if case .run(let specs) = $0 { return specs.contains { $0.file != nil } } else { return false } }
         var result = StressResult(allocator: a, threads: threads)
+        a.cgroups = CgroupTable(workload.cgroups.map { Cgroup(name: $0.name, settings: $0.settings) })
         var phaseSeed = seed
         let nextSeed = { (s: UInt64) in s &* 6364136223846793005 &+ 1442695040888963407 }
         phases: for (index, phase) in workload.phases.enumerated() {
             switch phase {
             case .sysctl(let assignments):
                 try changeMachine { try a.writeSysctls(assignments) }
+            case .cgroup(let name, let settings):
+                a.cgroups[name]?.update(a.cgroups[name]!.settings.merged(with: settings))
             case .hotplug(let step):
                 let tasks = result.tasks
                 result.hotplug.append(changeMachine { MemoryHotplug.run(step, allocator: a, tasks: tasks) })
@@ -71,9 +74,13 @@ extension StressEngine {
                 if let panic = a.panicState.panic { result.stop = StressStop(phase: index, key: workload.key(phase: index, "processes"), panic: panic); break phases }
             case .run(let specs):
                 let tasks: [SimulatedTask]
-                do { tasks = try makeTasks(specs, seed: phaseSeed, maxNumNodes: a.machine.topology.kernel.maxNumNodes) } catch let e as WorkloadRunError {
+                do {
+                    tasks = try makeTasks(try CgroupPlacement.threadSpecs(specs, allocator: a),
+                                          seed: phaseSeed, maxNumNodes: a.machine.topology.kernel.maxNumNodes)
+                } catch let e as WorkloadRunError {
                     throw e.inPhase(index, of: workload)
                 }
+                CgroupPlacement.place(tasks, cgroups: a.cgroups)
                 phaseSeed = nextSeed(phaseSeed)
                 a.pageCache.beginPhase()
                 observer?.beginPhase(a, tasks: tasks, concurrent: isConcurrent, clock: { self.simulatedNow }) { a.nodes.map(\.kswapdRuns) }
