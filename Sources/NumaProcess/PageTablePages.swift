@@ -35,6 +35,12 @@ struct PageTablePages: PageTablePageSource {
         if let thread { thread.interleave = state } else { process.exitInterleave = state }
         switch r {
         case .success(let b):
+            // GFP_PGTABLE_USER carries __GFP_ACCOUNT: the page is charged to the process's memcg.
+            if let m = process.memcg, !allocator.memcgCharge(b, to: m, kind: .kernel, pageTable: true, gfp: .pgtableUser, cpu: cpu) {
+                allocator.freePages(b, cpu: cpu)
+                process.stats.failures["GFP_PGTABLE_USER order \(order): memory cgroup \(m.name) at memory.max (charge failed)", default: 0] += 1
+                return nil
+            }
             process.recordPlacement(asking: asking, cpu: cpu, b)
             process.tableBlocks[b.pfn] = b
             process.stats.tablePagesAllocated += 1 << order
@@ -51,6 +57,7 @@ struct PageTablePages: PageTablePageSource {
         guard let b = process.tableBlocks.removeValue(forKey: pfn) else {
             preconditionFailure("page-table page \(pfn) was not allocated by \(process.name)")
         }
+        allocator.memcgUncharge(b)
         allocator.freePages(b, cpu: cpu)
         process.stats.tablePagesFreed += 1 << b.order
     }

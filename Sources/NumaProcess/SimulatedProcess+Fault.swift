@@ -145,6 +145,14 @@ extension SimulatedProcess {
         let asking = allocator.policyNode(policy, cpu: thread.cpu, order: 0, state: &thread.interleave, interleaveIndex: index)
         switch allocator.allocPages(gfp: .highUserMovable, order: 0, policy: policy, preferredNode: asking, cpu: thread.cpu, mems: memsAllowed) {
         case .success(let b):
+            // mem_cgroup_charge(folio, mm, GFP_KERNEL): a failed charge frees the page; the
+            // fault's VM_FAULT_OOM ends the process here, as an allocation failure does.
+            if let m = memcg, !allocator.memcgCharge(b, to: m, kind: anon ? .anon : .file, gfp: .kernel, cpu: thread.cpu) {
+                allocator.freePages(b, cpu: thread.cpu)
+                stats.failures["GFP_HIGHUSER_MOVABLE order 0: memory cgroup \(m.name) at memory.max (charge failed)", default: 0] += 1
+                killed = true
+                return nil
+            }
             recordPlacement(asking: asking, cpu: thread.cpu, b)
             let vpn = va >> 12
             pages[vpn] = b

@@ -89,6 +89,8 @@ public final class SimulatedProcess: @unchecked Sendable {
     public var oomBadnessPages: Int { pages.count + swappedOut.count + tablePages }
     /// The cpuset `mems_allowed` of the process's cgroup while cpusets are enabled (nil: none).
     public var memsAllowed: Set<Int>?
+    /// The memory cgroup its pages are charged to (nil: the root, nothing charged).
+    public var memcg: MemCgroup?
     /// The node of the page mapped at `va`, if one is.
     public func node(ofPageAt va: UInt64) -> Int? { pages[va >> 12]?.node }
 

@@ -61,6 +61,7 @@ public enum HTMLReport {
         h += "<h2>Locality over time</h2><div class=\"grid\"><div>" + localityChart(r) + "</div><div>" + distanceChart(r) + "</div><div>" + kswapdChart(r) + "</div></div>\n"
 
         h += tiersSection(r)
+        h += cgroupSection(r)
 
         h += "<h2>Summary</h2><div class=\"grid\">"
         h += "<div><h3>numastat</h3>" + numastatTable(r) + "</div>"

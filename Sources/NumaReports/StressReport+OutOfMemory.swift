@@ -19,6 +19,8 @@ extension StressReport {
         public var mems_allowed: String
         /// The memory cgroup of a memcg OOM (`oom_memcg`).
         public var memcg: String?
+        /// The victim's memory cgroup (`task_memcg`, `/` for the root).
+        public var task_memcg: String?
         /// `oom_badness` of the victim and the `totalpages` it is scaled by.
         public var points: Int
         public var total_pages: Int
@@ -33,14 +35,14 @@ extension StressReport {
             victim = k.victim; asking = k.asking; constraint = k.constraint.rawValue
             nodemask = k.nodemask.map { CPUList.rangeText($0) }
             cpuset = k.askingCgroup.map { "/" + $0 } ?? "/"; mems_allowed = CPUList.rangeText(k.memsAllowed)
-            memcg = k.memcg; points = k.points; total_pages = k.totalPages; victim_pages = k.victimPages
+            memcg = k.memcg; task_memcg = "/" + (k.victimMemcg ?? ""); points = k.points; total_pages = k.totalPages; victim_pages = k.victimPages
             cpu = k.cpu; order = k.order; gfp = "\(k.gfp)"; at_ns = k.atNanoseconds
         }
 
         /// The kernel's two lines for this kill.
         public var kernelLines: String {
             "oom-kill:constraint=\(constraint),nodemask=\(nodemask ?? "(null)"),cpuset=\(cpuset),mems_allowed=\(mems_allowed)"
-                + (memcg.map { ",oom_memcg=/\($0)" } ?? "") + ",task=\(victim)\n"
+                + (memcg.map { ",oom_memcg=/\($0)" } ?? "") + ",task_memcg=\(task_memcg ?? "/"),task=\(victim)\n"
                 + "\(constraint == OOMConstraint.memcg.rawValue ? "Memory cgroup out of memory" : "Out of memory"): Killed process \(victim) "
                 + "(badness \(points) of \(total_pages) pages, \(victim_pages) pages resident), asked by \(asking ?? "a kernel path") "
                 + "for order-\(order) \(gfp) on CPU \(cpu)\n"

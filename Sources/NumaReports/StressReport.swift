@@ -145,6 +145,8 @@ public struct StressReport: Codable, Sendable {
     /// Each OOM kill: victim, constraint, nodemask, cpuset, memcg, badness
     /// (`StressReport+OutOfMemory.swift`); absent when nothing was killed.
     public var oom_kills: [OOMKill]? = nil
+    /// The workload's cgroups by name (`StressReport+Cgroups.swift`); absent without `cgroups:`.
+    public var cgroups: [String: CgroupReport]? = nil
 
     public struct Hotplug: Codable, Sendable {
         public var action: String
@@ -323,6 +325,7 @@ extension StressReport {
             provenance: provenance)
         let kills = a.oomKills.all
         oom_kills = kills.isEmpty ? nil : kills.map(OOMKill.init)
+        cgroups = StressReport.cgroupReports(a)
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

@@ -50,6 +50,7 @@ public struct StressTextReport {
         if rep.trace != nil { out += "\n" + rep.traceText }
         if !rep.oom_killed.isEmpty { out += "OOM-killed: " + rep.oom_killed.joined(separator: ", ") + "\n" }
         out += rep.oomKillText
+        out += rep.cgroupText
         if !rep.failures.isEmpty {
             out += "\nallocation failures:\n"
             for (k, v) in rep.failures.sorted(by: { $0.key < $1.key }) { out += "  \(v) × \(k)\n" }

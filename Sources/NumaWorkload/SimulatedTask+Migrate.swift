@@ -26,6 +26,7 @@ extension SimulatedTask {
             switch a.allocPages(gfp: SimulatedTask.migrationGFP, order: b.order, preferredNode: node,
                                 nodemask: targets.isEmpty ? [node] : targets, cpu: cpu) {
             case .success(let nb):
+                a.memcgMigrate(b, to: nb)
                 a.addToLRU(nb, kind: spec.kind, dirty: spec.dirty)
                 _ = a.release(b, cpu: cpu, kind: spec.kind)
                 live[i] = nb

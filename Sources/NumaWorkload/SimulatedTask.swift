@@ -57,6 +57,9 @@ public final class SimulatedTask: @unchecked Sendable {
     /// The cpuset `mems_allowed` of the task's cgroup while cpusets are enabled (set by the
     /// engine before the phase runs); nil: no restriction.
     @exclusivity(unchecked) public var memsAllowed: Set<Int>?
+    /// The memory cgroup of the task's cgroup (set by the engine before the phase runs); nil:
+    /// the root, nothing charged.
+    @exclusivity(unchecked) public var memcg: MemCgroup?
 
     public var isDone: Bool { exiting ? exitCursor >= live.count : remaining <= 0 || opsLeft <= 0 || timedOut || stats.killed }
     /// Exiting (`beginExit`): each step gives back the next block of `live[exitCursor...]`.
@@ -203,6 +206,16 @@ public final class SimulatedTask: @unchecked Sendable {
         chargeAllocation(a, r, order: order, gfp: gfp, row: row, workBefore: work)
         switch r {
         case .success(let b):
+            // mem_cgroup_charge (user pages) or __memcg_kmem_charge_page (__GFP_ACCOUNT): a charge
+            // that fails frees the page, and the allocation fails as the fault would (VM_FAULT_OOM).
+            if let m = memcg, spec.kind != .kernel || gfp.contains(.account),
+               !a.memcgCharge(b, to: m, kind: spec.kind, gfp: gfp, cpu: cpu) {
+                a.freePages(b, cpu: cpu)
+                failureCount += 1
+                stats.failures["\(gfp) order \(order): memory cgroup \(m.name) at memory.max (charge failed)", default: 0] += 1
+                stats.failed += 1
+                return nil
+            }
             if placement == nil { placement = TaskPlacement(a) }
             let local = a.node(ofCPU: cpu) ?? a.nodeIDs[0]
             placement!.record(asking: asking, local: local, serving: b.node, order: order)

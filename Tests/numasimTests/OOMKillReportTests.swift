@@ -16,7 +16,7 @@ final class OOMKillReportTests: XCTestCase {
     func testCpusetExampleReportsTheKernelsLineAndJSON() throws {
         let text = try stress("cgroup-cpuset-remote")
         XCTAssertEqual(text.status, 0, text.err)
-        XCTAssertTrue(text.out.contains("  oom-kill:constraint=CONSTRAINT_MEMORY_POLICY,nodemask=1,cpuset=/pinned,mems_allowed=1,task=threads[1]\n"), text.out)
+        XCTAssertTrue(text.out.contains("  oom-kill:constraint=CONSTRAINT_MEMORY_POLICY,nodemask=1,cpuset=/pinned,mems_allowed=1,task_memcg=/,task=threads[1]\n"), text.out)
         let json = try stress("cgroup-cpuset-remote", ["--json"])
         XCTAssertEqual(json.status, 0, json.err)
         let j = try NumasimBinary.json(json.out)

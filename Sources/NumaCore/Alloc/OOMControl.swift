@@ -47,9 +47,11 @@ public struct OOMKillReport: Sendable, Equatable {
     public var asking: String?
     public var constraint: OOMConstraint
     public var nodemask: [Int]?
-    /// The asking task's cgroup (nil: the root) and its cpuset `mems_allowed` (every node with
-    /// memory in the root cpuset).
+    /// The asking task's cpuset cgroup (nil: the root cpuset — also for a cgroup that restricts
+    /// no cpuset) and its `mems_allowed` (every node with memory in the root cpuset).
     public var askingCgroup: String?
+    /// The victim's memory cgroup (`task_memcg`; nil: the root).
+    public var victimMemcg: String?
     public var memsAllowed: [Int]
     public var memcg: String?
     /// `oom_badness` of the victim, and `totalpages` it was normalised by.
@@ -63,9 +65,9 @@ public struct OOMKillReport: Sendable, Equatable {
     /// Simulated time of the kill in ns (nil when the engine has no clock).
     public var atNanoseconds: Int?
 
-    public init(victim: String, asking: String?, askingCgroup: String?, oc: OOMControl, memsAllowed: [Int], points: Int,
-                victimPages: Int, atNanoseconds: Int? = nil) {
-        self.victim = victim; self.asking = asking; self.askingCgroup = askingCgroup; constraint = oc.constraint; nodemask = oc.nodemask
+    public init(victim: String, asking: String?, askingCgroup: String?, victimMemcg: String? = nil, oc: OOMControl,
+                memsAllowed: [Int], points: Int, victimPages: Int, atNanoseconds: Int? = nil) {
+        self.victim = victim; self.asking = asking; self.askingCgroup = askingCgroup; self.victimMemcg = victimMemcg; constraint = oc.constraint; nodemask = oc.nodemask
         self.memsAllowed = memsAllowed; memcg = oc.memcg; self.points = points; totalPages = oc.totalPages
         self.victimPages = victimPages; cpu = oc.cpu; order = oc.order; gfp = oc.gfp; self.atNanoseconds = atNanoseconds
     }

@@ -5,6 +5,8 @@ import Synchronization
 public enum OOMKillResult: Sendable, Equatable {
     /// `oom_kill_process`: a victim was chosen and killed; the allocation retries.
     case killed
+    /// The victim is the asking task itself (`task_is_dying()` from now on).
+    case killedCurrent
     /// No new victim, but an earlier one (possibly the asker itself) still holds memory it is
     /// about to free (`task_will_free_mem`, a victim in flight: `oom_evaluate_task` aborts the
     /// scan). The allocation fails without a panic, as before the victim exits.
@@ -56,7 +58,7 @@ extension PageAllocator {
     /// `panicState`. Returns whether the allocation may retry (something was killed).
     func outOfMemory(_ ac: AllocContext, killer: @Sendable (OOMControl) -> OOMKillResult) -> Bool {
         switch killer(oomControl(ac)) {
-        case .killed:
+        case .killed, .killedCurrent:
             vmEvents.add(.oomKill, row: slot(ofCPU: ac.cpu))
             return true
         case .victimExiting:

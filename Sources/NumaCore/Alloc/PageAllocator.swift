@@ -105,6 +105,9 @@ public final class PageAllocator: @unchecked Sendable {
     public let oomKills = OOMKillLog()
     /// The workload's cgroups (NumaCore/Cgroup), set by the engine before the first phase.
     @exclusivity(unchecked) public var cgroups = CgroupTable([])
+    /// The memory cgroups by the index their pages' tags carry (`enableMemcg`); [0] is the root.
+    /// Empty without cgroups.
+    @exclusivity(unchecked) public internal(set) var memcgs: [MemCgroup] = []
     /// Set when `out_of_memory` found nothing to kill: the kernel would have panicked.
     public let panicState = PanicState()
 

@@ -30,6 +30,10 @@ public final class Zone: @unchecked Sendable {
     /// This zone's pages on its node's four LRU lists (`LRUVec`), in node LRU order; guarded by
     /// the node's `lru_lock`. Their counts are NR_ZONE_{IN,}ACTIVE_{ANON,FILE}.
     let lruLists: UnsafeMutablePointer<PageList>
+    /// `page->memcg_data` of each page frame (`MemcgTag`), allocated when the workload has
+    /// cgroups (`PageAllocator.enableMemcg`); nil without. Written by the page's owner when it
+    /// charges or frees it, read by reclaim under the LRU lock.
+    @exclusivity(unchecked) var memcgTags: UnsafeMutablePointer<UInt16>?
     let nrFreeAtomic = Atomic<Int>(0)
     /// NR_ZONE_WRITE_PENDING: dirty page-cache pages of this zone (writeback is synchronous in
     /// this model, so none are under writeback). Updated with the node's NR_FILE_DIRTY
@@ -125,6 +129,7 @@ public final class Zone: @unchecked Sendable {
         pcp.deallocate()
         reserveByClasszone.deallocate()
         lruLists.deallocate()
+        memcgTags?.deallocate()
     }
 
     private func copyLowmemReserve() {

@@ -7,6 +7,12 @@ import Synchronization
 /// Counters are atomics: tasks on several host threads charge at once.
 public final class MemCgroup: @unchecked Sendable {
     public let name: String
+    /// Index in `PageAllocator.memcgs` (the tag its pages carry); 0 is the root.
+    public private(set) var index = 0
+    /// `memory.numa_stat` by node index: `[node × 4 + MemcgTag.Kind]` pages (anon, file,
+    /// pagetables; kernel without a line). Under `statLock`.
+    private let statLock = SpinLock()
+    @exclusivity(unchecked) private var numaStat: [Int] = []
     /// `memory.current` in pages (`page_counter_read(&memcg->memory)`).
     let usage = Atomic<Int>(0)
     /// `memory.peak` (`memcg->memory.watermark`).
@@ -29,6 +35,25 @@ public final class MemCgroup: @unchecked Sendable {
     @exclusivity(unchecked) private var eventCounts = [Int](repeating: 0, count: Event.allCases.count)
 
     init(name: String) { self.name = name }
+
+    /// Numbered and sized for the machine (`PageAllocator.enableMemcg`).
+    func attach(index i: Int, nodes: Int) {
+        index = i
+        statLock.withLock { numaStat = [Int](repeating: 0, count: nodes * 4) }
+    }
+
+    /// A charged page of `kind` on node index `n` came (`pages` > 0) or went.
+    func account(node n: Int, _ kind: MemcgTag.Kind, _ pages: Int) {
+        statLock.withLock { numaStat[n << 2 | Int(kind.rawValue)] += pages }
+    }
+
+    /// `memory.numa_stat`'s `anon`, `file` and `pagetables` on node index `n`, in pages.
+    public func numaStat(nodeIndex n: Int) -> (anon: Int, file: Int, pagetables: Int) {
+        statLock.withLock {
+            guard numaStat.count > n << 2 | 3 else { return (0, 0, 0) }
+            return (numaStat[n << 2 | 1], numaStat[n << 2 | 2], numaStat[n << 2 | 3])
+        }
+    }
 
     func apply(_ s: CgroupSettings) {
         max = s.memoryMax ?? Int.max

@@ -283,6 +283,11 @@ extension MemMap {
 
     @inline(__always) func headPfn(_ list: PageList) -> Int? { list.head < 0 ? nil : Int(list.head) + startPfn }
     @inline(__always) func tailPfn(_ list: PageList) -> Int? { list.tail < 0 ? nil : Int(list.tail) + startPfn }
+    /// The entry one step from `pfn` toward its list's head (`prev`); nil at the head.
+    @inline(__always) func towardHead(_ pfn: Int) -> Int? {
+        let p = prev[index(pfn)]
+        return p < 0 ? nil : Int(p) + startPfn
+    }
 
     /// The pfns of a list from head to tail (for invariant checks and dumps; O(n)).
     public func pfns(of list: PageList) -> [Int] {

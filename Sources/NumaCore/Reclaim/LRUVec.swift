@@ -50,22 +50,34 @@ public final class LRUVec: @unchecked Sendable {
     /// `pgskip_<zone>` (`__count_zid_vm_events(PGSCAN_SKIP, ...)`) by zone index. Under `lock`.
     @exclusivity(unchecked) public internal(set) var pgskip: [Int]
 
+    /// With cgroups: the node's pages on each list by memory cgroup, `[memcg index × 4 + list]`
+    /// (the sizes of the memcgs' lruvecs on this node, `mem_cgroup_lruvec`); nil without. Under `lock`.
+    @exclusivity(unchecked) var memcgSizes: UnsafeMutablePointer<Int>?
+
     init(zones: [Zone]) {
         self.zones = zones
         pgskip = Array(repeating: 0, count: zones.count)
     }
+
+    deinit { memcgSizes?.deallocate() }
 
     /// `lruvec_add_folio`: `pfn` of zone `z` at the head of list `l`. Under `lock`.
     @inline(__always) func addHead(_ z: Zone, _ pfn: Int, _ l: List) {
         seq &+= 1
         z.memmap.setLRUSeq(pfn, seq)
         z.memmap.pushHead(pfn, &z.lruLists[l.rawValue])
+        if let sizes = memcgSizes, let tags = z.memcgTags { sizes[MemcgTag(tags[pfn - z.startPfn]).index << 2 | l.rawValue] += 1 }
     }
 
     /// `lruvec_del_folio`. Under `lock`.
     @inline(__always) func remove(_ z: Zone, _ pfn: Int, _ l: List) {
         z.memmap.unlink(pfn, &z.lruLists[l.rawValue])
+        if let sizes = memcgSizes, let tags = z.memcgTags { sizes[MemcgTag(tags[pfn - z.startPfn]).index << 2 | l.rawValue] -= 1 }
     }
+
+    /// Pages of memory cgroup `memcg` on list `l` of this node (`lruvec_lru_size` of its lruvec;
+    /// numasim keeps one LRU order per node, each page tagged with its memcg). Under `lock`.
+    func memcgSize(_ memcg: Int, _ l: List) -> Int { memcgSizes.map { $0[memcg << 2 | l.rawValue] } ?? 0 }
 
     /// `lru_to_folio(&lruvec->lists[l])`: the node list's tail, the oldest of the zones'
     /// sublist tails. Under `lock`.

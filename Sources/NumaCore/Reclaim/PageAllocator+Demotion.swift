@@ -85,6 +85,7 @@ extension PageAllocator {
             return true
         }
         if old.kind == .file && old.contains(.dirty) { accountDirty(n, z, -1) }
+        if !memcgs.isEmpty { memcgMigrate(from: z, pfn, to: nb) }
         addToLRU(nb, kind: old.kind, active: false, dirty: old.contains(.dirty), mapped: old.contains(.young))
         freeReclaimed(z, pfn, sc)
         return true

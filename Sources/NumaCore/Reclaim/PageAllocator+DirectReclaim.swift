@@ -37,16 +37,27 @@ extension PageAllocator {
                              reclaimer: .direct, row: row, cpuSlot: cpuSlot[ac.cpu])
         vmEvents.add(VMEvent.allocstall(zone: ac.highestZone), row: row)
         var seen = Set<Int>()
-        while sc.priority >= 0 {
-            seen.removeAll(keepingCapacity: true)
-            for ref in ac.zonelist where ref.zone <= ac.highestZone && (ac.nodemask?.contains(ref.node) ?? true) {
-                if seen.insert(ref.nodeIndex).inserted { shrinkNode(nodeIndex: ref.nodeIndex, &sc) }
+        retry: while true {
+            while sc.priority >= 0 {
+                seen.removeAll(keepingCapacity: true)
+                for ref in ac.zonelist where ref.zone <= ac.highestZone && (ac.nodemask?.contains(ref.node) ?? true) {
+                    if seen.insert(ref.nodeIndex).inserted { shrinkNode(nodeIndex: ref.nodeIndex, &sc) }
+                }
+                if sc.nrReclaimed >= sc.nrToReclaim { break }
+                // consider_reclaim_throttle: no progress at priority 1 → reclaim_throttle(NOPROGRESS),
+                // one jiffy asleep.
+                if sc.priority == 1 && sc.nrReclaimed == 0 { vmEvents.add(.workSleepNanoseconds, costs[.jiffy], row: row) }
+                sc.priority -= 1
             }
-            if sc.nrReclaimed >= sc.nrToReclaim { break }
-            // consider_reclaim_throttle: no progress at priority 1 → reclaim_throttle(NOPROGRESS),
-            // one jiffy asleep.
-            if sc.priority == 1 && sc.nrReclaimed == 0 { vmEvents.add(.workSleepNanoseconds, costs[.jiffy], row: row) }
-            sc.priority -= 1
+            // "Untapped cgroup reserves? Don't OOM, retry": nothing reclaimed while memory.low
+            // kept a memcg out, so reclaim again from DEF_PRIORITY, below memory.low this time.
+            if sc.nrReclaimed == 0 && sc.memcgLowSkipped && !sc.memcgLowReclaim {
+                sc.priority = ScanControl.defPriority
+                sc.memcgLowReclaim = true
+                sc.memcgLowSkipped = false
+                continue retry
+            }
+            break
         }
         for n in seen { snapshotRefaults(nodeIndex: n) }
         return sc.nrReclaimed

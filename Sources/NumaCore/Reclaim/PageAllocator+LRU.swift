@@ -132,14 +132,17 @@ extension PageAllocator {
             case .free: break
             }
         }
+        if !memcgs.isEmpty { memcgUncharge(z, b.pfn, order: b.order) }
         freePages(b, cpu: cpu)
         return true
     }
 
     /// Pages on a node's LRU list `l` (`lruvec_lru_size`: its zones up to `highestZone`).
-    public func lruSize(nodeIndex n: Int, _ l: LRUVec.List, highestZone: Int = Int.max) -> Int {
+    /// With `memcg` ≠ 0, the pages of that memory cgroup on the list (all zones: a memcg limit
+    /// reclaim may use every zone).
+    public func lruSize(nodeIndex n: Int, _ l: LRUVec.List, highestZone: Int = Int.max, memcg: Int = 0) -> Int {
         let v = nodes[n].lruvec
-        return v.lock.withLock { v.size(l, highestZone: highestZone) }
+        return v.lock.withLock { memcg == 0 ? v.size(l, highestZone: highestZone) : v.memcgSize(memcg, l) }
     }
 
     /// The owner drops a stale anon handle whose page went to swap (munmap of swapped memory,

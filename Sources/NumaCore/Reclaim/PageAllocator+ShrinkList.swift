@@ -11,6 +11,7 @@ extension PageAllocator {
     /// every page walked, skipped ones included, as the kernel's `total_scan` does.
     func isolate(nodeIndex n: Int, _ l: LRUVec.List, _ nrToScan: Int, _ sc: ScanControl) -> (taken: [(Zone, Int)], scanned: Int) {
         let v = nodes[n].lruvec
+        if sc.targetMemcg != 0 || !sc.protectedMemcgs.isEmpty { return v.lock.withLock { isolateMemcgLocked(v, l, nrToScan, sc) } }
         return v.lock.withLock {
             var taken: [(Zone, Int)] = []
             taken.reserveCapacity(nrToScan)
@@ -193,6 +194,7 @@ extension PageAllocator {
     }
 
     func freeReclaimed(_ z: Zone, _ pfn: Int, _ sc: ScanControl) {
+        if !memcgs.isEmpty { memcgUncharge(z, pfn, order: 0) }
         vmEvents.add(.pgfree, row: sc.row)
         if let slot = sc.cpuSlot { z.freePages(cpu: slot, pfn: pfn, order: 0) } else { z.freeBlock(pfn, order: 0) }
     }

@@ -24,9 +24,10 @@ extension PageAllocator {
 
     /// `inactive_is_low(lruvec, inactive_lru)`: inactive × ratio < active over the whole node
     /// (`lruvec_page_state`, all zones), ratio = int_sqrt(10 × GiB) (1 below 1 GiB).
-    func inactiveIsLow(nodeIndex n: Int, file: Bool) -> Bool {
-        let inactive = lruSize(nodeIndex: n, file ? .inactiveFile : .inactiveAnon)
-        let active = lruSize(nodeIndex: n, file ? .activeFile : .activeAnon)
+    /// For a memcg limit reclaim (`memcg` ≠ 0) the sizes are the memcg's lruvec on the node.
+    func inactiveIsLow(nodeIndex n: Int, file: Bool, memcg: Int = 0) -> Bool {
+        let inactive = lruSize(nodeIndex: n, file ? .inactiveFile : .inactiveAnon, memcg: memcg)
+        let active = lruSize(nodeIndex: n, file ? .activeFile : .activeAnon, memcg: memcg)
         let gb = (inactive + active) >> (30 - 12)
         let ratio = gb > 0 ? Int(KernelMath.intSqrt(UInt64(10 * gb))) : 1
         return inactive * ratio < active
@@ -41,6 +42,7 @@ extension PageAllocator {
     public func shrinkNode(nodeIndex n: Int, _ sc: inout ScanControl) -> Int {
         let before = sc.nrReclaimed
         let lruvec = nodes[n].lruvec
+        if sc.targetMemcg == 0 && memcgs.count > 1 { memcgProtection(&sc) }
         // can_reclaim_anon_pages: swap space, or a lower tier to demote to.
         let canSwap = sc.maySwap && canReclaimAnon(nodeIndex: n)
         // prepare_scan_count: deactivate when inactive is low, or when refaults were activated
@@ -48,12 +50,14 @@ extension PageAllocator {
         let (refaultsAnon, refaultsFile) = lruvec.lock.withLock {
             (lruvec.workingsetActivate[0] != lruvec.refaultsSnapshot[0], lruvec.workingsetActivate[1] != lruvec.refaultsSnapshot[1])
         }
-        let deactivateAnon = refaultsAnon || inactiveIsLow(nodeIndex: n, file: false)
-        let deactivateFile = refaultsFile || inactiveIsLow(nodeIndex: n, file: true)
-        let cacheTrim = (lruSize(nodeIndex: n, .inactiveFile) >> sc.priority) != 0 && !deactivateFile
+        let memcg = sc.targetMemcg
+        let deactivateAnon = refaultsAnon || inactiveIsLow(nodeIndex: n, file: false, memcg: memcg)
+        let deactivateFile = refaultsFile || inactiveIsLow(nodeIndex: n, file: true, memcg: memcg)
+        let cacheTrim = (lruSize(nodeIndex: n, .inactiveFile, memcg: memcg) >> sc.priority) != 0 && !deactivateFile
         let highSum = nodes[n].zones.reduce(0) { $0 + ($1.managed > 0 ? $1.watermarkPages(.high) : 0) }
         let nodeFile = lruSize(nodeIndex: n, .inactiveFile) + lruSize(nodeIndex: n, .activeFile)
-        let fileIsTiny = nodeFile + freePages(node: nodeIDs[n]) <= highSum && !deactivateAnon
+        // file_is_tiny is worked out for global reclaim only (`if (!cgroup_reclaim(sc))`).
+        let fileIsTiny = memcg == 0 && nodeFile + freePages(node: nodeIDs[n]) <= highSum && !deactivateAnon
             && (lruSize(nodeIndex: n, .inactiveAnon) >> sc.priority) != 0
         // get_scan_count
         let balance: ScanBalance
@@ -72,7 +76,9 @@ extension PageAllocator {
         let fp = (200 - swappiness) * (anonC + fileC + 1) / (fileC + 1)
         var nr = [Int](repeating: 0, count: 4)
         for l in LRUVec.List.allCases {
-            var scan = lruSize(nodeIndex: n, l, highestZone: sc.reclaimIdx) >> sc.priority
+            var scan = lruSize(nodeIndex: n, l, highestZone: sc.reclaimIdx, memcg: memcg)
+            if !sc.protectedMemcgs.isEmpty { scan -= min(scan, lruvec.lock.withLock { sc.protectedMemcgs.reduce(0) { $0 + lruvec.memcgSize($1, l) } }) }
+            scan >>= sc.priority
             switch balance {
             case .equal: break
             case .fract: scan = ap + fp == 0 ? 0 : scan * (l.isFile ? fp : ap) / (ap + fp)
@@ -136,7 +142,7 @@ extension PageAllocator {
         }
         sc.nrReclaimed += nrReclaimed
         // Rebalance anon active/inactive even when anon was not scanned (can_age_anon_pages).
-        if canAgeAnon(nodeIndex: n) && inactiveIsLow(nodeIndex: n, file: false) {
+        if canAgeAnon(nodeIndex: n) && inactiveIsLow(nodeIndex: n, file: false, memcg: sc.targetMemcg) {
             shrinkActiveList(nodeIndex: n, .activeAnon, ScanControl.swapClusterMax, &sc)
         }
     }

@@ -88,6 +88,7 @@ public final class PageCache: @unchecked Sendable {
                     let old = z.memmap.lruFlags(pfn: b.pfn)
                     switch a.allocPages(gfp: gfp, order: 0, preferredNode: node, nodemask: targets.isEmpty ? [node] : targets, cpu: cpu) {
                     case .success(let nb):
+                        a.memcgMigrate(b, to: nb)
                         a.addToLRU(nb, kind: .file, active: old.contains(.active), dirty: old.contains(.dirty), mapped: old.contains(.young))
                         if old.contains(.referenced) {
                             a.nodes[a.nodeIndex[nb.node]!].zones[nb.zone].memmap.insertLRUFlags(nb.pfn, .referenced)

@@ -21,6 +21,16 @@ public struct ScanControl: Sendable {
     public var row: Int
     /// The pageset to free reclaimed pages into (`free_unref_page_list` on this CPU); nil: buddy.
     public var cpuSlot: Int?
+    /// `sc->target_mem_cgroup`: the memory cgroup a limit reclaim works for (its index in
+    /// `PageAllocator.memcgs`); 0 for global reclaim.
+    public var targetMemcg = 0
+    /// Global reclaim with memory cgroups: the memcgs whose pages this `shrink_node` leaves
+    /// alone (below `memory.min`, or below `memory.low` while not `memcgLowReclaim`), by index.
+    public var protectedMemcgs: Set<Int> = []
+    /// `sc->memcg_low_reclaim`: a retry that may reclaim below `memory.low`.
+    public var memcgLowReclaim = false
+    /// `sc->memcg_low_skipped`: a memcg was left alone for its `memory.low`.
+    public var memcgLowSkipped = false
 
     public init(nrToReclaim: Int, reclaimIdx: Int, order: Int, reclaimer: Reclaimer, row: Int, cpuSlot: Int?) {
         self.nrToReclaim = nrToReclaim

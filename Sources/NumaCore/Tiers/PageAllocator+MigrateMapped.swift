@@ -22,7 +22,9 @@ extension PageAllocator {
                 z.memmap.generation(pfn: old.pfn) == old.generation ? z.memmap.lruFlags(pfn: old.pfn) : nil
             }
         }
-        guard let f, release(old, cpu: cpu) else { return false }
+        guard let f else { return false }
+        memcgMigrate(old, to: new)
+        guard release(old, cpu: cpu) else { return false }
         guard f.kind != .kernel else { return true }
         addToLRU(new, kind: f.kind, active: f.contains(.active), dirty: f.contains(.dirty), mapped: f.contains(.young))
         if f.contains(.referenced) {

@@ -47,6 +47,7 @@ enum ProcessPhaseRunner {
                     policy: policies[0], zeroPfn: SimulatedProcess.zeroPagePfn, exitsAtPhaseEnd: spec.exits)
             } catch { throw WorkloadRunError(key: "processes[\(i)]", message: "\(error)") }
             if a.cgroups.cpusetsEnabled { p.memsAllowed = a.cgroups.memsAllowed(of: spec.cgroup) }
+            p.memcg = spec.cgroup.flatMap { a.cgroups[$0]?.memory }
             processes.append(p)
             for (k, m) in spec.mmaps.enumerated() {
                 do { try p.mmap(m) } catch { throw WorkloadRunError(key: "processes[\(i)].mmap[\(k)]", message: "\(error)") }

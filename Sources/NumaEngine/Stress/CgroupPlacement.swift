@@ -35,8 +35,9 @@ enum CgroupPlacement {
         return p
     }
 
-    /// Gives each task its cgroup's `mems_allowed` while cpusets are enabled.
+    /// Gives each task its memory cgroup, and its cgroup's `mems_allowed` while cpusets are enabled.
     static func place(_ tasks: [SimulatedTask], cgroups: CgroupTable) {
+        for t in tasks { t.memcg = t.spec.cgroup.flatMap { cgroups[$0]?.memory } }
         guard cgroups.cpusetsEnabled else { return }
         for t in tasks { t.memsAllowed = cgroups.memsAllowed(of: t.spec.cgroup) }
     }

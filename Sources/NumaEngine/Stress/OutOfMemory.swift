@@ -89,10 +89,11 @@ enum OutOfMemory {
         case .kill(let i, let points):
             let printedMems = mems.map { $0.sorted() } ?? a.nodeIDs.filter { a.machine.hasMemory($0) }
             a.oomKills.append(OOMKillReport(victim: candidates[i].name, asking: current.map { candidates[$0].name },
-                                            askingCgroup: current.flatMap { candidates[$0].memcg }, oc: oc, memsAllowed: printedMems,
+                                            askingCgroup: current.flatMap { candidates[$0].memsAllowed != nil ? candidates[$0].memcg : nil },
+                                            victimMemcg: candidates[i].memcg, oc: oc, memsAllowed: printedMems,
                                             points: points, victimPages: candidates[i].pages, atNanoseconds: now))
             kill(i)
-            return .killed
+            return i == current ? .killedCurrent : .killed
         case .victimExiting: return .victimExiting
         case .nothing: return .nothingKillable
         }

@@ -52,6 +52,7 @@ extension StressEngine {
         a.recordsShadows = workload.phases.contains { if case .run(let specs) = $0 { return specs.contains { $0.file != nil } } else { return false } }
         var result = StressResult(allocator: a, threads: threads)
         a.cgroups = CgroupTable(workload.cgroups.map { Cgroup(name: $0.name, settings: $0.settings) })
+        a.enableMemcg()
         var phaseSeed = seed
         let nextSeed = { (s: UInt64) in s &* 6364136223846793005 &+ 1442695040888963407 }
         phases: for (index, phase) in workload.phases.enumerated() {
