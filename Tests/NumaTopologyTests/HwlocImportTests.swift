@@ -170,4 +170,32 @@ final class HwlocImportTests: XCTestCase {
             _ = try HwlocImporter.parse("", file: "m.xml", warnings: &w)
         }
     }
+
+    /// Damaged files (cut short at many points, bytes overwritten by a seeded generator): the
+    /// importer either reads a machine or throws an `InputError` naming the file — never a crash,
+    /// never another error.
+    func testDamagedFilesGiveLabelledErrors() throws {
+        let good = Array(try String(contentsOfFile: Fixtures.path("hwloc/derived-3n-cxl.xml"), encoding: .utf8).utf8)
+        var inputs: [[UInt8]] = stride(from: 0, to: good.count, by: max(1, good.count / 150)).map { Array(good[..<$0]) }
+        var rng = TestRNG(seed: 18)
+        let alphabet = Array("<>/=\" 0123456789abcdefxNUMAPU-&;".utf8)
+        for _ in 0..<150 {
+            var b = good
+            for _ in 0..<3 { b[Int(rng.next() % UInt64(b.count))] = alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            inputs.append(b)
+        }
+        var accepted = 0
+        for bytes in inputs {
+            var w: [InputWarning] = []
+            do {
+                _ = try HwlocImporter.parse(Data(bytes), file: "m.xml", warnings: &w)
+                accepted += 1
+            } catch let e as InputError {
+                XCTAssertEqual(e.file, "m.xml", "\(e)")
+            } catch {
+                XCTFail("not an InputError: \(error)")
+            }
+        }
+        XCTAssertLessThan(accepted, inputs.count, "most damage is refused")
+    }
 }
