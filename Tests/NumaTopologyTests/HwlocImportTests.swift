@@ -87,6 +87,16 @@ final class HwlocImportTests: XCTestCase {
         XCTAssertTrue(warnings[0].description.contains("10 local and 20 remote"))
     }
 
+    /// An aarch64 machine is imported as x86_64, with a warning naming the line of its
+    /// `Architecture` info.
+    func testOtherArchitectureWarns() throws {
+        var warnings: [InputWarning] = []
+        let body = "<info name=\"Architecture\" value=\"aarch64\"/>\n" + Self.twoPackages
+        let t = try HwlocImporter.parse(doc(body, distances: ""), file: "m.xml", warnings: &warnings)
+        XCTAssertEqual(t.arch, .x86_64)
+        XCTAssertTrue(warnings.contains { $0.description.hasPrefix("m.xml:5: the machine's Architecture is aarch64") }, "\(warnings)")
+    }
+
     /// `indexes` list the nodes in another order (1 0): rows are mapped back by os_index, so the
     /// asymmetric entries land where they belong (node 0 → node 1 is 12, node 1 → node 0 is 17).
     func testIndexesOrderIsHonoured() throws {

@@ -115,6 +115,13 @@ public enum HwlocImporter {
             for i in specs.indices { specs[i].memory = .size(memory[i]) }
 
             let distances = try readDistances(nodes: nodes, order: order, warnings: &warnings)
+            // hwloc records the machine's architecture; numasim models x86_64 (as for numactl).
+            if let arch = tree.elements.indices.first(where: {
+                tree.elements[$0].name == "info" && tree.elements[$0].attributes["name"] == "Architecture"
+            }), let value = tree.elements[arch].attributes["value"], value != "x86_64" {
+                warnings.append(InputWarning(file: file, line: tree.elements[arch].line,
+                    "the machine's Architecture is \(value); numasim imports it as x86_64 (zones, sections and paging of x86_64)"))
+            }
             let baseName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
             let name = baseName.isEmpty || baseName.hasPrefix("<") || baseName == "-" ? "hwloc" : baseName
             return Topology(name: name, source: "hwloc XML (lstopo --of xml) in \(file)", arch: .x86_64,
