@@ -139,7 +139,7 @@ final class HwlocImportTests: XCTestCase {
                 </object>
             """), file: "m.xml", warnings: &w)
         }
-        expectInputError(fileSuffix: "m.xml", mentions: ["no <object type=\"NUMANode\">"]) {
+        expectInputError(fileSuffix: "m.xml", line: 3, mentions: ["<topology> holds no <object type=\"NUMANode\">"]) {
             _ = try HwlocImporter.parse(self.doc("<object type=\"PU\" os_index=\"0\"/>"), file: "m.xml", warnings: &w)
         }
         // Line 14 of the document: the <distances2> start tag (4 header lines, 8 of packages, the
@@ -202,6 +202,7 @@ final class HwlocImportTests: XCTestCase {
                 accepted += 1
             } catch let e as InputError {
                 XCTAssertEqual(e.file, "m.xml", "\(e)")
+                XCTAssertTrue(e.line != nil || e.message.hasPrefix("the file is empty"), "names a line: \(e)")
             } catch {
                 XCTFail("not an InputError: \(error)")
             }

@@ -99,7 +99,8 @@ public enum HwlocImporter {
                 nodes.append(Node(id: Int(id), memory: memory, element: e))
             }
             guard !nodes.isEmpty else {
-                throw InputError(file: file, "no <object type=\"NUMANode\">; expected at least one node, as `lstopo --of xml` writes")
+                throw InputError(file: file, line: tree.elements[0].line,
+                                 "<topology> holds no <object type=\"NUMANode\">; expected at least one node, as `lstopo --of xml` writes")
             }
 
             let cpus = try assignCPUs(nodes: nodes, nodeOfElement: nodeOfElement, warnings: &warnings)
