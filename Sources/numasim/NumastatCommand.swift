@@ -13,7 +13,7 @@ struct NumastatCommand: ParsableCommand {
             --threads), and prints what numactl 2.0.16's numastat prints on a machine whose \
             /sys/devices/system/node files are the run's at its end: the same tables, column \
             widths and headers. Without -c/-m/-n/-s/-z, the tool's default table (raw \
-            numa_hit … other_node counts per node, as the old numastat printed them); -n the same \
+            numa_hit ... other_node counts per node, as the old numastat printed them); -n the same \
             counters in MB with a Total column; -m the per-node meminfo in MB (the tool also \
             prints "Token NAME not in hash table." for the 6.1 fields it does not know: \
             SwapCached, SecPageTables, FileHugePages, FilePmdMapped); -c narrow columns; -z \
@@ -22,7 +22,7 @@ struct NumastatCommand: ParsableCommand {
             do. -p PID|PATTERN (repeatable) shows the per-node memory of the run's processes \
             still alive at its end (rows Huge, Heap, Stack, Private, Total; one row per PID when \
             several are selected, unless -v), from their /proc/PID/numa_maps; numasim's PIDs are \
-            1000, 1001, … in the order of the report's processes (`stress --dump numa_maps` \
+            1000, 1001, ... in the order of the report's processes (`stress --dump numa_maps` \
             lists them). --json prints the shown system tables as data (schema \
             numasim.numastat/1, docs/json.md).
 
