@@ -4,12 +4,13 @@
 #   make test  installs what is missing, builds, runs the whole test suite
 #   make tsan  the concurrent tests under ThreadSanitizer
 #   make fuzz  the libFuzzer targets of every reader, FUZZ_SECONDS each (docs/fuzzing.md)
+#   make man   regenerates docs/numasim.1 (swift-argument-parser's generate-manual plugin)
 SWIFT ?= swift
 TOPOLOGY ?= topologies/nehalem-2s-qemu.yaml
 WORKLOAD ?= workloads/quick-fallback.yaml
 FUZZ_SECONDS ?= 60
 
-.PHONY: run test deps build release tsan fuzz clean
+.PHONY: run test deps build release tsan fuzz man clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -40,6 +41,15 @@ tsan: deps
 # Pre-release: make fuzz FUZZ_SECONDS=30
 fuzz: deps
 	./scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The manual page from the command line's own help (swift-argument-parser's generate-manual
+# plugin, which builds numasim and asks it for its help). MAN_DATE keeps the page's date fixed so
+# that regenerating an unchanged CLI changes nothing; set it when releasing.
+MAN_DATE ?= 2026-12-04
+man: deps
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug --date $(MAN_DATE)
+	cp .build/plugins/GenerateManual/outputs/numasim/numasim.1 docs/numasim.1
+	@echo "docs/numasim.1 regenerated (man -l docs/numasim.1)"
 
 clean:
 	rm -rf .build .build-tsan Fuzz/.build

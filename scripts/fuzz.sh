@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 SECONDS_EACH=${1:-60}
 shift || true
-ALL="topology workload sysfs numactl zoneinfo pagetypeinfo buddyinfo vmstat trace"
+ALL="topology workload sysfs numactl hwloc zoneinfo pagetypeinfo buddyinfo vmstat trace"
 TARGETS=${*:-$ALL}
 SWIFT=${SWIFT:-swift}
 NICE=${FUZZ_NICE:-19}
@@ -53,6 +53,7 @@ rm -rf Fuzz/.seeds
 seed topology topologies/*.yaml
 seed workload workloads/*.yaml
 seed numactl Tests/Fixtures/numactl/*.txt
+seed hwloc Tests/Fixtures/hwloc/*.xml
 seed zoneinfo $KS/*/proc_zoneinfo.txt $KS/*/final_zoneinfo.txt $KS/nehalem-2s/workloads/wl1_*.zoneinfo_after.txt
 seed pagetypeinfo $KS/*/proc_pagetypeinfo.txt
 seed buddyinfo $KS/*/proc_buddyinfo.txt $KS/nehalem-2s/workloads/wl1_*.buddyinfo_after.txt

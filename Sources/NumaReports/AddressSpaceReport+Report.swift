@@ -53,6 +53,10 @@ extension AddressSpaceReport {
             public var mapped_accesses, top_tier_accesses, access_latency_ns: Int
             public var pages_by_node: [String: Int]
             public var exited, oom_killed: Bool
+            /// Its PID in numasim's numbering (`NumaMapsFormat.pid`) and /proc/PID/numa_maps at the
+            /// end of the run (empty once exited); absent from results before numasim had them.
+            public var pid: Int? = nil
+            public var numa_maps: [NumaMapsEntry]? = nil
         }
         public var processes: [Process]
         /// Memory tiers over simulated time, and where `pattern:` touches' hot sets ended.
@@ -64,7 +68,7 @@ extension AddressSpaceReport {
     }
 
     public var json: JSON {
-        JSON(processes: processes.map { p in
+        JSON(processes: processes.enumerated().map { index, p in
             let s = p.stats
             return JSON.Process(
                 name: p.name, accesses: s.accesses, faults: s.faults, major_faults: s.majorFaults,
@@ -78,7 +82,7 @@ extension AddressSpaceReport {
                 mapped_accesses: s.mappedAccesses, top_tier_accesses: s.topTierAccesses,
                 access_latency_ns: s.accessLatencyNanoseconds,
                 pages_by_node: Dictionary(uniqueKeysWithValues: (p.placement?.fallback.servedPages ?? [:]).map { (String($0.key), $0.value) }),
-                exited: p.exited, oom_killed: p.killed)
+                exited: p.exited, oom_killed: p.killed, pid: NumaMapsFormat.pid(index: index), numa_maps: p.numaMaps)
         }, tiers: tiersJSON, hot_sets: hotSetsJSON, pgfault: faults, pgmajfault: majorFaults, tlb_hits: tlb.hits, tlb_misses: tlb.misses,
              tlb_evictions: tlb.evictions, mm_switches: contextSwitches, mm_switch_flushes: contextSwitchFlushes,
              nr_tlb_local_flush_one: tlbFlushes.localFlushOne, nr_tlb_local_flush_all: tlbFlushes.localFlushAll,

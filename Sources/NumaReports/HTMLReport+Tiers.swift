@@ -17,7 +17,7 @@ extension HTMLReport {
             let name = "node\(id)" + (t.top_tier[n] ? "" : " (lower)")
             occupancy.append(SVG.Series(name: name, color: palette[n % palette.count], points: points, dashed: !t.top_tier[n], width: 2))
         }
-        h += "<div>" + SVG.lineChart(title: "used pages by node", xLabel: "simulated milliseconds", yLabel: "pages", series: occupancy) + "</div>"
+        h += "<div>" + SVG.lineChart(title: "used pages by node", xLabel: "simulated milliseconds", yLabel: "pages", marks: phaseMarks(r), series: occupancy) + "</div>"
         func rate(_ n: Int, _ v: (AddressSpaceReport.TiersJSON.Sample) -> Int) -> [(x: Double, y: Double)] {
             var out: [(x: Double, y: Double)] = []
             for (a, b) in zip(t.samples, t.samples.dropFirst()) where b.ms > a.ms {
@@ -36,7 +36,7 @@ extension HTMLReport {
             }
         }
         if !moves.isEmpty {
-            h += "<div>" + SVG.lineChart(title: "promotion and demotion rate", xLabel: "simulated milliseconds", yLabel: "pages/s", series: moves) + "</div>"
+            h += "<div>" + SVG.lineChart(title: "promotion and demotion rate", xLabel: "simulated milliseconds", yLabel: "pages/s", marks: phaseMarks(r), series: moves) + "</div>"
         }
         h += "</div>"
         let hot = r.address_spaces?.hot_sets ?? []

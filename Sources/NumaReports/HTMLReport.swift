@@ -142,19 +142,22 @@ public enum HTMLReport {
 
     /// Nodes on a circle, every pair joined by a line labelled with its SLIT distance (both
     /// directions when asymmetric); line weight falls with distance. Above eight nodes the lines
-    /// would hide each other, so only the nearest neighbours of each node are drawn.
+    /// would hide each other, so only the nearest neighbours of each node are drawn. Each label
+    /// sits on its line at the first of a few positions (middle first) where it overlaps no label
+    /// placed before and no node (`TopologyLayout`); each node's text fits inside its circle
+    /// (a long CPU list is shown as a count, the list in the tooltip).
     static func topologySVG(_ r: StressReport, _ t: Topology?) -> String {
         let ids = r.fallback.nodes
         let n = ids.count
-        let size = 420.0, c = size / 2, radius = n == 1 ? 0 : size / 2 - 70
-        let pos = (0..<n).map { i -> (Double, Double) in
-            let a = -Double.pi / 2 + 2 * Double.pi * Double(i) / Double(Swift.max(1, n))
-            return (c + radius * cos(a), c + radius * sin(a))
-        }
+        let size = 440.0
+        let layout = TopologyLayout(count: n, size: size)
         let managed = Dictionary(grouping: r.zones, by: { Int($0.zone.split(separator: ":")[0])! }).mapValues { $0.reduce(0) { $0 + $1.managed } }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(size))\" height=\"\(Int(size))\" viewBox=\"0 0 \(Int(size)) \(Int(size))\" role=\"img\"><title>Topology: nodes and SLIT distances</title>"
         let remote = r.distances.enumerated().flatMap { i, row in row.enumerated().filter { $0.offset != i }.map(\.element) }
         let minD = Double(remote.min() ?? 20), maxD = Double(remote.max() ?? 20)
+        var lines = ""
+        var labels = ""
+        var placed: [TopologyLayout.Box] = []
         for i in 0..<n {
             for j in (i + 1)..<Swift.max(i + 1, n) {
                 let d = r.distances[i][j], back = r.distances[j][i]
@@ -163,23 +166,30 @@ public enum HTMLReport {
                     if d > nearest { continue }
                 }
                 let w = maxD > minD ? 1 + 4 * (maxD - Double(d)) / (maxD - minD) : 3
-                let (x1, y1) = pos[i], (x2, y2) = pos[j]
-                s += "<line x1=\"\(SVG.num(x1))\" y1=\"\(SVG.num(y1))\" x2=\"\(SVG.num(x2))\" y2=\"\(SVG.num(y2))\" stroke=\"#9aa\" stroke-width=\"\(SVG.num(w))\"><title>node\(ids[i]) ↔ node\(ids[j]): \(d)</title></line>"
-                let mx = x1 + (x2 - x1) * 0.5, my = y1 + (y2 - y1) * 0.5
+                let (x1, y1) = layout.centers[i], (x2, y2) = layout.centers[j]
+                lines += "<line x1=\"\(SVG.num(x1))\" y1=\"\(SVG.num(y1))\" x2=\"\(SVG.num(x2))\" y2=\"\(SVG.num(y2))\" stroke=\"#9aa\" stroke-width=\"\(SVG.num(w))\"><title>node\(ids[i]) ↔ node\(ids[j]): \(d)</title></line>"
                 let text = d == back ? "\(d)" : "\(d)/\(back)"
-                s += "<rect x=\"\(SVG.num(mx - 14))\" y=\"\(SVG.num(my - 9))\" width=\"28\" height=\"16\" rx=\"3\" fill=\"#fff\" stroke=\"#ccc\"/>"
-                s += "<text x=\"\(SVG.num(mx))\" y=\"\(SVG.num(my + 3))\" text-anchor=\"middle\" class=\"tick\">\(text)</text>"
+                let box = layout.labelBox(from: i, to: j, width: Double(text.count) * 6.5 + 8, height: 16, avoiding: placed)
+                placed.append(box)
+                labels += "<rect class=\"slit\" x=\"\(SVG.num(box.x))\" y=\"\(SVG.num(box.y))\" width=\"\(SVG.num(box.w))\" height=\"\(SVG.num(box.h))\" rx=\"3\" fill=\"#fff\" stroke=\"#ccc\"/>"
+                labels += "<text x=\"\(SVG.num(box.x + box.w / 2))\" y=\"\(SVG.num(box.y + 12))\" text-anchor=\"middle\" class=\"tick\">\(text)</text>"
             }
         }
+        s += lines + labels
         for (i, id) in ids.enumerated() {
-            let (x, y) = pos[i]
+            let (x, y) = layout.centers[i]
+            let radius = layout.nodeRadius
             let mib = (managed[id] ?? 0) * 4 / 1024
-            let cpus = t?.nodes.first { $0.id == id }.map { $0.cpus.count == 0 ? "no CPUs" : "CPUs \($0.cpus)" } ?? ""
-            s += "<circle cx=\"\(SVG.num(x))\" cy=\"\(SVG.num(y))\" r=\"34\" fill=\"#fff\"/>"
-            s += "<circle cx=\"\(SVG.num(x))\" cy=\"\(SVG.num(y))\" r=\"34\" fill=\"\(palette[i % palette.count])\" fill-opacity=\"0.15\" stroke=\"\(palette[i % palette.count])\" stroke-width=\"2\"/>"
+            let memory = mib >= 10240 ? String(format: "%.0f GiB", Double(mib) / 1024) : "\(mib) MiB"
+            let cpuList = t?.nodes.first { $0.id == id }?.cpus
+            let cpus = TopologyLayout.cpuLabel(cpuList.map { $0.count == 0 ? "no CPUs" : "CPUs \($0)" } ?? "", count: cpuList?.count ?? 0,
+                                               fitting: 2 * radius - 8)
+            s += "<g class=\"node\"><title>node\(id): \(memory), \(SVG.escape(cpuList.map { "CPUs \($0)" } ?? ""))</title>"
+            s += "<circle cx=\"\(SVG.num(x))\" cy=\"\(SVG.num(y))\" r=\"\(SVG.num(radius))\" fill=\"#fff\"/>"
+            s += "<circle cx=\"\(SVG.num(x))\" cy=\"\(SVG.num(y))\" r=\"\(SVG.num(radius))\" fill=\"\(palette[i % palette.count])\" fill-opacity=\"0.15\" stroke=\"\(palette[i % palette.count])\" stroke-width=\"2\"/>"
             s += "<text x=\"\(SVG.num(x))\" y=\"\(SVG.num(y - 6))\" text-anchor=\"middle\" class=\"ct\">node\(id)</text>"
-            s += "<text x=\"\(SVG.num(x))\" y=\"\(SVG.num(y + 9))\" text-anchor=\"middle\" class=\"tick\">\(mib) MiB</text>"
-            s += "<text x=\"\(SVG.num(x))\" y=\"\(SVG.num(y + 22))\" text-anchor=\"middle\" class=\"tick\">\(SVG.escape(cpus))</text>"
+            s += "<text x=\"\(SVG.num(x))\" y=\"\(SVG.num(y + 9))\" text-anchor=\"middle\" class=\"tick\">\(memory)</text>"
+            s += "<text x=\"\(SVG.num(x))\" y=\"\(SVG.num(y + 22))\" text-anchor=\"middle\" class=\"tick cpus\">\(SVG.escape(cpus))</text></g>"
         }
         return s + "</svg>"
     }
@@ -220,6 +230,21 @@ public enum HTMLReport {
         return s + "</svg>"
     }
 
+    /// Where each workload phase began (two or more phases), for every timeline chart. Phases
+    /// that begin at the same moment (a `sysctl:` or `hotplug:` phase takes no simulated time)
+    /// share one mark: `phases 2–3: sysctl, threads`.
+    static func phaseMarks(_ r: StressReport) -> [SVG.Mark] {
+        var groups: [[PhaseMark]] = []
+        for m in r.timeline.phases ?? [] {
+            if let last = groups.last?.last, last.ms == m.ms { groups[groups.count - 1].append(m) } else { groups.append([m]) }
+        }
+        return groups.map { g in
+            let label = g.count == 1 ? g[0].label
+                : "phases \(g[0].index + 1)–\(g[g.count - 1].index + 1): " + g.map(\.kind).joined(separator: ", ")
+            return SVG.Mark(x: g[0].ms, label: label)
+        }
+    }
+
     /// Both engines' timelines are on the simulated clock (docs/time.md).
     static func xAxis(_ r: StressReport) -> (String, (TimelineSample) -> Double) {
         ("simulated milliseconds", { $0.ms })
@@ -238,7 +263,7 @@ public enum HTMLReport {
         let top = SVG.niceMax(Double(Swift.max(4 * high, 2 * minFree)))
         let zoom = high > 0 && Double(maxFree) > 1.25 * top
         let title = zoom ? "zone \(zone) (zoomed; free peaks at \(SVG.label(Double(maxFree))))" : "zone \(zone)"
-        return SVG.lineChart(title: title, xLabel: xl, yLabel: "pages", yMax: zoom ? top : nil, series: [
+        return SVG.lineChart(title: title, xLabel: xl, yLabel: "pages", yMax: zoom ? top : nil, marks: phaseMarks(r), series: [
             series("free", "#1f77b4", false) { $0.free[i] }, series("high", "#2ca02c", true) { $0.high[i] },
             series("low", "#ff7f0e", true) { $0.low[i] }, series("min", "#d62728", true) { $0.min[i] },
         ])
@@ -247,7 +272,7 @@ public enum HTMLReport {
     static func localityChart(_ r: StressReport) -> String {
         let (xl, x) = xAxis(r)
         let s = r.timeline.samples
-        return SVG.lineChart(title: "locality and fallback per interval", xLabel: xl, yLabel: "% of pages", yMax: 100, series: [
+        return SVG.lineChart(title: "locality and fallback per interval", xLabel: xl, yLabel: "% of pages", yMax: 100, marks: phaseMarks(r), series: [
             SVG.Series(name: "served by CPU's node", color: "#1f77b4", points: s.compactMap { p in p.locality.map { (x(p), $0 * 100) } }, width: 2),
             SVG.Series(name: "fallback (not the node asked)", color: "#d62728", points: s.compactMap { p in p.fallbackRate.map { (x(p), $0 * 100) } }, width: 2),
         ])
@@ -258,7 +283,7 @@ public enum HTMLReport {
         let s = r.timeline.samples
         let maxD = Double(r.distances.flatMap { $0 }.max() ?? 20)
         return SVG.lineChart(title: "page-weighted mean SLIT distance per interval", xLabel: xl, yLabel: "distance",
-                             yMax: SVG.niceMax(maxD), series: [
+                             yMax: SVG.niceMax(maxD), marks: phaseMarks(r), series: [
             SVG.Series(name: "mean distance", color: "#9467bd", points: s.compactMap { p in p.meanDistance.map { (x(p), $0) } }, width: 2),
         ])
     }
@@ -269,9 +294,12 @@ public enum HTMLReport {
         // Only the nodes whose kswapd ran; none: say so rather than draw flat lines.
         let ran = r.timeline.nodes.indices.filter { n in (s.last?.kswapdRuns[n] ?? 0) > 0 }
         guard !ran.isEmpty else {
-            return "<p class=\"note\">kswapd did not run (no balance_pgdat on any node).</p>"
+            let woke = s.last?.kswapdWakeups.reduce(0, +) ?? 0
+            return "<p class=\"note kswapd-idle\">" + (woke == 0
+                ? "kswapd never woke: no zone's free pages fell below its low watermark, so there is no kswapd chart."
+                : "kswapd was woken \(woke) time(s) but never ran balance_pgdat (the zones were balanced again when it looked), so there is no kswapd chart.") + "</p>"
         }
-        return SVG.lineChart(title: "kswapd balance_pgdat runs (cumulative)", xLabel: xl, yLabel: "runs",
+        return SVG.lineChart(title: "kswapd balance_pgdat runs (cumulative)", xLabel: xl, yLabel: "runs", marks: phaseMarks(r),
                              series: ran.map { n in
             SVG.Series(name: "node\(r.timeline.nodes[n])", color: palette[n % palette.count], points: s.map { (x($0), Double($0.kswapdRuns[n])) }, width: 2)
         })

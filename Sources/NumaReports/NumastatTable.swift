@@ -27,6 +27,9 @@ public struct NumastatTable: Sendable {
     var justify: [Justify]
     /// `row_ix_map`: display order of the rows.
     var rowOrder: [Int]
+    /// Rows with ROW_FLAG_ALWAYS_SHOW (the process table's rule above Total): shown even
+    /// without data.
+    var alwaysShowRows: Set<Int> = []
 
     var rowCount: Int { cells.count }
     var colCount: Int { cells.first?.count ?? 0 }
@@ -130,7 +133,7 @@ public struct NumastatTable: Sendable {
         let f = flags()
         guard f.seenRow.contains(true) else { return nil }
         guard showZero || f.nonZeroRow.contains(true) else { return nil }
-        let rows = rowOrder.filter { $0 >= headerRows && f.seenRow[$0] && (showZero || f.nonZeroRow[$0]) }
+        let rows = rowOrder.filter { $0 >= headerRows && (alwaysShowRows.contains($0) || f.seenRow[$0] && (showZero || f.nonZeroRow[$0])) }
         let cols = (headerCols..<colCount).filter { f.seenCol[$0] && (showZero || f.nonZeroCol[$0]) }
         return Shown(rows: rows, cols: cols)
     }
@@ -148,7 +151,7 @@ public struct NumastatTable: Sendable {
             guard shows(dataCol) else { dataCol += 1; continue }
             if col > 0 { out += "\n" }
             for row in rowOrder {
-                if row >= headerRows && (!f.seenRow[row] || (!showZero && !f.nonZeroRow[row])) { continue }
+                if row >= headerRows && !alwaysShowRows.contains(row) && (!f.seenRow[row] || (!showZero && !f.nonZeroRow[row])) { continue }
                 var lineWidth = 0
                 for c in 0..<headerCols { out += justified(row: row, col: c); lineWidth += width[c] }
                 col = dataCol

@@ -18,13 +18,51 @@ enum SVG {
 
     static func num(_ x: Double) -> String { String(format: "%.1f", x) }
 
-    /// Tick label: integers with k/M suffixes, fractions to two places.
+    /// Tick label: integers with k/M suffixes (`20k`, `1.5M`), fractions with the decimals they
+    /// need (`0.5`, `0.25`), at most three.
     static func label(_ v: Double) -> String {
         let a = abs(v)
-        if a >= 1_000_000 { return String(format: "%.1fM", v / 1_000_000) }
-        if a >= 10_000 { return String(format: "%.0fk", v / 1000) }
+        func trimmed(_ s: String) -> String {
+            guard s.contains(".") else { return s }
+            var t = s
+            while t.hasSuffix("0") { t.removeLast() }
+            if t.hasSuffix(".") { t.removeLast() }
+            return t
+        }
+        if a >= 1_000_000 { return trimmed(String(format: "%.2f", v / 1_000_000)) + "M" }
+        if a >= 10_000 { return trimmed(String(format: "%.1f", v / 1000)) + "k" }
         if a == a.rounded() { return String(format: "%.0f", v) }
-        return String(format: "%.2f", v)
+        return trimmed(String(format: "%.3f", v))
+    }
+
+    /// The 1-2-5 step for an axis from 0 to `maxValue` with at most `maxTicks` intervals: the
+    /// smallest of 1, 2, 5 × 10^k that covers `maxValue` in that many steps.
+    static func niceStep(_ maxValue: Double, maxTicks: Int = 5) -> Double {
+        guard maxValue > 0, maxValue.isFinite else { return 1 }
+        let raw = maxValue / Double(maxTicks)
+        let e = pow(10, floor(log10(raw)))
+        for m in [1.0, 2, 5, 10] where m * e >= raw * (1 - 1e-12) { return m * e }
+        return 10 * e
+    }
+
+    /// Ticks 0, step, 2·step, … up to the first at or above `maxValue` (the axis then ends
+    /// there): 6620.48 → 0, 2000, 4000, 6000, 8000; 18.75 → 0, 5, 10, 15, 20; 100 → 0, 20, … 100.
+    static func niceTicks(_ maxValue: Double, maxTicks: Int = 5) -> [Double] {
+        let step = niceStep(maxValue, maxTicks: maxTicks)
+        let n = Swift.max(1, Int((maxValue / step - 1e-9).rounded(.up)))
+        return (0...n).map { Double($0) * step }
+    }
+
+    /// Ticks 0, step, … not beyond `maxValue` (an x axis ends at its last sample, not at a tick).
+    static func ticksWithin(_ maxValue: Double, maxTicks: Int = 5) -> [Double] {
+        let step = niceStep(maxValue, maxTicks: maxTicks)
+        return (0...Swift.max(0, Int((maxValue / step + 1e-9).rounded(.down)))).map { Double($0) * step }
+    }
+
+    /// A vertical mark on a timeline chart: where a workload phase began.
+    struct Mark {
+        var x: Double
+        var label: String
     }
 
     /// At most `limit` points per series, keeping the first and last (the picture, not the data:
@@ -42,28 +80,40 @@ enum SVG {
         return 10 * e
     }
 
-    static func lineChart(title: String, xLabel: String, yLabel: String, yMax fixedMax: Double? = nil, series: [Series],
-                          width: Double = 560, height: Double = 220) -> String {
-        let left = 64.0, right = 12.0, top = 40.0, bottom = 40.0
+    static func lineChart(title: String, xLabel: String, yLabel: String, yMax fixedMax: Double? = nil, marks: [Mark] = [],
+                          series: [Series], width: Double = 560, height: Double = 220) -> String {
+        let left = 64.0, right = 24.0, top = 40.0, bottom = 40.0
         let pw = width - left - right, ph = height - top - bottom
         let all = series.flatMap(\.points)
         let xMax = Swift.max(all.map(\.x).max() ?? 1, 1e-9)
-        let yMax = fixedMax ?? niceMax(all.map(\.y).max() ?? 1)
+        let yTicks = niceTicks(fixedMax ?? (all.map(\.y).max() ?? 1))
+        let yMax = fixedMax.map { Swift.max($0, 1e-9) } ?? yTicks.last!
         func px(_ x: Double) -> Double { left + x / xMax * pw }
         func py(_ y: Double) -> Double { top + ph - Swift.min(y, yMax) / yMax * ph }
         var s = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(num(width))\" height=\"\(num(height))\" viewBox=\"0 0 \(num(width)) \(num(height))\" role=\"img\">"
         s += "<title>\(escape(title))</title>"
         s += "<text x=\"\(num(left))\" y=\"16\" class=\"ct\">\(escape(title))</text>"
-        // Grid and y ticks.
-        for k in 0...4 {
-            let v = yMax * Double(k) / 4
+        // Grid and y ticks (1-2-5 steps).
+        for v in yTicks where v <= yMax * (1 + 1e-9) {
             let y = py(v)
             s += "<line x1=\"\(num(left))\" y1=\"\(num(y))\" x2=\"\(num(left + pw))\" y2=\"\(num(y))\" class=\"grid\"/>"
             s += "<text x=\"\(num(left - 6))\" y=\"\(num(y + 4))\" class=\"tick\" text-anchor=\"end\">\(label(v))</text>"
         }
-        for k in 0...4 {
-            let v = xMax * Double(k) / 4
-            s += "<text x=\"\(num(px(v)))\" y=\"\(num(top + ph + 16))\" class=\"tick\" text-anchor=\"middle\">\(label(v))</text>"
+        for v in ticksWithin(xMax) {
+            // A label near the right edge is right-aligned to its tick so that it is not cut off.
+            let anchor = px(v) + Double(label(v).count) * 3.5 > width - 2 ? "end" : "middle"
+            s += "<line x1=\"\(num(px(v)))\" y1=\"\(num(top + ph))\" x2=\"\(num(px(v)))\" y2=\"\(num(top + ph + 4))\" class=\"axis\"/>"
+            s += "<text x=\"\(num(px(v)))\" y=\"\(num(top + ph + 16))\" class=\"tick\" text-anchor=\"\(anchor)\">\(label(v))</text>"
+        }
+        // Phase marks: a dashed vertical line where each phase began, its label beside it
+        // (alternating heights so neighbours do not overlap).
+        for (k, m) in marks.enumerated() where m.x >= 0 && m.x <= xMax {
+            let x = px(m.x)
+            let ly = top + 10 + Double(k % 2) * 12
+            let anchor = x > left + pw - 60 ? "end" : "start"
+            let lx = anchor == "end" ? x - 3 : x + 3
+            s += "<line x1=\"\(num(x))\" y1=\"\(num(top))\" x2=\"\(num(x))\" y2=\"\(num(top + ph))\" class=\"phase\" stroke=\"#999\" stroke-dasharray=\"2 3\"><title>\(escape(m.label))</title></line>"
+            s += "<text x=\"\(num(lx))\" y=\"\(num(ly))\" class=\"phase-label\" font-size=\"10\" fill=\"#777\" text-anchor=\"\(anchor)\">\(escape(m.label))</text>"
         }
         s += "<line x1=\"\(num(left))\" y1=\"\(num(top + ph))\" x2=\"\(num(left + pw))\" y2=\"\(num(top + ph))\" class=\"axis\"/>"
         s += "<line x1=\"\(num(left))\" y1=\"\(num(top))\" x2=\"\(num(left))\" y2=\"\(num(top + ph))\" class=\"axis\"/>"

@@ -1,23 +1,24 @@
 import NumaCore
+import NumaProcess
 
 /// The kernel files `numasim stress --dump` prints as they stand at the end of a run.
 public enum StressDumps {
     /// The files `--dump` knows, in the order the help lists them.
-    public static let files = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat", "numastat", "node-meminfo", "node-vmstat"]
+    public static let files = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat", "numastat", "node-meminfo", "node-vmstat", "numa_maps"]
 
     /// The line (without its colon) that names a dump in the text report: `/proc/FILE`, or
     /// `numastat` for the tool's table; nil for the per-node files, whose text has a
     /// `/sys/devices/system/node/nodeN/FILE:` line before each node's file.
     public static func header(_ file: String) -> String? {
         switch file {
-        case "node-meminfo", "node-vmstat": return nil
+        case "node-meminfo", "node-vmstat", "numa_maps": return nil
         case "numastat": return "numastat"
         default: return "/proc/\(file)"
         }
     }
 
     /// The dump's text from the allocator; "" for a name not in `files`.
-    public static func render(_ file: String, _ a: PageAllocator) -> String {
+    public static func render(_ file: String, _ a: PageAllocator, processes: [SimulatedProcess] = []) -> String {
         switch file {
         case "zoneinfo": return ZoneinfoFormat.render(a)
         case "buddyinfo": return BuddyinfoFormat.render(a)
@@ -27,6 +28,7 @@ public enum StressDumps {
             return NumastatFormat.table(nodes: a.nodeIDs, stats: Dictionary(uniqueKeysWithValues: a.nodeIDs.map { ($0, a.numastat(node: $0)) }))
         case "node-meminfo": return perNode(a, "meminfo") { NodeMeminfoFormat.render(a, nodeIndex: $0) }
         case "node-vmstat": return perNode(a, "vmstat") { NodeVmstatFormat.render(a, nodeIndex: $0) }
+        case "numa_maps": return NumaMapsFormat.render(processes: processes)
         default: return ""
         }
     }
@@ -37,7 +39,7 @@ public enum StressDumps {
     }
 
     /// `report.dumps` for the files asked for (nil when none).
-    public static func render(_ files: [String], _ a: PageAllocator) -> [String: String]? {
-        files.isEmpty ? nil : Dictionary(files.map { ($0, render($0, a)) }, uniquingKeysWith: { first, _ in first })
+    public static func render(_ files: [String], _ a: PageAllocator, processes: [SimulatedProcess] = []) -> [String: String]? {
+        files.isEmpty ? nil : Dictionary(files.map { ($0, render($0, a, processes: processes)) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -8,11 +8,13 @@ extension TopologyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a machine's topology and write it as a numasim topology file.",
             discussion: """
-                Sources (exactly one of --sysfs, --numactl, --host, or -t with --zoneinfo):
+                Sources (exactly one of --sysfs, --numactl, --hwloc, --host, or -t with --zoneinfo):
                   --sysfs DIR      a copy of /sys (DIR holds devices/system/node) or the node directory \
                 itself: node<N>/cpulist (or cpumap), distance, meminfo. Missing distance files give the \
                 kernel's default table (10 local, 20 remote).
                   --numactl FILE   the text printed by `numactl --hardware`.
+                  --hwloc FILE     hwloc's XML (`lstopo --of xml`, hwloc 2.x or 1.x): NUMANode objects, the \
+                PUs local to each, the NUMA latency matrix (none: the kernel's default, with a warning).
                   --host           this machine, through libnuma (falls back to /sys/devices/system/node \
                 when libnuma reports NUMA unavailable).
                   --zoneinfo FILE  a /proc/zoneinfo of the same machine: every field it has (spanned, \
@@ -35,6 +37,9 @@ extension TopologyCommand {
 
         @Option(help: ArgumentHelp("Text of `numactl --hardware`.", valueName: "FILE"), completion: .file())
         var numactl: String?
+
+        @Option(help: ArgumentHelp("hwloc XML (`lstopo --of xml`).", valueName: "FILE"), completion: .file(extensions: ["xml"]))
+        var hwloc: String?
 
         @Flag(help: "Read this host through libnuma.")
         var host = false
@@ -69,15 +74,15 @@ extension TopologyCommand {
         var output: String?
 
         func validate() throws {
-            let sources = [sysfs != nil, numactl != nil, host, topology != nil].filter { $0 }.count
+            let sources = [sysfs != nil, numactl != nil, hwloc != nil, host, topology != nil].filter { $0 }.count
             guard sources == 1 else {
-                throw ValidationError("give exactly one of --sysfs DIR, --numactl FILE, --host, -t FILE (got \(sources))")
+                throw ValidationError("give exactly one of --sysfs DIR, --numactl FILE, --hwloc FILE, --host, -t FILE (got \(sources))")
             }
         }
 
         /// The file or directory the machine was read from, for errors found after the import.
         var inputName: String {
-            sysfs ?? numactl ?? topology ?? HostImporter.defaultSysfsRoot
+            sysfs ?? numactl ?? hwloc.map(InputText.name) ?? topology ?? HostImporter.defaultSysfsRoot
         }
 
         func run() throws {
@@ -115,6 +120,8 @@ extension TopologyCommand {
                 t = try SysfsImporter.load(path: sysfs, warnings: &warnings)
             } else if let numactl {
                 t = try NumactlImporter.load(path: numactl)
+            } else if let hwloc {
+                t = try HwlocImporter.load(path: hwloc, warnings: &warnings)
             } else if host {
                 t = try HostImporter.load(warnings: &warnings)
             } else {

@@ -11,7 +11,7 @@ struct NumaSim: ParsableCommand {
         abstract: "Simulate the Linux 6.1 physical page allocator on a NUMA machine.",
         discussion: """
             numasim loads a machine's NUMA topology (a YAML file, a copy of /sys/devices/system/node, \
-            `numactl --hardware` output, or this host through libnuma), boots it the way Linux 6.1 does, \
+            `numactl --hardware` output, hwloc XML, or this host through libnuma), boots it the way Linux 6.1 does, \
             and prints what the kernel would: zone layout, watermarks, protection, per-CPU pageset sizes \
             and the zonelists that decide where allocations fall back to.
 

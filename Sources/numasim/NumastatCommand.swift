@@ -13,20 +13,25 @@ struct NumastatCommand: ParsableCommand {
             --threads), and prints what numactl 2.0.16's numastat prints on a machine whose \
             /sys/devices/system/node files are the run's at its end: the same tables, column \
             widths and headers. Without -c/-m/-n/-s/-z, the tool's default table (raw \
-            numa_hit … other_node counts per node, as the old numastat printed them); -n the same \
+            numa_hit ... other_node counts per node, as the old numastat printed them); -n the same \
             counters in MB with a Total column; -m the per-node meminfo in MB (the tool also \
             prints "Token NAME not in hash table." for the 6.1 fields it does not know: \
             SwapCached, SecPageTables, FileHugePages, FilePmdMapped); -c narrow columns; -z \
             without all-zero rows and columns; -s rows sorted by Total, descending. Columns fold \
             at 80 characters on a terminal, and at NUMASTAT_WIDTH when it is set, as the tool's \
-            do. Process views (-p PID|NAME) are not built yet. --json prints the shown tables \
-            as data (schema numasim.numastat/1, docs/json.md).
+            do. -p PID|PATTERN (repeatable) shows the per-node memory of the run's processes \
+            still alive at its end (rows Huge, Heap, Stack, Private, Total; one row per PID when \
+            several are selected, unless -v), from their /proc/PID/numa_maps; numasim's PIDs are \
+            1000, 1001, ... in the order of the report's processes (`stress --dump numa_maps` \
+            lists them). --json prints the shown system tables as data (schema \
+            numasim.numastat/1, docs/json.md).
 
             Examples:
               numasim stress -t topologies/nehalem-2s-qemu.yaml -w workloads/page-cache-pressure.yaml --json > a.json
               numasim numastat a.json
               numasim numastat -m a.json
               numasim numastat -c -z -t topologies/epyc-nps4.yaml -w workloads/interleave-and-bind.yaml
+              numasim numastat -p 1000 a.json
             """
     )
 
@@ -51,8 +56,11 @@ struct NumastatCommand: ParsableCommand {
     @Flag(name: .customShort("z"), help: "Skip rows and columns of zeros.")
     var skipZeros = false
 
-    @Option(name: .customShort("p"), help: ArgumentHelp("Process view: not built yet (refused).", valueName: "PID|NAME"))
-    var process: String?
+    @Option(name: .customShort("p"), help: ArgumentHelp("Per-node memory of a process: its PID, or a pattern its name contains (repeatable).", valueName: "PID|PATTERN"))
+    var processes: [String] = []
+
+    @Flag(name: .customShort("v"), help: "With several processes, a table for each (as with one).")
+    var verbose = false
 
     @Flag(help: "Print the shown tables as JSON (schema numasim.numastat/1, docs/json.md).")
     var json = false
@@ -62,8 +70,8 @@ struct NumastatCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if let process {
-            throw ValidationError("-p \(process): process views (numastat -p PID|NAME) are not built yet; numasim numastat shows the per-node system views: the default table, -n and -m")
+        if !processes.isEmpty && json {
+            throw ValidationError("--json shows the system tables; the process view (-p) is text only")
         }
         let runGiven = machine.topology != nil || !machine.sysctls.isEmpty || input.anyGiven
         if let result, runGiven {
@@ -94,10 +102,20 @@ struct NumastatCommand: ParsableCommand {
         }
         let tool = NumastatTool(report: report)
         do {
+            let width = NumastatTool.screenWidth(environment: ProcessInfo.processInfo.environment, isTerminal: isatty(STDOUT_FILENO) != 0)
             if json {
                 try printJSON(tool.json(options, report: report, source: result))
+            } else if !processes.isEmpty {
+                // main(): the process tables, then -m, then -n (the numastat table only when asked).
+                let entries: [NumastatTool.ProcessEntry]
+                do { entries = try NumastatTool.processes(of: report) } catch is NumastatTool.MissingNumaMaps {
+                    throw RuntimeError("\(result ?? "the run"): its processes have no numa_maps (a result of an older numasim); -p needs them: rerun `numasim stress --json`, or run here with -t/-w")
+                }
+                let out = tool.processInfo(processes, entries: entries, options, verbose: verbose, screenWidth: width)
+                emit(out.stdout)
+                if !out.stderr.isEmpty { FileHandle.standardError.write(Data(out.stderr.utf8)) }
+                if meminfo || numastat { emit(try tool.render(options, screenWidth: width)) }
             } else {
-                let width = NumastatTool.screenWidth(environment: ProcessInfo.processInfo.environment, isTerminal: isatty(STDOUT_FILENO) != 0)
                 emit(try tool.render(options, screenWidth: width))
             }
         } catch let e as NumastatTool.MissingMeminfo {

@@ -1,10 +1,12 @@
 import NumaEngine
 import Foundation
+import NumaReports
 import NumaWorkload
 
-/// The live status line of `stress` on a terminal (stderr): operations and their rate, each
-/// node's free pages against its low watermark (zones summed), whether its kswapd is awake, and
-/// the fallback rate since the previous sample; redrawn in place with a carriage return.
+/// The live status line of `stress` on a terminal (stderr): operations and their rate, the
+/// fallback rate since the previous sample, and the nodes under memory pressure, worst first
+/// (`NodePressure`: free below the high watermark or kswapd awake; free and watermarks in MiB);
+/// redrawn in place with a carriage return.
 final class StatusLine: @unchecked Sendable {
     let enabled: Bool
     private let lock = NSLock()
@@ -47,12 +49,7 @@ final class StatusLine: @unchecked Sendable {
         var parts = [String(format: "%6.1fs %@ ops %@/s", s.ms / 1000, human(Double(s.ops)), human(opsPerSecond))]
         if total > 0 { parts[0] += " \(done * 100 / total)%" }
         parts.append(s.fallbackRate.map { String(format: "fallback %.1f%%", $0 * 100) } ?? "fallback -")
-        for (n, id) in t.nodes.enumerated() {
-            let cols = t.zones.indices.filter { t.zones[$0].hasPrefix("\(id):") }
-            let free = cols.reduce(0) { $0 + s.free[$1] }, low = cols.reduce(0) { $0 + s.low[$1] }
-            let mark = free < low ? "<" : ">="
-            parts.append("node\(id) \(human(Double(free)))\(mark)low \(human(Double(low))) kswapd \(s.kswapdAwake[n] ? "awake" : "asleep")")
-        }
+        parts.append(NodePressure.statusText(s, t))
         return parts.joined(separator: " | ")
     }
 

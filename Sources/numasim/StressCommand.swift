@@ -99,7 +99,7 @@ struct StressCommand: ParsableCommand {
         let observer = p.observer(sampleEvery: sampleEvery, sampleMs: sampleMs, latency: latency, status: status)
         let run = try input.run(p, observer: observer, status: status)
         let dumps = (dump ?? "").split(separator: ",").map(String.init)
-        let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator), timing: timing,
+        let rep = StressReport(run, dumps: StressDumps.render(dumps, run.allocator, processes: run.addressSpaces?.processes ?? []), timing: timing,
                                provenance: p.provenance(run, arguments: Array(CommandLine.arguments.dropFirst())))
         // The files first, their errors after the result: a file that cannot be written loses
         // nothing of the result, and the text names only the files that were written.

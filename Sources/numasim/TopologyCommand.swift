@@ -7,7 +7,7 @@ import NumaTopology
 struct TopologyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topology",
-        abstract: "Show a topology, import one from sysfs, numactl output or this host, or generate a synthetic one.",
+        abstract: "Show a topology, import one from sysfs, numactl output, hwloc XML or this host, or generate a synthetic one.",
         subcommands: [Show.self, Import.self, Generate.self]
     )
 

@@ -75,6 +75,34 @@ final class NumastatCommandTests: XCTestCase {
         XCTAssertEqual(tables[1]["unit"] as? String, "MB")
     }
 
+    /// `stress --dump numa_maps` and `numastat -p` on the same run: a process keeping 2 MiB
+    /// (512 pages) bound to node 1 after the phase; its numa_maps line and its Private row agree
+    /// (512 pages × 4 KiB = 2 MiB on node 1).
+    func testProcessViewAndNumaMapsDump() throws {
+        let t = try NumasimBinary.temp("t.yaml", NumasimBinary.twoNodes)
+        let w = try NumasimBinary.temp("p.yaml", """
+            phases:
+              - processes:
+                  - name: keeper
+                    exit: false
+                    mmap:
+                      - {name: data, size: 2MiB, policy: "bind:1"}
+                    threads:
+                      - cpu: 0
+                        steps:
+                          - touch: {vma: data, write: true}
+            """)
+        let dump = try run(["stress", "-t", t, "-w", w, "--quiet", "--dump", "numa_maps"])
+        XCTAssertEqual(dump.status, 0, dump.err)
+        XCTAssertTrue(dump.out.contains("/proc/1000/numa_maps (keeper):\n"), dump.out)
+        XCTAssertNotNil(dump.out.range(of: #"\n[0-9a-f]{8,} bind:1 anon=512 dirty=512 active=0 N1=512 kernelpagesize_kB=4\n"#,
+                                       options: .regularExpression), dump.out)
+        let r = try run(["numastat", "-p", "keep", "-c", "-t", t, "-w", w])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.hasPrefix("\nPer-node process memory usage (in MBs) for PID 1000 (keeper)\n"), r.out)
+        XCTAssertTrue(r.out.contains("\nPrivate       0      2     2\n"), r.out)
+    }
+
     func testBadInputGetsOneClearError() throws {
         let (t, w, path, json) = try result()
         func fails(_ args: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -88,7 +116,13 @@ final class NumastatCommandTests: XCTestCase {
         try fails(["numastat", t], "\(t): not JSON")
         let boot = try NumasimBinary.temp("boot.json", try run(["zoneinfo", "-t", t, "--json"]).out)
         try fails(["numastat", boot], "not a numasim stress result (schema 'numasim.boot/1'")
-        try fails(["numastat", "-p", "1234", path], "process views (numastat -p PID|NAME) are not built yet")
+        try fails(["numastat", "-p", "1000", "--json", path], "--json shows the system tables; the process view (-p) is text only")
+        // A PID the run does not have: the tool's title, then perror's line, and exit 0, as
+        // numastat does for a PID whose /proc entry is gone.
+        let gone = try run(["numastat", "-p", "1234", path])
+        XCTAssertEqual(gone.status, 0, gone.err)
+        XCTAssertEqual(gone.out, "\nPer-node process memory usage (in MBs) for PID 1234 ((null))\n")
+        XCTAssertEqual(gone.err, "Can't read /proc/1234/numa_maps: No such file or directory\n")
         try fails(["numastat", path, "-t", t, "-w", w], "not both")
         try fails(["numastat", path, "--seed", "2"], "not both")
         try fails(["numastat"], "expected a stress result (numasim numastat RESULT.json) or a run to make")

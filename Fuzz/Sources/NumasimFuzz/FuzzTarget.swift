@@ -9,7 +9,7 @@ import NumaWorkload
 /// machine must boot or be refused with such an error, and a small one must keep the
 /// allocator's invariants through a short deterministic stress run.
 enum FuzzTarget: String, CaseIterable {
-    case topology, workload, sysfs, numactl, zoneinfo, pagetypeinfo, buddyinfo, vmstat, trace
+    case topology, workload, sysfs, numactl, hwloc, zoneinfo, pagetypeinfo, buddyinfo, vmstat, trace
 
     /// `FUZZ_TARGET`, read once.
     static let current: FuzzTarget = {
@@ -29,6 +29,7 @@ enum FuzzTarget: String, CaseIterable {
         case .workload: "fuzz-workload.yaml"
         case .sysfs: Sysfs.root
         case .numactl: "fuzz-numactl.txt"
+        case .hwloc: "fuzz-hwloc.xml"
         case .zoneinfo: "fuzz-zoneinfo"
         case .pagetypeinfo: "fuzz-pagetypeinfo"
         case .buddyinfo: "fuzz-buddyinfo"
@@ -49,6 +50,12 @@ enum FuzzTarget: String, CaseIterable {
         case .topology, .numactl:
             Oracle.expectLabelled(file: file) {
                 let t = try self == .topology ? TopologyFile.parse(text, file: file) : NumactlImporter.parse(text, file: file)
+                try Oracle.bootAndStress(t, file: file)
+            }
+        case .hwloc:
+            Oracle.expectLabelled(file: file) {
+                var warnings: [InputWarning] = []
+                let t = try HwlocImporter.parse(text, file: file, warnings: &warnings)
                 try Oracle.bootAndStress(t, file: file)
             }
         case .workload:

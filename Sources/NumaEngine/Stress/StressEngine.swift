@@ -56,6 +56,7 @@ extension StressEngine {
         var phaseSeed = seed
         let nextSeed = { (s: UInt64) in s &* 6364136223846793005 &+ 1442695040888963407 }
         phases: for (index, phase) in workload.phases.enumerated() {
+            observer?.markPhase(index, phase, count: workload.phases.count, ms: Double(simulatedNow) / 1e6)
             switch phase {
             case .sysctl(let assignments):
                 try changeMachine { try a.writeSysctls(assignments) }

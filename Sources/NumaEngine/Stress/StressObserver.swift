@@ -21,9 +21,11 @@ public struct Timeline: Sendable, Codable, Equatable {
     /// Node ids, in the order of each sample's `kswapd_*` arrays.
     public var nodes: [Int]
     public var samples: [TimelineSample]
+    /// Where each workload phase began, when there are two or more (`StressObserver+Phases`).
+    public var phases: [PhaseMark]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case everyOps = "every_ops", everyMs = "every_ms", zones, nodes, samples
+        case everyOps = "every_ops", everyMs = "every_ms", zones, nodes, samples, phases
     }
 }
 
@@ -125,6 +127,9 @@ public final class StressObserver: @unchecked Sendable {
         self.tasks = tasks
         if timeline.samples.isEmpty { sample(force: true) }
     }
+
+    /// The timeline's phase marks (`StressObserver+Phases`).
+    func setPhases(_ marks: [PhaseMark]) { timeline.phases = marks }
 
     /// The phase's tasks are done: a closing sample, and their sums become history.
     func endPhase() {
