@@ -53,7 +53,7 @@ extension Workload {
             let list = try r.sequence(p, "phases", "phases")
             guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
             for (i, n) in list.enumerated() {
-                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb"])
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb", "hugepages"])
                 if m["processes"] != nil {
                     guard m["threads"] == nil, m["sysctl"] == nil, m["hotplug"] == nil else {
                         throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:', 'processes:', 'sysctl:' or 'hotplug:' in a phase")
@@ -61,6 +61,8 @@ extension Workload {
                     phases.append(.processes(try processPhase(m, "phases[\(i)]", r, topology)))
                 } else if m["tlb"] != nil {
                     throw r.fail(n, "phases[\(i)].tlb", "tlb: belongs to a phase with processes:")
+                } else if m.count == 1, let h = m["hugepages"] {
+                    phases.append(.hugepages(try hugePagesStep(h, "phases[\(i)].hugepages", r, topology)))
                 } else if m.count == 1, let h = m["hotplug"] {
                     phases.append(.hotplug(try hotplugStep(h, "phases[\(i)].hotplug", r, topology)))
                 } else if let t = m["threads"], m["sysctl"] == nil, m["hotplug"] == nil {
@@ -78,7 +80,7 @@ extension Workload {
                     }
                     phases.append(.sysctl(assignments))
                 } else {
-                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value) or 'hotplug:' ({offline: NODE} or {online: NODE})")
+                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value), 'hotplug:' ({offline: NODE} or {online: NODE}) or 'hugepages:' ({count: K}, see docs/workload-format.md)")
                 }
             }
             guard phases.contains(where: { if case .sysctl = $0 { return false } else { return true } }) else {

@@ -53,6 +53,8 @@ public struct Workload: Sendable, Equatable {
         case processes(ProcessPhase)
         /// Memory hotplug: a node's memory blocks offlined or onlined between phases.
         case hotplug(HotplugStep)
+        /// A hugetlb pool resize (Workload+HugePages.swift).
+        case hugepages(HugePagesStep)
     }
 
     /// `hotplug: {offline: NODE}` / `hotplug: {online: NODE}`, optionally `blocks: K` (the first
