@@ -142,6 +142,10 @@ public struct StressReport: Codable, Sendable {
     /// sysctls in force, seed and engine (`StressProvenance`). Absent from results written before
     /// it was added (issue 18), and from reports built without it (`StressReport(run)`).
     public var provenance: StressProvenance? = nil
+    /// hugetlb pools at the end by page size then node id, and each resize
+    /// (`StressReport+HugeTLB.swift`); absent when no pool was sized.
+    public var hugepages: [String: [String: HugePagesNode]]? = nil
+    public var hugepage_steps: [HugePageStep]? = nil
 
     public struct Hotplug: Codable, Sendable {
         public var action: String
@@ -318,6 +322,8 @@ extension StressReport {
             }),
             trace: r.tasks.lazy.compactMap(\.traceStats).first.map(Trace.init),
             provenance: provenance)
+        hugepages = StressReport.hugepagesJSON(a)
+        hugepage_steps = StressReport.hugepageStepsJSON(a)
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

@@ -12,6 +12,8 @@ public struct HugeTLBResize: Sendable, Equatable {
     /// The value written, and the node of a per-node file (nil: a global file).
     public var requested: Int
     public var node: Int?
+    /// The writer's policy of an nr_hugepages_mempolicy write (nil: another file).
+    public var policy: String?
     /// The nodes the resize could use (`nodes_allowed`), ids ascending.
     public var nodesAllowed: [Int]
     /// The persistent pool size aimed for: `requested`, plus for a per-node write the pages of
@@ -25,9 +27,12 @@ public struct HugeTLBResize: Sendable, Equatable {
     public var total: [Int]
     public var free: [Int]
     public var surplus: [Int]
+    /// The node's MemFree and MemTotal after the write (node meminfo, kB).
     public var memFreeKB: [Int]
+    public var memTotalKB: [Int]
 
-    init(source: String, before: HState, after: HState, requested: Int, node: Int?, nodesAllowed: [Int], nodeIDs: [Int], memFreeKB: [Int]) {
+    init(source: String, before: HState, after: HState, requested: Int, node: Int?, nodesAllowed: [Int], nodeIDs: [Int],
+         memFreeKB: [Int], memTotalKB: [Int]) {
         self.source = source
         name = after.name
         sizeKB = after.sizeKB
@@ -47,6 +52,7 @@ public struct HugeTLBResize: Sendable, Equatable {
         free = after.freeHugePagesNode
         surplus = after.surplusHugePagesNode
         self.memFreeKB = memFreeKB
+        self.memTotalKB = memTotalKB
     }
 
     /// The pool came out smaller than asked (an allocation failed on every allowed node).

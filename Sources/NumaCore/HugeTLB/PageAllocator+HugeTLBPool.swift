@@ -185,9 +185,11 @@ extension PageAllocator {
         let before = hugetlb.hstates[hi]
         setMaxHugePages(hi, count: count, nid: nid, nodesAllowed: mask, cpu: cpu)
         let r = HugeTLBResize(source: source, before: before, after: hugetlb.hstates[hi], requested: count, node: nid,
-                              nodesAllowed: mask, nodeIDs: nodeIDs, memFreeKB: nodes.map { $0.freePages * 4 })
-        hugetlb.resizes.append(r)
-        return r
+                              nodesAllowed: mask, nodeIDs: nodeIDs, memFreeKB: nodes.map { $0.freePages * 4 }, memTotalKB: nodes.map { $0.zones.reduce(0) { $0 + $1.managed } * 4 })
+        var rec = r
+        rec.policy = policy.map { "\($0)" }
+        hugetlb.resizes.append(rec)
+        return rec
     }
 
     /// `init_nodemask_of_mempolicy`: nil for the default policy (no task mempolicy).
@@ -221,7 +223,7 @@ extension PageAllocator {
         hugetlb.hstates[0].maxHugePages = i
         hugetlb.resizes.append(HugeTLBResize(source: "sysctl nr_hugepages (boot)", before: before, after: hugetlb.hstates[0],
                                              requested: count, node: nil, nodesAllowed: mask, nodeIDs: nodeIDs,
-                                             memFreeKB: nodes.map { $0.freePages * 4 }))
+                                             memFreeKB: nodes.map { $0.freePages * 4 }, memTotalKB: nodes.map { $0.zones.reduce(0) { $0 + $1.managed } * 4 }))
     }
 }
 
