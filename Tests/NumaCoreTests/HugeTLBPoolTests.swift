@@ -143,6 +143,70 @@ final class HugeTLBPoolTests: XCTestCase {
         assertInvariants(a)
     }
 
+    /// The pages `writeNrHugePages` can get from zone `z` as the kernel's code gives them (see
+    /// `testShortPoolObtainsWhatTheWatermarkAllows`): tries succeed while NR_FREE_PAGES - 511 >
+    /// min + lowmem_reserve[highest zone] and the buddy lists hold a block of order >= 9; an
+    /// empty pcp list takes two blocks at once (`max(batch >> 9, 2)`).
+    func expectedPoolPages(_ z: Zone) -> (pages: Int, freeAfter: Int) {
+        let hz = GFP.highUserMovable.zone(arch: .x86_64)!
+        var free = z.nrFreePages
+        var units = (9..<FreeArea.maxOrder).reduce(0) { $0 + (z.freeArea.nrFree(order: $1) << ($1 - 9)) }
+        let mark = z.watermarkPages(.min) + z.reserveByClasszone[hz]
+        var onPcp = 0, got = 0
+        while free - 511 > mark && units > 0 {
+            if onPcp == 0 {
+                let take = min(2, units)
+                units -= take
+                free -= take * 512
+                onPcp = take
+            }
+            onPcp -= 1
+            got += 1
+        }
+        return (got, free)
+    }
+
+    /// A fragmented node: node 1 filled with unmovable order-0 pages (GFP_KERNEL, no reclaim
+    /// possible), then exactly three aligned 2 MiB ranges and a scatter of single pages freed
+    /// (to the buddy: pcp drained). Without compaction the pool can only take whole free order-9
+    /// blocks: at most 3, and the single pages (free memory, but never an order-9 block) do not
+    /// help.
+    func testFragmentedNodeGivesOnlyItsWholeBlocks() throws {
+        let a = try machine()
+        let z = a.nodes[1].zones.first { $0.managed > 0 }!
+        var held: [AllocatedBlock] = []
+        while case .success(let b) = a.allocPages(gfp: [.kernel, .thisnode], order: 0, preferredNode: 1, cpu: 2) { held.append(b) }
+        a.drainAllPages()
+        held.sort { $0.pfn < $1.pfn }
+        // Three 512-aligned runs, not adjacent to each other (no order-10 merge).
+        var starts: [Int] = []
+        var k = 0
+        while starts.count < 3 && k + 511 < held.count {
+            let p = held[k].pfn
+            if p % 512 == 0 && held[k + 511].pfn == p + 511 && (starts.last.map { p - $0 >= 2048 } ?? true) { starts.append(p); k += 512 } else { k += 1 }
+        }
+        XCTAssertEqual(starts.count, 3)
+        var keep: [AllocatedBlock] = []
+        for (i, b) in held.enumerated() {
+            let inRun = starts.contains { b.pfn >= $0 && b.pfn < $0 + 512 }
+            if inRun || (i % 7 == 3 && !starts.contains { b.pfn >= $0 - 1 && b.pfn < $0 + 513 }) { a.freePages(b, cpu: 2) } else { keep.append(b) }
+        }
+        a.drainAllPages()
+        let e = expectedPoolPages(z)
+        // The freed single pages (about 1/7 of node 1) keep NR_FREE_PAGES far above min: the
+        // whole blocks are the limit.
+        XCTAssertGreaterThan(z.nrFreePages - 3 * 512, z.watermarkPages(.min) + 1024)
+        XCTAssertEqual(e.pages, 3)
+        let r = try a.writeNrHugePages(count: 10, node: 1, cpu: 2, source: "test")
+        XCTAssertEqual(perNode(a), [0, e.pages])
+        XCTAssertTrue(r.isShort)
+        XCTAssertEqual(z.nrFreePages, e.freeAfter)
+        assertInvariants(a)
+        try a.writeNrHugePages(count: 0, cpu: 2, source: "test")
+        for b in keep { a.freePages(b, cpu: 2) }
+        assertInvariants(a)
+    }
+
     /// Surplus: with 3 of 4 pages in use (node 0: 2, node 1: 1), writing 1 frees the one free
     /// page (min_count = max(1, 0 + 4 - 1) = 3; from next_nid_to_free 0: node 0 has none free,
     /// node 1 gives its page), then `adjust_pool_surplus(+1)` twice from the free cursor (back on
