@@ -76,4 +76,16 @@ extension Workload {
         }
         return step
     }
+
+    /// `hugetlb: true` on an mmap: MAP_HUGETLB (private anonymous, 2 MiB pages from the pool).
+    static func hugetlbMmap(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ spec: inout MmapSpec) throws {
+        spec.hugetlb = try r.bool(n, path)
+        guard spec.hugetlb else { return }
+        guard spec.kind == .anon else {
+            throw r.fail(n, path, "hugetlb mappings are private anonymous here (MAP_HUGETLB); hugetlbfs files are not modelled")
+        }
+        if let a = spec.address, a & ((1 << 21) - 1) != 0 {
+            throw r.fail(n, path, "a MAP_HUGETLB mapping's address must be 2 MiB aligned; 'at' is 0x\(String(a, radix: 16))")
+        }
+    }
 }

@@ -82,4 +82,90 @@ final class HugePagesStressTests: XCTestCase {
         XCTAssertNil(j["hugepages"])
         XCTAssertNil(j["hugepage_steps"])
     }
+
+    func run(_ workload: String) throws -> (status: Int32, json: [String: Any]?, err: String) {
+        let t = try NumasimBinary.temp("t.yaml", NumasimBinary.twoNodes)
+        let w = try NumasimBinary.temp("w.yaml", workload)
+        let r = try NumasimBinary.run(["stress", "-t", t, "-w", w, "--json"])
+        return (r.status, r.status == 0 ? try NumasimBinary.json(r.out) : nil, r.err)
+    }
+
+    /// A MAP_HUGETLB mapping of 6 MiB reserves 3 pages of a 2 + 2 pool (gather_surplus_pages:
+    /// needed = 0 + 3 - 4 < 0, no surplus); a thread on CPU 2 (node 1) with the default policy
+    /// touches 4 MiB: two faults (one per huge page, pgfault 2), each `huge_node` → node 1 and
+    /// node 1's free list first. At exit both go back to the pool and the third reservation is
+    /// returned: the pool is as before.
+    func testHugeTLBMappingFaultsFromThePolicyNode() throws {
+        let (status, j, err) = try run("""
+            phases:
+              - hugepages: {count: 4}
+              - processes:
+                  - name: db
+                    mmap:
+                      - {name: pool, size: 6MiB, hugetlb: true}
+                    threads:
+                      - cpu: 2
+                        steps:
+                          - touch: {vma: pool, offset: 0, length: 4MiB, write: true}
+            """)
+        XCTAssertEqual(status, 0, err)
+        let json = try XCTUnwrap(j)
+        XCTAssertEqual(StressJSONSchemaTests.validate(json, try StressJSONSchemaTests.schema), [])
+        XCTAssertEqual((json["invariants"] as? [String: Any])?["ok"] as? Bool, true)
+        let spaces = try XCTUnwrap(json["address_spaces"] as? [String: Any])
+        XCTAssertEqual(spaces["pgfault"] as? Int, 2)
+        let p = try XCTUnwrap((spaces["processes"] as? [[String: Any]])?.first)
+        let byNode = try XCTUnwrap(p["pages_by_node"] as? [String: Int])
+        XCTAssertEqual(byNode["0"] ?? 0, 0)
+        XCTAssertEqual((byNode["1"] ?? 0) - (p["table_pages_allocated"] as? Int ?? 0), 1024, "two 2 MiB pages on node 1")
+        let pools = try XCTUnwrap((json["hugepages"] as? [String: Any])?["2048kB"] as? [String: [String: Int]])
+        XCTAssertEqual(pools["0"], ["total": 2, "free": 2, "surplus": 0])
+        XCTAssertEqual(pools["1"], ["total": 2, "free": 2, "surplus": 0])
+    }
+
+    /// Overcommit: a pool of 1 (node 0) and nr_overcommit_hugepages 2; mmap of 3 pages on CPU 2
+    /// gathers 2 surplus pages from the writer's node 1. The faults take node 1's two, then
+    /// node 0's (the zonelist of node 1 falls back to node 0). At exit node 1's pages leave the
+    /// pool (their node has surplus: `free_huge_page` → buddy) and node 0's returns to its list.
+    /// A mapping beyond pool + overcommit fails with ENOMEM at mmap.
+    func testOvercommitSurplusAndReservationFailure() throws {
+        let (status, j, err) = try run("""
+            phases:
+              - hugepages: {count: 1, overcommit: 2}
+              - processes:
+                  - name: db
+                    mmap:
+                      - {name: pool, size: 6MiB, hugetlb: true}
+                    threads:
+                      - cpu: 2
+                        steps:
+                          - touch: {vma: pool, offset: 0, length: 6MiB, write: true}
+            """)
+        XCTAssertEqual(status, 0, err)
+        let json = try XCTUnwrap(j)
+        XCTAssertEqual((json["invariants"] as? [String: Any])?["ok"] as? Bool, true)
+        let p = try XCTUnwrap(((json["address_spaces"] as? [String: Any])?["processes"] as? [[String: Any]])?.first)
+        let byNode = try XCTUnwrap(p["pages_by_node"] as? [String: Int])
+        XCTAssertEqual(byNode["0"], 512)
+        XCTAssertEqual((byNode["1"] ?? 0) - (p["table_pages_allocated"] as? Int ?? 0), 1024)
+        let pools = try XCTUnwrap((json["hugepages"] as? [String: Any])?["2048kB"] as? [String: [String: Int]])
+        XCTAssertEqual(pools["0"], ["total": 1, "free": 1, "surplus": 0])
+        XCTAssertEqual(pools["1"], ["total": 0, "free": 0, "surplus": 0])
+
+        let (bad, _, message) = try run("""
+            phases:
+              - hugepages: {count: 1, overcommit: 1}
+              - processes:
+                  - name: db
+                    mmap:
+                      - {name: pool, size: 6MiB, hugetlb: true}
+                    threads:
+                      - cpu: 2
+                        steps:
+                          - touch: {vma: pool, offset: 0, length: 2MiB}
+            """)
+        XCTAssertNotEqual(bad, 0)
+        XCTAssertTrue(message.contains("ENOMEM") && message.contains("mmap[0]"), message)
+    }
 }
+
