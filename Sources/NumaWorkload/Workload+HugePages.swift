@@ -6,14 +6,14 @@ import Yams
 /// 6.1; docs/workload-format.md). `{count: K}` writes /proc/sys/vm/nr_hugepages, `{node: N,
 /// count: K}` writes /sys/devices/system/node/nodeN/hugepages/hugepages-2048kB/nr_hugepages,
 /// `{count: K, policy: POLICY}` writes /proc/sys/vm/nr_hugepages_mempolicy from a task with
-/// that memory policy; `overcommit: K` writes nr_overcommit_hugepages (first); `size: 2MiB`
-/// names the page size; `cpu: C` is the CPU the writing shell runs on (default: the first CPU).
+/// that memory policy; `overcommit: K` writes nr_overcommit_hugepages (first); `size: 2MiB|1GiB`
+/// names the page size (hugepages-2048kB, hugepages-1048576kB); `cpu: C` is the CPU the writing shell runs on (default: the first CPU).
 extension Workload {
     public struct HugePagesStep: Sendable, Equatable {
         public var count: Int?
         public var node: Int?
         public var policy: MemPolicy?
-        /// `huge_page_order`: 9 (2 MiB).
+        /// `huge_page_order`: 9 (2 MiB) or 18 (1 GiB).
         public var order: Int = HugeTLBState.defaultOrder
         public var overcommit: Int?
         public var cpu: Int?
@@ -40,13 +40,12 @@ extension Workload {
             throw r.fail(n, path, "expected 'count: K' (pages to have in the pool) and/or 'overcommit: K' (nr_overcommit_hugepages)")
         }
         if let s = m["size"] {
-            let text = try r.scalar(s, "\(path).size", "2MiB")
+            let text = try r.scalar(s, "\(path).size", "2MiB or 1GiB")
             switch text.lowercased().replacingOccurrences(of: " ", with: "") {
             case "2mib", "2m", "2mb", "2048kb", "2048k": step.order = HugeTLBState.defaultOrder
-            case "1gib", "1g", "1gb", "1048576kb", "1048576k":
-                throw r.fail(s, "\(path).size", "1GiB pages (hugepages-1048576kB) are not modelled: their runtime allocation is alloc_contig_pages over a whole free or movable 1 GiB range, which numasim does not implement yet; use 2MiB")
+            case "1gib", "1g", "1gb", "1048576kb", "1048576k": step.order = HugeTLBState.giganticOrder
             default:
-                throw r.fail(s, "\(path).size", "expected 2MiB (hugepages-2048kB), got '\(text)'")
+                throw r.fail(s, "\(path).size", "expected 2MiB (hugepages-2048kB) or 1GiB (hugepages-1048576kB), got '\(text)'")
             }
         }
         if let v = m["node"] {

@@ -260,4 +260,47 @@ final class HugeTLBPoolTests: XCTestCase {
         XCTAssertTrue(v.contains { $0.contains("held twice") }, v.joined(separator: "\n"))
         XCTAssertTrue(v.contains { $0.contains("free_huge_pages_node[0] = 1, but its free list holds 2") }, v.joined(separator: "\n"))
     }
+
+    /// 1 GiB pages: `alloc_gigantic_folio` → `alloc_contig_pages(262144, GFP_HIGHUSER |
+    /// __GFP_THISNODE, nid)`: over node 1's zones up to ZONE_NORMAL, 1 GiB-aligned ranges from
+    /// the zone start while the zone spans the range's last pfn; a range is taken when every page
+    /// in it is free (`pfn_range_valid_contig`: no reserved page; numasim does not migrate
+    /// in-use pages out of the way). Node 1 of this machine spans [2 GiB, 4 GiB): two ranges,
+    /// each usable unless it holds a reserved page (the node's memmap). Freeing gives the
+    /// whole range back (`free_contig_range`).
+    func testGiganticPagesComeFromWholeFreeRanges() throws {
+        let a = try machine("""
+            name: two-2g
+            nodes:
+              - {id: 0, cpus: "0-1", memory: 2GiB}
+              - {id: 1, cpus: "2-3", memory: 2GiB}
+            distances: [[10, 21], [21, 10]]
+            sysctl: {transparent_hugepage: never}
+            """)
+        let nr = 1 << 18
+        let hz = GFP.highUser.zone(arch: .x86_64)!
+        var expected = 0
+        for z in a.nodes[1].zones.prefix(hz + 1) where z.managed > 0 {
+            var pfn = (z.startPfn + nr - 1) & ~(nr - 1)
+            while pfn + nr - 1 < z.endPfn {
+                let u = z.blockUsage(pfn..<(pfn + nr))
+                if u.reservedPages == 0 && u.allocatedPages == 0 { expected += 1 }
+                pfn += nr
+            }
+        }
+        XCTAssertGreaterThanOrEqual(expected, 1)
+        let free0 = a.nodes[1].freePages
+        let r = try a.writeNrHugePages(order: 18, count: 3, node: 1, cpu: 2, source: "test")
+        let h = a.hugetlb.hstates[1]
+        XCTAssertEqual(h.name, "hugepages-1048576kB")
+        XCTAssertEqual(h.nrHugePagesNode, [0, expected])
+        XCTAssertEqual(r.obtained, expected)
+        XCTAssertEqual(a.nodes[1].freePages, free0 - expected * nr)
+        XCTAssertEqual(a.hugetlb.defaultHState.nrHugePages, 0, "the 2 MiB pool is another hstate")
+        assertInvariants(a)
+        try a.writeNrHugePages(order: 18, count: 0, cpu: 2, source: "test")
+        XCTAssertEqual(a.nodes[1].freePages, free0)
+        assertInvariants(a)
+    }
 }
+

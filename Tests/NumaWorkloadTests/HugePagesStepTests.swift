@@ -28,13 +28,15 @@ final class HugePagesStepTests: XCTestCase {
         XCTAssertEqual(p.policy?.nodes, [1])
         XCTAssertEqual(p.overcommit, 2)
         XCTAssertEqual(p.cpu, 3)
+        guard case .hugepages(let giga) = try parse("{count: 1, size: 1GiB}").phases[0] else { return XCTFail() }
+        XCTAssertEqual(giga.order, 18)
         guard case .hugepages(let o) = try parse("{overcommit: 8}").phases[0] else { return XCTFail() }
         XCTAssertNil(o.count)
     }
 
     func testBadKeysAreRefusedWithTheirKey() throws {
-        assertInputError({ try self.parse("{count: 2, size: 1GiB}") }, file: "h.yaml", line: 2, key: "phases[0].hugepages.size",
-                         contains: "alloc_contig_pages")
+        assertInputError({ try self.parse("{count: 2, size: 3MiB}") }, file: "h.yaml", line: 2, key: "phases[0].hugepages.size",
+                         contains: "expected 2MiB (hugepages-2048kB) or 1GiB")
         assertInputError({ try self.parse("{count: 2, size: 4MiB}") }, file: "h.yaml", key: "phases[0].hugepages.size", contains: "expected 2MiB")
         assertInputError({ try self.parse("{node: 7, count: 2}") }, file: "h.yaml", key: "phases[0].hugepages.node",
                          contains: "node 7 is not in the topology")

@@ -55,11 +55,11 @@ public struct HState: Sendable, Equatable {
 }
 
 /// The machine's hugetlb state (`hstates[]` of mm/hugetlb.c): the default 2 MiB hstate
-/// (HUGETLB_PAGE_ORDER = 9 on x86_64) and the vmstat counters the pool's buddy allocations
+/// (HUGETLB_PAGE_ORDER = 9 on x86_64), the 1 GiB one (order 18, runtime pools only), and the vmstat counters the pool's buddy allocations
 /// bump. Changed only between phases (a resize step, the boot allocation) or by the
 /// deterministic engine's process faults, never by racing host threads.
 public final class HugeTLBState: @unchecked Sendable {
-    /// `hstates[]`: index 0 is `default_hstate` (2 MiB).
+    /// `hstates[]`: index 0 is `default_hstate` (2 MiB), index 1 the 1 GiB hstate.
     public internal(set) var hstates: [HState]
     /// HTLB_BUDDY_PGALLOC / HTLB_BUDDY_PGALLOC_FAIL (vmstat `htlb_buddy_alloc_success`,
     /// `htlb_buddy_alloc_fail`), counted by `alloc_buddy_hugetlb_folio`.
@@ -71,8 +71,12 @@ public final class HugeTLBState: @unchecked Sendable {
     /// `HUGETLB_PAGE_ORDER` of x86_64 (PMD_SHIFT 21 - PAGE_SHIFT 12).
     public static let defaultOrder = 9
 
+    /// PUD_SHIFT 30 - PAGE_SHIFT 12: the 1 GiB hstate x86_64 registers with X86_FEATURE_GBPAGES.
+    public static let giganticOrder = 18
+
     init(nodeCount: Int, firstMemoryNode: Int) {
-        hstates = [HState(order: HugeTLBState.defaultOrder, nodeCount: nodeCount, firstMemoryNode: firstMemoryNode)]
+        hstates = [HState(order: HugeTLBState.defaultOrder, nodeCount: nodeCount, firstMemoryNode: firstMemoryNode),
+                   HState(order: HugeTLBState.giganticOrder, nodeCount: nodeCount, firstMemoryNode: firstMemoryNode)]
     }
 
     /// `default_hstate`.

@@ -68,7 +68,7 @@ extension PageAllocator {
             hugetlb.hstates[hi].surplusHugePagesNode[n] -= 1
             hugetlb.hstates[hi].nrHugePages -= 1
             hugetlb.hstates[hi].nrHugePagesNode[n] -= 1
-            freePages(b, cpu: cpu)
+            updateAndFreeHugeTLBFolio(b, cpu: cpu)
         } else {
             enqueueHugeTLBFolio(hi, b)
         }

@@ -52,15 +52,18 @@ extension PageAllocator {
     }
 
     /// `alloc_pool_huge_page`: over `for_each_node_mask_to_alloc` (one try per node of the mask,
-    /// each from the cursor), `alloc_fresh_hugetlb_folio` with `htlb_alloc_mask | __GFP_THISNODE`;
+    /// each from the cursor), `alloc_fresh_hugetlb_folio` with `htlb_alloc_mask | __GFP_THISNODE`
+    /// (`alloc_buddy_hugetlb_folio`, or `alloc_gigantic_folio` for 1 GiB);
     /// the first page obtained is counted (`prep_new_hugetlb_folio`: nr_huge_pages) and freed
     /// into the pool (`free_huge_page` → `enqueue_hugetlb_folio`). False when every node failed.
     func allocPoolHugePage(_ hi: Int, nodesAllowed mask: [Int], noretry: inout Set<Int>, cpu: Int) -> Bool {
         let gfp = Self.htlbAllocMask(hugetlb.hstates[hi]).union(.thisnode)
         for _ in 0..<mask.count {
             let node = hstateNextNodeToAlloc(hi, mask)
-            guard !hugetlb.hstates[hi].isGigantic else { continue }   // alloc_gigantic_folio: not modelled (parse refuses)
-            if let b = allocBuddyHugeTLBFolio(hi, gfp: gfp, nid: node, nodemask: mask, noretry: &noretry, cpu: cpu) {
+            let h = hugetlb.hstates[hi]
+            let got = h.isGigantic ? allocGiganticFolio(order: h.order, gfp: gfp, nid: node, nodemask: mask)
+                                   : allocBuddyHugeTLBFolio(hi, gfp: gfp, nid: node, nodemask: mask, noretry: &noretry, cpu: cpu)
+            if let b = got {
                 let n = nodeIndex[b.node]!
                 hugetlb.hstates[hi].nrHugePages += 1
                 hugetlb.hstates[hi].nrHugePagesNode[n] += 1
@@ -151,7 +154,7 @@ extension PageAllocator {
                 guard let b = removePoolHugePage(hi, nodesAllowed: mask, acctSurplus: false) else { break }
                 removed.append(b)
             }
-            for b in removed.reversed() { freePages(b, cpu: cpu) }
+            for b in removed.reversed() { updateAndFreeHugeTLBFolio(b, cpu: cpu) }
             while count < hugetlb.hstates[hi].persistentHugePages {
                 if !adjustPoolSurplus(hi, nodesAllowed: mask, delta: 1) { break }
             }

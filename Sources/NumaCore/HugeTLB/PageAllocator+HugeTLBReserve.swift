@@ -79,7 +79,7 @@ extension PageAllocator {
             guard let b = removePoolHugePage(hi, nodesAllowed: memoryNodeIDs, acctSurplus: true) else { break }
             removed.append(b)
         }
-        for b in removed.reversed() { freePages(b, cpu: cpu) }
+        for b in removed.reversed() { updateAndFreeHugeTLBFolio(b, cpu: cpu) }
     }
 
     /// The page of a hugetlb fault (`alloc_hugetlb_folio` without subpools or cgroups):
