@@ -73,13 +73,17 @@ extension StressReport {
         guard let steps = hugepage_steps, !steps.isEmpty else { return "" }
         var out = "\nhugetlb pools:\n"
         for s in steps {
+            // /proc/sys/vm/ files are the default size's; another size has them under /sys/kernel/mm.
+            let dir = s.size == "2048kB" ? "" : "/sys/kernel/mm/hugepages/hugepages-\(s.size)/"
             let file = s.node.map { "node\($0)/hugepages/hugepages-\(s.size)/nr_hugepages" }
-                ?? (s.policy.map { "nr_hugepages_mempolicy (policy \($0))" } ?? "nr_hugepages")
+                ?? (s.policy.map { "\(dir)nr_hugepages_mempolicy (policy \($0))" } ?? "\(dir)nr_hugepages")
             out += "  \(s.key): \(file) = \(s.requested)"
             if s.node != nil { out += " (global target \(s.target))" }
             out += ", nodes \(s.nodes_allowed.map(String.init).joined(separator: ",")): obtained \(s.obtained)"
             if s.short {
-                out += " — short by \(s.target == Int.max ? "the rest" : String(s.target - s.obtained)): the buddy allocator gave no order-\(s.size == "2048kB" ? 9 : 18) page on any allowed node (watermark or fragmentation)"
+                out += " — short by \(s.target == Int.max ? "the rest" : String(s.target - s.obtained)): "
+                out += s.size == "2048kB" ? "the buddy allocator gave no order-9 page on any allowed node (watermark or fragmentation)"
+                    : "no allowed node has a whole free 1 GiB range in one zone (alloc_contig_pages)"
             }
             out += "\n"
             for id in s.nodes.keys.compactMap(Int.init).sorted() {
