@@ -78,6 +78,7 @@ extension SimulatedProcess {
         stats.faults += 1
         let vpn = va >> 12
         let pageVA = vpn << 12
+        if let k = hugetlbMappingIndex(va) { return try hugetlbFault(k, va: va, thread: thread, tlbs: tlbs) }
 
         // A NUMA hinting PTE (PROT_NONE of an accessible VMA): do_numa_page.
         if fault.reason == .notPresent, let e = pageTable.leaf(pageVA), e.isProtNone {

@@ -117,7 +117,7 @@ extension SimulatedProcess {
     /// MPOL_F_MOF — only the default policy does in numasim, as `set_mempolicy` without
     /// MPOL_F_NUMA_BALANCING gives none — not a read-only file mapping, and accessible.
     func isNumaScannable(_ vma: VMArea<MemPolicy>, thread: ProcessThread) -> Bool {
-        guard vma.policy == nil, thread.policy.mode == .default else { return false }
+        guard vma.policy == nil, thread.policy.mode == .default, !isHugeTLB(vma) else { return false }
         if vma.kind != .anon && !vma.flags.contains(.write) { return false }
         return !vma.flags.intersection([.read, .write, .exec]).isEmpty
     }

@@ -6,6 +6,7 @@ import NumaMM
 /// flushes the TLBs; mm/mempolicy.c `mbind_range`).
 extension SimulatedProcess {
     public func munmap(start: UInt64, end: UInt64, thread: ProcessThread, tlbs: CPUTLBs) throws {
+        try unmapHugeTLB(start: start, end: end, cpu: thread.cpu)
         let removed: [VMArea<MemPolicy>]
         do { removed = try mm.munmap(start: start, length: end - start) } catch {
             throw ProcessError.syscall(process: name, call: "munmap \(hex64(start))-\(hex64(end))", error.description)

@@ -174,12 +174,15 @@ public final class SimulatedProcess: @unchecked Sendable {
     func isAnon(_ vpn: UInt64) -> Bool { !fileBacked.contains(vpn) }
     /// File-backed pages currently mapped (to tell a stale anon handle from a file one).
     var fileBacked: Set<UInt64> = []
+    /// MAP_HUGETLB mappings (SimulatedProcess+HugeTLB.swift).
+    public internal(set) var hugetlbMappings: [HugeTLBMapping] = []
 
     /// `exit_mmap` + `pgd_free`: every page and every table goes back. TLB entries of the mm are
     /// dropped by the caller (`MMUs.exit`).
     public func exit(cpu: Int) {
         guard !exited else { return }
         for vpn in Array(pages.keys) { releasePage(vpn: vpn, cpu: cpu) }
+        try? unmapHugeTLB(start: 0, end: UInt64.max, cpu: cpu)
         for _ in swappedOut { allocator.releaseSwapSlot() }
         swappedOut.removeAll()
         evictedFile.removeAll()

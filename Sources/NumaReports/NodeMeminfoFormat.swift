@@ -12,8 +12,9 @@ import NumaCore
 /// FilePages, AnonPages, KReclaimable/Slab/SReclaimable (the page cache's xarray-node slab), and
 /// on i386 the HighMem zones' managed and free pages. What numasim does not model is 0:
 /// SwapCached (no swap cache), Unevictable, Mlocked, Writeback (synchronous here), Mapped, Shmem,
-/// KernelStack, PageTables, SecPageTables, Bounce, WritebackTmp, SUnreclaim, the THP lines and
-/// HugePages_* (no hugetlb pool).
+/// KernelStack, PageTables, SecPageTables, Bounce, WritebackTmp, SUnreclaim and the THP lines.
+/// HugePages_Total/Free/Surp are the default (2 MiB) hstate's per-node counts
+/// (`nr_huge_pages_node`, `free_huge_pages_node`, `surplus_huge_pages_node`), in pages.
 public enum NodeMeminfoFormat {
     /// Field names in the kernel's order. `withHighmem`: CONFIG_HIGHMEM's four lines after
     /// Mlocked.
@@ -47,6 +48,11 @@ public enum NodeMeminfoFormat {
             "KReclaimable": v("nr_slab_reclaimable"), "Slab": v("nr_slab_reclaimable"), "SReclaimable": v("nr_slab_reclaimable"),
         ]
         for (k, pages) in kB { kB[k] = pages * 4 }
+        // hugetlb_report_node_meminfo: default_hstate's per-node counts, in pages.
+        let h = a.hugetlb.defaultHState
+        kB["HugePages_Total"] = h.nrHugePagesNode[n]
+        kB["HugePages_Free"] = h.freeHugePagesNode[n]
+        kB["HugePages_Surp"] = h.surplusHugePagesNode[n]
         return fieldNames(withHighmem: a.machine.topology.arch.zoneNames.contains("HighMem")).map { ($0, kB[$0] ?? 0) }
     }
 

@@ -147,6 +147,10 @@ public struct StressReport: Codable, Sendable {
     public var oom_kills: [OOMKill]? = nil
     /// The workload's cgroups by name (`StressReport+Cgroups.swift`); absent without `cgroups:`.
     public var cgroups: [String: CgroupReport]? = nil
+    /// hugetlb pools at the end by page size then node id, and each resize
+    /// (`StressReport+HugeTLB.swift`); absent when no pool was sized.
+    public var hugepages: [String: [String: HugePagesNode]]? = nil
+    public var hugepage_steps: [HugePageStep]? = nil
 
     public struct Hotplug: Codable, Sendable {
         public var action: String
@@ -326,6 +330,8 @@ extension StressReport {
         let kills = a.oomKills.all
         oom_kills = kills.isEmpty ? nil : kills.map(OOMKill.init)
         cgroups = StressReport.cgroupReports(a)
+        hugepages = StressReport.hugepagesJSON(a)
+        hugepage_steps = StressReport.hugepageStepsJSON(a)
     }
 
     /// Samples, operations and milliseconds during which zone column `z` was below a watermark:

@@ -47,6 +47,7 @@ public struct StressTextReport {
         out += "\n" + rep.inspectText
         if !run.hotplug.isEmpty { out += "\n" + run.hotplug.map { $0.summary + "\n" + $0.fallbackOrder.map { "  " + $0 + "\n" }.joined() }.joined() }
         if let p = run.addressSpaces, !p.processes.isEmpty { out += p.summaryText }
+        out += rep.hugetlbText
         if rep.trace != nil { out += "\n" + rep.traceText }
         if !rep.oom_killed.isEmpty { out += "OOM-killed: " + rep.oom_killed.joined(separator: ", ") + "\n" }
         out += rep.oomKillText

@@ -18,6 +18,7 @@ extension Sysctls {
             ("vm.min_unmapped_ratio", String(minUnmappedRatio)),
             ("vm.min_slab_ratio", String(minSlabRatio)),
             ("vm.swappiness", String(swappiness)),
+            ("vm.nr_hugepages", String(nrHugepages)),
             ("demotion_enabled", tiering.demotionEnabled ? "true" : "false"),
             ("kernel.numa_balancing", String(tiering.numaBalancingMode(onlineNodesAtBoot: onlineNodesAtBoot))),
         ]

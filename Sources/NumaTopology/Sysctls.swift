@@ -16,6 +16,9 @@ public struct Sysctls: Equatable, Sendable {
     /// `vm.swappiness` (0…200): how reclaim weighs anon against file pages (`get_scan_count`).
     /// A workload's top-level `swappiness:` sets it too, for its run.
     public var swappiness: Int = 60
+    /// `vm.nr_hugepages`: 2 MiB hugetlb pages allocated at boot, node-interleaved
+    /// (`hugetlb_hstate_alloc_pages`; NumaCore/HugeTLB/).
+    public var nrHugepages: Int = 0
     /// `demotion_enabled` and the NUMA-balancing knobs (docs/tiering.md).
     public var tiering = TieringSysctls()
 
@@ -24,5 +27,5 @@ public struct Sysctls: Equatable, Sendable {
     /// Every name the topology file's `sysctl:` takes.
     public static let names = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
                                "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
-                               "transparent_hugepage", "min_unmapped_ratio", "min_slab_ratio", "swappiness"] + TieringSysctls.names
+                               "transparent_hugepage", "min_unmapped_ratio", "min_slab_ratio", "swappiness", "nr_hugepages"] + TieringSysctls.names
 }

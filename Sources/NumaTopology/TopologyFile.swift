@@ -168,6 +168,9 @@ struct SysctlSetter {
         case "swappiness":
             // vm_swappiness: proc_dointvec_minmax, 0…200 (6.1).
             s.swappiness = try reader.int(node, path, range: 0...200)
+        case "nr_hugepages":
+            // hugetlb_sysctl_handler: proc_doulongvec_minmax, any unsigned long.
+            s.nrHugepages = try reader.int(node, path, range: 0...Int.max)
         default:
             guard try setTiering(&s, key: key, node: node, path: path) else {
                 throw reader.fail(node, path, "unknown sysctl; expected one of \(Sysctls.names.joined(separator: ", "))")

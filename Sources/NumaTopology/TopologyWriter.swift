@@ -76,6 +76,7 @@ public enum TopologyWriter {
         line("  min_unmapped_ratio: \(s.minUnmappedRatio)")
         line("  min_slab_ratio: \(s.minSlabRatio)")
         if s.swappiness != Sysctls().swappiness { line("  swappiness: \(s.swappiness)") }
+        if s.nrHugepages != 0 { line("  nr_hugepages: \(s.nrHugepages)") }
         for (name, value) in s.tiering.changed { line("  \(name): \(value)") }
         let k = t.kernel
         if k != KernelParameters() {

@@ -55,7 +55,7 @@ extension Workload {
             let list = try r.sequence(p, "phases", "phases")
             guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
             for (i, n) in list.enumerated() {
-                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb", "cgroup"])
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb", "cgroup", "hugepages"])
                 if let c = m["cgroup"] {
                     guard m.count == 1 else { throw r.fail(n, "phases[\(i)]", "a 'cgroup:' step is a phase of its own") }
                     let (name, settings) = try cgroupStep(c, "phases[\(i)].cgroup", r, topology, declared: cgroupSpecs)
@@ -67,6 +67,8 @@ extension Workload {
                     phases.append(.processes(try processPhase(m, "phases[\(i)]", r, topology)))
                 } else if m["tlb"] != nil {
                     throw r.fail(n, "phases[\(i)].tlb", "tlb: belongs to a phase with processes:")
+                } else if m.count == 1, let h = m["hugepages"] {
+                    phases.append(.hugepages(try hugePagesStep(h, "phases[\(i)].hugepages", r, topology)))
                 } else if m.count == 1, let h = m["hotplug"] {
                     phases.append(.hotplug(try hotplugStep(h, "phases[\(i)].hotplug", r, topology)))
                 } else if let t = m["threads"], m["sysctl"] == nil, m["hotplug"] == nil {
@@ -84,10 +86,10 @@ extension Workload {
                     }
                     phases.append(.sysctl(assignments))
                 } else {
-                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value) or 'hotplug:' ({offline: NODE} or {online: NODE})")
+                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value), 'hotplug:' ({offline: NODE} or {online: NODE}), 'hugepages:' ({count: K}) or 'cgroup:' ({name: NAME, memory.max: …}; see docs/workload-format.md)")
                 }
             }
-            guard phases.contains(where: { switch $0 { case .run, .processes, .hotplug: return true; default: return false } }) else {
+            guard phases.contains(where: { switch $0 { case .run, .processes, .hotplug, .hugepages: return true; default: return false } }) else {
                 throw r.fail(p, "phases", "expected at least one phase with threads or processes")
             }
         case (nil, nil):

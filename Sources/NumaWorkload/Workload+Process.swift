@@ -78,6 +78,8 @@ extension Workload {
         public var fileOffset: UInt64 = 0
         /// mbind(2) right after the mmap.
         public var policy: MemPolicy?
+        /// MAP_HUGETLB (2 MiB pages from the hugetlb pool: Workload+HugePages.swift).
+        public var hugetlb = false
 
         public init(name: String, length: UInt64, address: UInt64? = nil, flags: VMFlags = [.read, .write],
                     kind: VMAKind = .anon, fileOffset: UInt64 = 0, policy: MemPolicy? = nil) {
@@ -270,7 +272,7 @@ extension Workload {
     }
 
     static func mmap(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> MmapSpec {
-        let m = try r.mapping(n, path, allowed: ["name", "size", "at", "prot", "kind", "offset", "policy"])
+        let m = try r.mapping(n, path, allowed: ["name", "size", "at", "prot", "kind", "offset", "policy", "hugetlb"])
         guard let nn = m["name"] else { throw r.fail(n, "\(path).name", "missing; expected a name for the mapping") }
         let name = try r.scalar(nn, "\(path).name", "a mapping name")
         guard let sn = m["size"] else { throw r.fail(n, "\(path).size", "missing; expected a size such as 1GiB") }
@@ -310,6 +312,7 @@ extension Workload {
             spec.fileOffset = off
         }
         if let p = m["policy"] { spec.policy = try parsePolicy(p, "\(path).policy", r, t) }
+        if let h = m["hugetlb"] { try hugetlbMmap(h, "\(path).hugetlb", r, &spec) }
         return spec
     }
 

@@ -58,6 +58,8 @@ public struct Workload: Sendable, Equatable {
         /// `cgroup: {name: NAME, memory.max: …}`: writes a cgroup's interface files between
         /// phases (keys it does not give keep their values: `CgroupSettings.merged(with:)`).
         case cgroup(name: String, settings: CgroupSettings)
+        /// A hugetlb pool resize (Workload+HugePages.swift).
+        case hugepages(HugePagesStep)
     }
 
     /// `hotplug: {offline: NODE}` / `hotplug: {online: NODE}`, optionally `blocks: K` (the first

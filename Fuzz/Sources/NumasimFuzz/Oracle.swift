@@ -116,7 +116,7 @@ enum Oracle {
                         }
                     }
                 }
-            case .sysctl, .hotplug:
+            case .sysctl, .hotplug, .hugepages, .cgroup:
                 ops += 1
             }
         }

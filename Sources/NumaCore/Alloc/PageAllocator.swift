@@ -110,6 +110,8 @@ public final class PageAllocator: @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var memcgs: [MemCgroup] = []
     /// Set when `out_of_memory` found nothing to kill: the kernel would have panicked.
     public let panicState = PanicState()
+    /// The hugetlb pools (`hstates[]`, NumaCore/HugeTLB/).
+    public let hugetlb: HugeTLBState
 
     /// `sparseMemMap: false` writes every page record at boot (a dense mem_map: same behaviour,
     /// host memory for every page; for tests that compare the two).
@@ -181,6 +183,7 @@ public final class PageAllocator: @unchecked Sendable {
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
                                     mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.currentZonelists)
+        hugetlb = HugeTLBState(nodeCount: m.nodeIDs.count, firstMemoryNode: m.nodeIDs.first { m.hasMemory($0) } ?? m.nodeIDs[0])
         var used = allocateRecordedUsedPages(skipping: Set(laidOut.keys))
         used.merge(laidOut) { a, _ in a }
         installRecordedState(used: used)
@@ -188,6 +191,7 @@ public final class PageAllocator: @unchecked Sendable {
         installCosts()
         for node in nodes { node._checkInvariants(nodeCount: nodes.count) }
         zonelists._checkInvariants()
+        if m.topology.sysctl.nrHugepages > 0 { hugetlbBootAllocPages(m.topology.sysctl.nrHugepages) }
     }
 
     deinit {
@@ -290,6 +294,8 @@ public final class PageAllocator: @unchecked Sendable {
     /// Invariants of every zone (every page in exactly one place; counters add up).
     /// Call while no other thread allocates.
     public func checkInvariants() -> [Zone.InvariantReport] {
-        allZones.map { $0.checkInvariants() }
+        var reports = allZones.map { $0.checkInvariants() }
+        checkHugeTLBInvariants(&reports)
+        return reports
     }
 }

@@ -48,6 +48,9 @@ final class DiscreteEventScheduler: @unchecked Sendable {
         a = allocator
         nodeCount = allocator.nodes.count
         kswapd = [Kswapd](repeating: Kswapd(), count: allocator.nodes.count)
+        // A kswapd woken between phases (a hugetlb pool resize before the first run phase)
+        // keeps its pending time for the next `run`.
+        queue = EventQueue(ranks: allocator.nodes.count)
         cpuClock = .allocate(capacity: allocator.cpus.count + 1)
         cpuClock.initialize(repeating: 0)
         allocator.reclaimBatchDone = { [unowned self] row in self.reclaimBatchDone(row: row) }

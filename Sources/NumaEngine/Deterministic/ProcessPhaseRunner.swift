@@ -260,7 +260,8 @@ extension SimulatedProcess {
     /// A workload mapping (`mmaps:` or an `mmap` step) as mmap(2) on the process.
     @discardableResult
     public func mmap(_ spec: Workload.MmapSpec) throws -> UInt64 {
-        try mmap(name: spec.name, length: spec.length, at: spec.address, flags: spec.flags, kind: spec.kind,
+        if spec.hugetlb { return try mmapHugeTLB(name: spec.name, length: spec.length, at: spec.address, flags: spec.flags, policy: spec.policy, cpu: mainCPU) }
+        return try mmap(name: spec.name, length: spec.length, at: spec.address, flags: spec.flags, kind: spec.kind,
                  fileOffset: spec.fileOffset, policy: spec.policy)
     }
 

@@ -65,6 +65,8 @@ extension StressEngine {
             case .hotplug(let step):
                 let tasks = result.tasks
                 result.hotplug.append(changeMachine { MemoryHotplug.run(step, allocator: a, tasks: tasks) })
+            case .hugepages(let step):
+                try changeMachine { _ = try step.apply(to: a, source: workload.key(phase: index, "hugepages")) }
             case .processes(let p):
                 do { try runProcesses(p, seed: phaseSeed, report: &result.addressSpaces, observer: observer) } catch let e as WorkloadRunError {
                     throw e.inPhase(index, of: workload)
