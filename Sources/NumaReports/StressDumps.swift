@@ -3,7 +3,8 @@ import NumaCore
 /// The kernel files `numasim stress --dump` prints as they stand at the end of a run.
 public enum StressDumps {
     /// The files `--dump` knows, in the order the help lists them.
-    public static let files = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat", "numastat", "node-meminfo", "node-vmstat"]
+    public static let files = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat", "numastat", "node-meminfo", "node-vmstat",
+                                      "extfrag", "unusable_index"]
 
     /// The line (without its colon) that names a dump in the text report: `/proc/FILE`, or
     /// `numastat` for the tool's table; nil for the per-node files, whose text has a
@@ -12,6 +13,8 @@ public enum StressDumps {
         switch file {
         case "node-meminfo", "node-vmstat": return nil
         case "numastat": return "numastat"
+        case "extfrag": return "/sys/kernel/debug/extfrag/extfrag_index"
+        case "unusable_index": return "/sys/kernel/debug/extfrag/unusable_index"
         default: return "/proc/\(file)"
         }
     }
@@ -27,6 +30,8 @@ public enum StressDumps {
             return NumastatFormat.table(nodes: a.nodeIDs, stats: Dictionary(uniqueKeysWithValues: a.nodeIDs.map { ($0, a.numastat(node: $0)) }))
         case "node-meminfo": return perNode(a, "meminfo") { NodeMeminfoFormat.render(a, nodeIndex: $0) }
         case "node-vmstat": return perNode(a, "vmstat") { NodeVmstatFormat.render(a, nodeIndex: $0) }
+        case "extfrag": return ExtfragFormat.extfragIndex(a)
+        case "unusable_index": return ExtfragFormat.unusableIndex(a)
         default: return ""
         }
     }

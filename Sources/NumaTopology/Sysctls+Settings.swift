@@ -18,6 +18,8 @@ extension Sysctls {
             ("vm.min_unmapped_ratio", String(minUnmappedRatio)),
             ("vm.min_slab_ratio", String(minSlabRatio)),
             ("vm.swappiness", String(swappiness)),
+            ("vm.extfrag_threshold", String(extfragThreshold)),
+            ("vm.compaction_proactiveness", String(compactionProactiveness)),
             ("demotion_enabled", tiering.demotionEnabled ? "true" : "false"),
             ("kernel.numa_balancing", String(tiering.numaBalancingMode(onlineNodesAtBoot: onlineNodesAtBoot))),
         ]

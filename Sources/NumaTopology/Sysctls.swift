@@ -16,6 +16,12 @@ public struct Sysctls: Equatable, Sendable {
     /// `vm.swappiness` (0…200): how reclaim weighs anon against file pages (`get_scan_count`).
     /// A workload's top-level `swappiness:` sets it too, for its run.
     public var swappiness: Int = 60
+    /// `vm.extfrag_threshold` (0…1000, default 500): costly-order compaction is skipped in a
+    /// zone whose fragmentation index is at most this (`compaction_suitable`).
+    public var extfragThreshold: Int = 500
+    /// `vm.compaction_proactiveness` (0…100, default 20): proactive compaction's target
+    /// (`fragmentation_score_wmark`); 0 turns it off.
+    public var compactionProactiveness: Int = 20
     /// `demotion_enabled` and the NUMA-balancing knobs (docs/tiering.md).
     public var tiering = TieringSysctls()
 
@@ -24,5 +30,6 @@ public struct Sysctls: Equatable, Sendable {
     /// Every name the topology file's `sysctl:` takes.
     public static let names = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
                                "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
-                               "transparent_hugepage", "min_unmapped_ratio", "min_slab_ratio", "swappiness"] + TieringSysctls.names
+                               "transparent_hugepage", "min_unmapped_ratio", "min_slab_ratio", "swappiness",
+                               "extfrag_threshold", "compaction_proactiveness"] + TieringSysctls.names
 }

@@ -168,6 +168,12 @@ struct SysctlSetter {
         case "swappiness":
             // vm_swappiness: proc_dointvec_minmax, 0…200 (6.1).
             s.swappiness = try reader.int(node, path, range: 0...200)
+        case "extfrag_threshold":
+            // sysctl_extfrag_threshold: proc_dointvec_minmax, 0…1000 (6.1).
+            s.extfragThreshold = try reader.int(node, path, range: 0...1000)
+        case "compaction_proactiveness":
+            // compaction_proactiveness_sysctl_handler: 0…100 (6.1).
+            s.compactionProactiveness = try reader.int(node, path, range: 0...100)
         default:
             guard try setTiering(&s, key: key, node: node, path: path) else {
                 throw reader.fail(node, path, "unknown sysctl; expected one of \(Sysctls.names.joined(separator: ", "))")
