@@ -53,19 +53,21 @@ extension Workload {
             let list = try r.sequence(p, "phases", "phases")
             guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
             for (i, n) in list.enumerated() {
-                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb"])
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb", "compact_memory"])
                 if m["processes"] != nil {
-                    guard m["threads"] == nil, m["sysctl"] == nil, m["hotplug"] == nil else {
+                    guard m["threads"] == nil, m["sysctl"] == nil, m["hotplug"] == nil, m["compact_memory"] == nil else {
                         throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:', 'processes:', 'sysctl:' or 'hotplug:' in a phase")
                     }
                     phases.append(.processes(try processPhase(m, "phases[\(i)]", r, topology)))
                 } else if m["tlb"] != nil {
                     throw r.fail(n, "phases[\(i)].tlb", "tlb: belongs to a phase with processes:")
+                } else if m.count == 1, let c = m["compact_memory"] {
+                    phases.append(.compactMemory(try compactMemoryStep(c, "phases[\(i)].compact_memory", r, topology)))
                 } else if m.count == 1, let h = m["hotplug"] {
                     phases.append(.hotplug(try hotplugStep(h, "phases[\(i)].hotplug", r, topology)))
-                } else if let t = m["threads"], m["sysctl"] == nil, m["hotplug"] == nil {
+                } else if let t = m["threads"], m["sysctl"] == nil, m["hotplug"] == nil, m["compact_memory"] == nil {
                     phases.append(.run(try threadGroups(t, "phases[\(i)].threads", r, topology)))
-                } else if let sc = m["sysctl"], m["threads"] == nil {
+                } else if let sc = m["sysctl"], m["threads"] == nil, m["compact_memory"] == nil {
                     let entries = try r.mapping(sc, "phases[\(i)].sysctl", allowed: Workload.sysctlNames)
                     var assignments: [String] = []
                     var probe = topology.sysctl
@@ -78,7 +80,7 @@ extension Workload {
                     }
                     phases.append(.sysctl(assignments))
                 } else {
-                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value) or 'hotplug:' ({offline: NODE} or {online: NODE})")
+                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value), 'hotplug:' ({offline: NODE} or {online: NODE}) or 'compact_memory:' (all or {node: N})")
                 }
             }
             guard phases.contains(where: { if case .sysctl = $0 { return false } else { return true } }) else {

@@ -53,6 +53,8 @@ public struct Workload: Sendable, Equatable {
         case processes(ProcessPhase)
         /// Memory hotplug: a node's memory blocks offlined or onlined between phases.
         case hotplug(HotplugStep)
+        /// `compact_memory`: whole-node compaction between phases (Workload+Compaction.swift).
+        case compactMemory(CompactMemoryStep)
     }
 
     /// `hotplug: {offline: NODE}` / `hotplug: {online: NODE}`, optionally `blocks: K` (the first

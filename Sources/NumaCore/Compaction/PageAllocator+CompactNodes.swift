@@ -24,6 +24,13 @@ extension PageAllocator {
         for n in nodes.indices { compactNode(nodeIndex: n, row: row) }
     }
 
+    /// A `compact_memory` write between phases: every node (`compact_nodes`), or node id
+    /// `node` (`nodeN/compact`), charged to the first CPU (the shell writing the file).
+    public func compactMemory(node: Int?) {
+        let row = cpus.first.map { slot(ofCPU: $0) } ?? systemSlot
+        if let node, let n = nodeIndex[node] { compactNode(nodeIndex: n, row: row) } else if node == nil { compactNodes(row: row) }
+    }
+
     /// `fragmentation_score_zone(zone)`: `extfrag_for_order(zone, COMPACTION_HPAGE_ORDER)`.
     public func fragmentationScoreZone(_ z: Zone) -> Int { z.extfragForOrder(PageAllocator.compactionHpageOrder) }
 
