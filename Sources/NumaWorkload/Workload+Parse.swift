@@ -102,5 +102,6 @@ extension Workload {
     /// /sys/kernel/mm/numa).
     static let sysctlNames = Set<String>(["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
                                            "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
-                                           "min_unmapped_ratio", "min_slab_ratio"] + TieringSysctls.names)
+                                           "min_unmapped_ratio", "min_slab_ratio", "extfrag_threshold",
+                                           "compaction_proactiveness"] + TieringSysctls.names)
 }
