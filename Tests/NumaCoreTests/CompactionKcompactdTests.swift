@@ -60,3 +60,29 @@ extension CompactionTests {
         XCTAssertEqual(a.vmEvents[.compactDaemonWake], 0)
     }
 }
+
+extension CompactionTests {
+    /// `vm.extfrag_threshold` (proc_dointvec_minmax 0…1000, default 500) and
+    /// `vm.compaction_proactiveness` (0…100, default 20): read from the topology, `--sysctl`,
+    /// written back by the topology writer only when changed; out of range is an error naming
+    /// the key.
+    func testCompactionSysctls() throws {
+        XCTAssertEqual(Sysctls().extfragThreshold, 500)
+        XCTAssertEqual(Sysctls().compactionProactiveness, 20)
+        var s = Sysctls()
+        try s.apply(assignment: "vm.extfrag_threshold=300", arch: .x86_64)
+        try s.apply(assignment: "compaction_proactiveness=0", arch: .x86_64)
+        XCTAssertEqual(s.extfragThreshold, 300)
+        XCTAssertEqual(s.compactionProactiveness, 0)
+        XCTAssertThrowsError(try s.apply(assignment: "vm.extfrag_threshold=1001", arch: .x86_64)) { e in
+            XCTAssertTrue("\(e)".contains("vm.extfrag_threshold"), "\(e)")
+        }
+        XCTAssertThrowsError(try s.apply(assignment: "vm.compaction_proactiveness=101", arch: .x86_64))
+        let m = try boot(CompactionTests.oneNode.replacingOccurrences(of: "{transparent_hugepage: never}",
+                                                                      with: "{transparent_hugepage: never, extfrag_threshold: 700}"))
+        XCTAssertEqual(PageAllocator(machine: m).extfragThreshold, 700)
+        let written = TopologyWriter.yaml(m.topology)
+        XCTAssertTrue(written.contains("  extfrag_threshold: 700\n"))
+        XCTAssertFalse(written.contains("compaction_proactiveness"), "the default is not written")
+    }
+}
