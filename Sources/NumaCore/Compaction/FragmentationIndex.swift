@@ -38,10 +38,11 @@ public struct ContigPageInfo: Equatable, Sendable {
 }
 
 extension Zone {
-    /// `fill_contig_page_info` on this zone's `free_area[].nr_free` (read without the lock, as
-    /// the kernel's `data_race` read is).
+    /// `fill_contig_page_info` on this zone's `free_area[].nr_free`. The kernel reads the
+    /// counts racily (`data_race`); here under the zone lock, so the concurrent engine has no
+    /// data race (the counts are plain integers).
     public func contigPageInfo(order: Int) -> ContigPageInfo {
-        ContigPageInfo(nrFree: freeArea.nrFree, suitableOrder: order)
+        ContigPageInfo(nrFree: lock.withLock { freeArea.nrFree }, suitableOrder: order)
     }
 
     /// `fragmentation_index(zone, order)` (mm/vmstat.c 6.1).

@@ -42,7 +42,7 @@ extension PageAllocator {
         var found: Int? = nil
         var order = cc.searchOrder
         while found == nil && order >= 0 {
-            guard z.freeArea.nrFree(order: order) > 0 else {
+            guard z.lock.withLock({ z.freeArea.nrFree(order: order) }) > 0 else {
                 order = nextSearchOrder(&cc, order)
                 continue
             }
