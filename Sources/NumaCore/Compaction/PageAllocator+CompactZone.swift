@@ -41,6 +41,8 @@ extension PageAllocator {
                     s.cachedMigratePfn = [startPfn, startPfn]
                 }
             }
+            // `compact_init_migrate_pfn` (the first pfn `__reset_isolation_suitable` found
+            // suitable) is the zone's start here: there are no skip hints.
             if cc.migratePfn == startPfn { cc.wholeZone = true }
         }
         var ret: CompactResult
@@ -108,6 +110,8 @@ extension PageAllocator {
             return cc.wholeZone ? .complete : .partialSkipped
         }
         if cc.proactive {
+            // (`kswapd_is_running` → COMPACT_PARTIAL_SKIPPED is not checked: only a
+            // `proactive_compact_node` caller would need it, and none runs yet.)
             let n = nodeIndex[z.node]!
             let score = fragmentationScoreZone(z)
             return score > fragmentationScoreWmark(nodeIndex: n, low: true) ? .continue : .success
