@@ -4,7 +4,8 @@ import NumaProcess
 /// The kernel files `numasim stress --dump` prints as they stand at the end of a run.
 public enum StressDumps {
     /// The files `--dump` knows, in the order the help lists them.
-    public static let files = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat", "numastat", "node-meminfo", "node-vmstat", "numa_maps"]
+    public static let files = ["zoneinfo", "buddyinfo", "pagetypeinfo", "vmstat", "numastat", "node-meminfo", "node-vmstat", "numa_maps",
+                                      "extfrag", "unusable_index"]
 
     /// The line (without its colon) that names a dump in the text report: `/proc/FILE`, or
     /// `numastat` for the tool's table; nil for the per-node files, whose text has a
@@ -13,6 +14,8 @@ public enum StressDumps {
         switch file {
         case "node-meminfo", "node-vmstat", "numa_maps": return nil
         case "numastat": return "numastat"
+        case "extfrag": return "/sys/kernel/debug/extfrag/extfrag_index"
+        case "unusable_index": return "/sys/kernel/debug/extfrag/unusable_index"
         default: return "/proc/\(file)"
         }
     }
@@ -29,6 +32,8 @@ public enum StressDumps {
         case "node-meminfo": return perNode(a, "meminfo") { NodeMeminfoFormat.render(a, nodeIndex: $0) }
         case "node-vmstat": return perNode(a, "vmstat") { NodeVmstatFormat.render(a, nodeIndex: $0) }
         case "numa_maps": return NumaMapsFormat.render(processes: processes)
+        case "extfrag": return ExtfragFormat.extfragIndex(a)
+        case "unusable_index": return ExtfragFormat.unusableIndex(a)
         default: return ""
         }
     }

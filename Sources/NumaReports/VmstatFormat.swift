@@ -13,11 +13,12 @@ import NumaTopology
 ///    `pgdeactivate`, `pgfault`, `pgmajfault`, `pgrefill`, `pgsteal_kswapd`, `pgsteal_direct`,
 ///    `pgscan_kswapd`, `pgscan_direct`, `pgscan_anon`, `pgscan_file`, `pgsteal_anon`,
 ///    `pgsteal_file`, `kswapd_low_wmark_hit_quickly`, `kswapd_high_wmark_hit_quickly`,
-///    `pageoutrun`, `oom_kill` — each `VMEvent` at the position of its `kernelName`;
+///    `pageoutrun`, `oom_kill`, `pgmigrate_*`, `compact_*` — each `VMEvent` at the position of
+///    its `kernelName`;
 /// 5. `numasim_alloc_fail` (not a kernel counter, hence last).
 ///
 /// Lines for counters numasim does not model (the other zone stat items, `nr_dirty_threshold`,
-/// `pgskip_<zone>`, compaction, THP, the trailing `nr_unstable 0`, …) are left out rather than
+/// `pgskip_<zone>`, THP, the trailing `nr_unstable 0`, …) are left out rather than
 /// printed as zeros, so a value shown is always one the model computed.
 public enum VmstatFormat {
     /// `enum vm_event_item` names of 6.1 in order, as a Debian 6.1 x86_64 kernel prints them

@@ -13,13 +13,14 @@ public struct CostModel: Sendable, Equatable {
     public enum Key: Int, CaseIterable, Sendable {
         case allocFastPath, freeFastPath, pcpBatch, pcpPerPage, buddySplit, buddyMerge, zeroPage, copyPage, pageFault
         case fileReadPerPage, reclaimScanPerPage, reclaimFreePerPage, refillPerPage, writebackPerPage, swapOut, swapIn
-        case localAccess, kswapdNap, jiffy, numaScanPerPte
+        case localAccess, kswapdNap, jiffy, numaScanPerPte, compactScanPerPage
         /// The key as `costs:` spells it.
         public var name: String { Key.names[rawValue] }
         static let names = ["alloc_fast_path", "free_fast_path", "pcp_batch", "pcp_per_page", "buddy_split", "buddy_merge",
                             "zero_page", "copy_page", "page_fault", "file_read_per_page", "reclaim_scan_per_page",
                             "reclaim_free_per_page", "refill_per_page", "writeback_per_page", "swap_out", "swap_in",
-                            "local_access", "kswapd_nap", "jiffy", "numa_scan_per_pte"]
+                            "local_access", "kswapd_nap", "jiffy", "numa_scan_per_pte",
+                            "compact_scan_per_page"]
         public init?(name: String) {
             guard let i = Key.names.firstIndex(of: name) else { return nil }
             self.init(rawValue: i)
@@ -41,6 +42,7 @@ public struct CostModel: Sendable, Equatable {
         .fileReadPerPage: 4_000, .reclaimScanPerPage: 80, .reclaimFreePerPage: 250,
         .refillPerPage: 60, .writebackPerPage: 20_000, .swapOut: 15_000, .swapIn: 12_000,
         .localAccess: 90, .kswapdNap: 100_000_000, .jiffy: 4_000_000, .numaScanPerPte: 30,
+        .compactScanPerPage: 10,
     ]
 
     /// The defaults for a machine with these SLIT distances.

@@ -19,6 +19,8 @@ extension Sysctls {
             ("vm.min_slab_ratio", String(minSlabRatio)),
             ("vm.swappiness", String(swappiness)),
             ("vm.nr_hugepages", String(nrHugepages)),
+            ("vm.extfrag_threshold", String(extfragThreshold)),
+            ("vm.compaction_proactiveness", String(compactionProactiveness)),
             ("demotion_enabled", tiering.demotionEnabled ? "true" : "false"),
             ("kernel.numa_balancing", String(tiering.numaBalancingMode(onlineNodesAtBoot: onlineNodesAtBoot))),
         ]

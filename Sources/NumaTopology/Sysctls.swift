@@ -19,6 +19,12 @@ public struct Sysctls: Equatable, Sendable {
     /// `vm.nr_hugepages`: 2 MiB hugetlb pages allocated at boot, node-interleaved
     /// (`hugetlb_hstate_alloc_pages`; NumaCore/HugeTLB/).
     public var nrHugepages: Int = 0
+    /// `vm.extfrag_threshold` (0…1000, default 500): costly-order compaction is skipped in a
+    /// zone whose fragmentation index is at most this (`compaction_suitable`).
+    public var extfragThreshold: Int = 500
+    /// `vm.compaction_proactiveness` (0…100, default 20): proactive compaction's target
+    /// (`fragmentation_score_wmark`); 0 turns it off.
+    public var compactionProactiveness: Int = 20
     /// `demotion_enabled` and the NUMA-balancing knobs (docs/tiering.md).
     public var tiering = TieringSysctls()
 
@@ -27,5 +33,6 @@ public struct Sysctls: Equatable, Sendable {
     /// Every name the topology file's `sysctl:` takes.
     public static let names = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
                                "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
-                               "transparent_hugepage", "min_unmapped_ratio", "min_slab_ratio", "swappiness", "nr_hugepages"] + TieringSysctls.names
+                               "transparent_hugepage", "min_unmapped_ratio", "min_slab_ratio", "swappiness", "nr_hugepages",
+                               "extfrag_threshold", "compaction_proactiveness"] + TieringSysctls.names
 }

@@ -171,6 +171,12 @@ struct SysctlSetter {
         case "nr_hugepages":
             // hugetlb_sysctl_handler: proc_doulongvec_minmax, any unsigned long.
             s.nrHugepages = try reader.int(node, path, range: 0...Int.max)
+        case "extfrag_threshold":
+            // sysctl_extfrag_threshold: proc_dointvec_minmax, 0…1000 (6.1).
+            s.extfragThreshold = try reader.int(node, path, range: 0...1000)
+        case "compaction_proactiveness":
+            // compaction_proactiveness_sysctl_handler: 0…100 (6.1).
+            s.compactionProactiveness = try reader.int(node, path, range: 0...100)
         default:
             guard try setTiering(&s, key: key, node: node, path: path) else {
                 throw reader.fail(node, path, "unknown sysctl; expected one of \(Sysctls.names.joined(separator: ", "))")

@@ -77,6 +77,8 @@ public enum TopologyWriter {
         line("  min_slab_ratio: \(s.minSlabRatio)")
         if s.swappiness != Sysctls().swappiness { line("  swappiness: \(s.swappiness)") }
         if s.nrHugepages != 0 { line("  nr_hugepages: \(s.nrHugepages)") }
+        if s.extfragThreshold != Sysctls().extfragThreshold { line("  extfrag_threshold: \(s.extfragThreshold)") }
+        if s.compactionProactiveness != Sysctls().compactionProactiveness { line("  compaction_proactiveness: \(s.compactionProactiveness)") }
         for (name, value) in s.tiering.changed { line("  \(name): \(value)") }
         let k = t.kernel
         if k != KernelParameters() {

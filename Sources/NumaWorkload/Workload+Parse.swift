@@ -55,13 +55,13 @@ extension Workload {
             let list = try r.sequence(p, "phases", "phases")
             guard !list.isEmpty else { throw r.fail(p, "phases", "expected at least one phase") }
             for (i, n) in list.enumerated() {
-                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb", "cgroup", "hugepages"])
+                let m = try r.mapping(n, "phases[\(i)]", allowed: ["threads", "sysctl", "hotplug", "processes", "tlb", "cgroup", "hugepages", "compact_memory"])
                 if let c = m["cgroup"] {
                     guard m.count == 1 else { throw r.fail(n, "phases[\(i)]", "a 'cgroup:' step is a phase of its own") }
                     let (name, settings) = try cgroupStep(c, "phases[\(i)].cgroup", r, topology, declared: cgroupSpecs)
                     phases.append(.cgroup(name: name, settings: settings))
                 } else if m["processes"] != nil {
-                    guard m["threads"] == nil, m["sysctl"] == nil, m["hotplug"] == nil else {
+                    guard m["threads"] == nil, m["sysctl"] == nil, m["hotplug"] == nil, m["compact_memory"] == nil else {
                         throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:', 'processes:', 'sysctl:' or 'hotplug:' in a phase")
                     }
                     phases.append(.processes(try processPhase(m, "phases[\(i)]", r, topology)))
@@ -69,11 +69,13 @@ extension Workload {
                     throw r.fail(n, "phases[\(i)].tlb", "tlb: belongs to a phase with processes:")
                 } else if m.count == 1, let h = m["hugepages"] {
                     phases.append(.hugepages(try hugePagesStep(h, "phases[\(i)].hugepages", r, topology)))
+                } else if m.count == 1, let c = m["compact_memory"] {
+                    phases.append(.compactMemory(try compactMemoryStep(c, "phases[\(i)].compact_memory", r, topology)))
                 } else if m.count == 1, let h = m["hotplug"] {
                     phases.append(.hotplug(try hotplugStep(h, "phases[\(i)].hotplug", r, topology)))
-                } else if let t = m["threads"], m["sysctl"] == nil, m["hotplug"] == nil {
+                } else if let t = m["threads"], m["sysctl"] == nil, m["hotplug"] == nil, m["compact_memory"] == nil {
                     phases.append(.run(try threadGroups(t, "phases[\(i)].threads", r, topology)))
-                } else if let sc = m["sysctl"], m["threads"] == nil {
+                } else if let sc = m["sysctl"], m["threads"] == nil, m["compact_memory"] == nil {
                     let entries = try r.mapping(sc, "phases[\(i)].sysctl", allowed: Workload.sysctlNames)
                     var assignments: [String] = []
                     var probe = topology.sysctl
@@ -86,7 +88,7 @@ extension Workload {
                     }
                     phases.append(.sysctl(assignments))
                 } else {
-                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value), 'hotplug:' ({offline: NODE} or {online: NODE}), 'hugepages:' ({count: K}) or 'cgroup:' ({name: NAME, memory.max: …}; see docs/workload-format.md)")
+                    throw r.fail(n, "phases[\(i)]", "expected exactly one of 'threads:' (a list of thread groups), 'processes:' (see docs/workload-format.md), 'sysctl:' (name: value), 'hotplug:' ({offline: NODE} or {online: NODE}), 'hugepages:' ({count: K}), 'compact_memory:' (all or {node: N}) or 'cgroup:' ({name: NAME, memory.max: …}; see docs/workload-format.md)")
                 }
             }
             guard phases.contains(where: { switch $0 { case .run, .processes, .hotplug, .hugepages: return true; default: return false } }) else {
@@ -109,5 +111,6 @@ extension Workload {
     /// /sys/kernel/mm/numa).
     static let sysctlNames = Set<String>(["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
                                            "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
-                                           "min_unmapped_ratio", "min_slab_ratio"] + TieringSysctls.names)
+                                           "min_unmapped_ratio", "min_slab_ratio", "extfrag_threshold",
+                                           "compaction_proactiveness"] + TieringSysctls.names)
 }

@@ -160,6 +160,8 @@ extension Workload {
         case touch(TouchSpec)
         /// move_pages(2)-like: every mapped page of the range not on `node` moves there.
         case migrate(RangeRef, node: Int)
+        /// madvise(2) (Workload+Madvise.swift).
+        case madvise(MadviseSpec)
     }
 
     // MARK: - Parsing
@@ -243,6 +245,7 @@ extension Workload {
                     sizes[spec.name] = spec.length
                 case .munmap(let ref), .mbind(let ref, _, _), .migrate(let ref, _): stepNames.append((ref, s, sp))
                 case .touch(let spec): stepNames.append((spec.range, s, sp))
+                case .madvise(let spec): stepNames.append((spec.range, s, sp))
                 case .setMempolicy, .migratePages: break
                 }
                 steps.append(step)
@@ -338,7 +341,7 @@ extension Workload {
         return ref
     }
 
-    static let stepKinds = ["mmap", "munmap", "mbind", "set_mempolicy", "touch", "migrate", "migrate_pages"]
+    static let stepKinds = ["mmap", "munmap", "mbind", "set_mempolicy", "touch", "migrate", "migrate_pages", "madvise"]
 
     static func step(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ProcessStep {
         let outer = try r.mapping(n, path, allowed: Set(stepKinds))
@@ -354,6 +357,8 @@ extension Workload {
         case "munmap":
             let m = try r.mapping(body, sp, allowed: ["vma", "offset", "length"])
             return .munmap(try range(m, body, sp, r))
+        case "madvise":
+            return .madvise(try madvise(body, sp, r))
         case "mbind":
             let m = try r.mapping(body, sp, allowed: ["vma", "offset", "length", "policy", "move"])
             guard let p = m["policy"] else { throw r.fail(body, "\(sp).policy", "missing; expected a policy (default resets to the task policy)") }

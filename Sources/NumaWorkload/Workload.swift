@@ -60,6 +60,8 @@ public struct Workload: Sendable, Equatable {
         case cgroup(name: String, settings: CgroupSettings)
         /// A hugetlb pool resize (Workload+HugePages.swift).
         case hugepages(HugePagesStep)
+        /// `compact_memory`: whole-node compaction between phases (Workload+Compaction.swift).
+        case compactMemory(CompactMemoryStep)
     }
 
     /// `hotplug: {offline: NODE}` / `hotplug: {online: NODE}`, optionally `blocks: K` (the first

@@ -45,7 +45,7 @@ struct StressCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Also print kernel files as they stand at the end, comma-separated: \(StressCommand.dumpFiles.joined(separator: ",")).",
-        discussion: "Each file follows a line naming it (/proc/FILE:, or /sys/devices/system/node/nodeN/FILE: per node for node-meminfo and node-vmstat; numastat: for the numastat tool's table), in the kernel's format; vmstat lists only the counters numasim models.",
+        discussion: "Each file follows a line naming it (/proc/FILE:, or /sys/devices/system/node/nodeN/FILE: per node for node-meminfo and node-vmstat; /sys/kernel/debug/extfrag/FILE: for extfrag_index and unusable_index; numastat: for the numastat tool's table), in the kernel's format; vmstat lists only the counters numasim models.",
         valueName: "FILES"), completion: .custom(StressCommand.completeDump))
     var dump: String?
 

@@ -116,7 +116,7 @@ enum Oracle {
                         }
                     }
                 }
-            case .sysctl, .hotplug, .hugepages, .cgroup:
+            case .sysctl, .hotplug, .hugepages, .cgroup, .compactMemory:
                 ops += 1
             }
         }

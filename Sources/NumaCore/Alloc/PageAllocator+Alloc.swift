@@ -230,9 +230,10 @@ extension PageAllocator {
     /// victim that cannot free memory does not spin the simulation forever.
     static let maxOOMKillsPerAllocation = 4
 
-    /// `__alloc_pages_slowpath` (6.1.119) without compaction: wake kswapd, retry at min with the
-    /// reserves the caller may use, direct reclaim, `should_reclaim_retry`, the highatomic
-    /// unreserve, OOM, and `__GFP_NOFAIL`. Failure is returned with its reason, never a crash.
+    /// `__alloc_pages_slowpath` (6.1.119): wake kswapd, retry at min with the reserves the
+    /// caller may use, direct compaction (`__alloc_pages_direct_compact`, first for costly and
+    /// non-movable high orders, then after each direct reclaim; `should_compact_retry`), direct
+    /// reclaim, `should_reclaim_retry`, the highatomic unreserve, OOM, and `__GFP_NOFAIL`. Failure is returned with its reason, never a crash.
     func slowPath(_ ac: inout AllocContext, interleaveTarget: Int?) -> Result<AllocatedBlock, AllocFailure> {
         let canDirectReclaim = ac.gfp.contains(.directReclaim)
         let costly = ac.order > PerCPUPages.costlyOrder
@@ -244,7 +245,15 @@ extension PageAllocator {
         var noProgressLoops = 0
         var oomKills = 0
         var reason: FailureReason = canDirectReclaim ? .nothingReclaimable : .cannotReclaim
-        retry: while true {
+        // Direct compaction first for costly and non-movable high orders (Compaction/).
+        var compactResult = CompactResult.skipped, compactPriority = CompactPriority.initial, compactionRetries = 0
+        var nopage = false
+        if canDirectReclaim && (costly || (ac.order > 0 && ac.migrateType != .movable))
+            && !(ac.gfp.contains(.memalloc) && !ac.gfp.contains(.nomemalloc)) {
+            if let b = directCompact(&ac, allocFlags: flags, priority: .initial, result: &compactResult) { return .success(count(b, ac, interleaveTarget)) }
+            if costly && ac.gfp.contains(.noretry) && (compactResult == .skipped || compactResult == .deferred) { reason = .noRetry; nopage = true }
+        }
+        retry: while !nopage {
             if flags.contains(.kswapd) { wakeAllKswapds(ac) }
             if ac.gfp.contains(.memalloc) && !ac.gfp.contains(.nomemalloc) {
                 flags = [.noWatermarks]
@@ -265,9 +274,12 @@ extension PageAllocator {
                 requestDrainAllPages()
                 if let b = getPageFromFreelist(&ac, flags: flags) { return .success(count(b, ac, interleaveTarget)) }
             }
+            if let b = directCompact(&ac, allocFlags: flags, priority: compactPriority, result: &compactResult) { return .success(count(b, ac, interleaveTarget)) }
             if ac.gfp.contains(.noretry) { reason = .noRetry; break retry }
             if costly && !ac.gfp.contains(.retryMayfail) { reason = progress > 0 ? .retriesExhausted : .nothingReclaimable; break retry }
             if shouldReclaimRetry(&ac, flags: flags, didProgress: progress > 0, noProgressLoops: &noProgressLoops) { continue retry }
+            if progress > 0 && shouldCompactRetry(ac, allocFlags: flags, result: compactResult, priority: &compactPriority,
+                                                  retries: &compactionRetries) { continue retry }
             // __alloc_pages_may_oom
             var last = ac
             if let b = getPageFromFreelist(&last, flags: [.wmarkHigh, .cpuset]) { return .success(count(b, ac, interleaveTarget)) }

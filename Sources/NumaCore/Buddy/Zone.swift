@@ -70,6 +70,8 @@ public final class Zone: @unchecked Sendable {
     public let pcp: PageSetTable
     public let pageblockOrder: Int
     public let pageblockPages: Int
+    /// Compaction's deferral and cached scanner positions (`ZoneCompactionState`).
+    public let compaction = ZoneCompactionState()
 
     public var startPfn: Int { memmap.startPfn }
     public var endPfn: Int { memmap.startPfn + memmap.count }

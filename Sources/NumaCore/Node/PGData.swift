@@ -28,6 +28,8 @@ public final class PGData: @unchecked Sendable {
     public let promotion = NodePromotionState()
     /// `__lruvec`: the node's LRU lists, `lru_lock` and `nonresident_age`.
     public let lruvec: LRUVec
+    /// kcompactd's pending request (`kcompactd_max_order`, `kcompactd_highest_zoneidx`).
+    public let kcompactd = KcompactdState()
     /// `node_zonelists[ZONELIST_FALLBACK]`: every node's zones in this node's fallback order, as
     /// the last `build_all_zonelists` left them (the allocator's flat tables are built from it).
     public internal(set) var zonelistFallback: [ZoneRef] = []

@@ -25,7 +25,11 @@ extension PageAllocator {
         var order = balancePgdat(nodeIndex: n, order: req.order, highestZone: hz)
         node.countKswapdRun()
         if order < req.order { order = 0 }
-        if prepareKswapdSleep(nodeIndex: n, order: order, highestZone: hz) { return .maySleep(order: order, highestZone: hz) }
+        if prepareKswapdSleep(nodeIndex: n, order: order, highestZone: hz) {
+            // kswapd_try_to_sleep: compact for the order that was asked for (Compaction/).
+            wakeupKcompactd(nodeIndex: n, order: req.order, highestZone: hz)
+            return .maySleep(order: order, highestZone: hz)
+        }
         vmEvents.add(.kswapdHighWmarkHitQuickly, row: kswapdSlot(nodeIndex: n))
         return .unbalanced
     }

@@ -16,6 +16,10 @@ public enum VMEvent: Int, CaseIterable, Sendable {
     case pgscanDirectThrottle, zoneReclaimFailed
     /// Pages moved by migration (memory offline here), and pages that could not be.
     case pgmigrateSuccess, pgmigrateFail
+    /// Compaction (mm/compaction.c): pages the migrate and free scanners looked at, pages they
+    /// isolated, direct compaction stalls and their outcome, kcompactd wake-ups and its scans.
+    case compactMigrateScanned, compactFreeScanned, compactIsolated, compactStall, compactFail, compactSuccess
+    case compactDaemonWake, compactDaemonMigrateScanned, compactDaemonFreeScanned
     /// NUMA balancing (kernel/sched/fair.c `task_numa_work`, mm/memory.c `do_numa_page`,
     /// mm/migrate.c `migrate_misplaced_page`): PTEs made PROT_NONE, hinting faults (and those
     /// on the faulting CPU's node), pages migrated by them.
@@ -33,6 +37,8 @@ public enum VMEvent: Int, CaseIterable, Sendable {
     /// row of the CPU or kswapd that did it: pcp refills and drains (batches, pages), buddy
     /// splits and merges, and time slept (`reclaim_throttle`, congestion waits) in ns.
     case workPcpBatches, workPcpPages, workBuddySplits, workBuddyMerges, workSleepNanoseconds
+    /// Not a kernel counter: the simulated time compaction took (scanning and copying), in ns.
+    case workCompactNanoseconds
 
     /// The name /proc/vmstat prints.
     public var kernelName: String {
@@ -68,6 +74,15 @@ public enum VMEvent: Int, CaseIterable, Sendable {
         case .zoneReclaimFailed: return "zone_reclaim_failed"
         case .pgmigrateSuccess: return "pgmigrate_success"
         case .pgmigrateFail: return "pgmigrate_fail"
+        case .compactMigrateScanned: return "compact_migrate_scanned"
+        case .compactFreeScanned: return "compact_free_scanned"
+        case .compactIsolated: return "compact_isolated"
+        case .compactStall: return "compact_stall"
+        case .compactFail: return "compact_fail"
+        case .compactSuccess: return "compact_success"
+        case .compactDaemonWake: return "compact_daemon_wake"
+        case .compactDaemonMigrateScanned: return "compact_daemon_migrate_scanned"
+        case .compactDaemonFreeScanned: return "compact_daemon_free_scanned"
         case .numaPteUpdates: return "numa_pte_updates"
         case .numaHintFaults: return "numa_hint_faults"
         case .numaHintFaultsLocal: return "numa_hint_faults_local"
@@ -85,6 +100,7 @@ public enum VMEvent: Int, CaseIterable, Sendable {
         case .workBuddySplits: return "numasim_work_buddy_splits"
         case .workBuddyMerges: return "numasim_work_buddy_merges"
         case .workSleepNanoseconds: return "numasim_work_sleep_ns"
+        case .workCompactNanoseconds: return "numasim_work_compact_ns"
         }
     }
 

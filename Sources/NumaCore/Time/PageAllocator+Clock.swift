@@ -16,7 +16,7 @@ extension PageAllocator {
         var ns = w(.workPcpBatches) &+ w(.workPcpPages) &+ w(.workBuddySplits) &+ w(.workBuddyMerges)
         ns &+= w(.pgscanKswapd) &+ w(.pgscanDirect) &+ w(.pgstealKswapd) &+ w(.pgstealDirect)
         ns &+= w(.pgrefill) &+ w(.nrWritten) &+ w(.pswpout) &+ w(.workSleepNanoseconds)
-        ns &+= w(.pgdemoteKswapd) &+ w(.pgdemoteDirect)
+        ns &+= w(.pgdemoteKswapd) &+ w(.pgdemoteDirect) &+ w(.workCompactNanoseconds)
         return ns
     }
 
@@ -29,7 +29,7 @@ extension PageAllocator {
             (.workBuddyMerges, c[.buddyMerge]), (.pgscanKswapd, c[.reclaimScanPerPage]), (.pgscanDirect, c[.reclaimScanPerPage]),
             (.pgstealKswapd, c[.reclaimFreePerPage]), (.pgstealDirect, c[.reclaimFreePerPage]), (.pgrefill, c[.refillPerPage]),
             (.nrWritten, c[.writebackPerPage]), (.pswpout, c[.swapOut]), (.workSleepNanoseconds, 1),
-            (.pgdemoteKswapd, c[.copyPage]), (.pgdemoteDirect, c[.copyPage]),
+            (.pgdemoteKswapd, c[.copyPage]), (.pgdemoteDirect, c[.copyPage]), (.workCompactNanoseconds, 1),
         ]
         for (e, ns) in prices { workPrices[e.rawValue] = ns }
         let n = nodes.count

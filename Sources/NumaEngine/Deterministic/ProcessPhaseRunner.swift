@@ -200,6 +200,12 @@ enum ProcessPhaseRunner {
                 let (start, end) = try p.resolve(ref, step: "migrate")
                 p.recordMoves(try p.migrate(start: start, end: end, to: node, thread: t.thread, tlbs: tlbs))
             } catch { throw fail("migrate", error) }
+        case .madvise(let spec):
+            do {
+                let (start, end) = try p.resolve(spec.range, step: "madvise")
+                try p.madviseDontneed(start: start, end: end, dropPage: spec.select.matches, dropSwapped: spec.select == .all,
+                                      thread: t.thread, tlbs: tlbs)
+            } catch { throw fail("madvise", error) }
         }
         t.stepIndex += 1
     }

@@ -67,6 +67,10 @@ extension StressEngine {
                 result.hotplug.append(changeMachine { MemoryHotplug.run(step, allocator: a, tasks: tasks) })
             case .hugepages(let step):
                 try changeMachine { _ = try step.apply(to: a, source: workload.key(phase: index, "hugepages")) }
+            case .compactMemory(let step):
+                // sysctl_compaction_handler / sysfs_compact_node: no CPU allocates meanwhile.
+                changeMachine { a.compactMemory(node: step.node) }
+                result.phaseInvariants.append(a.checkInvariants())
             case .processes(let p):
                 do { try runProcesses(p, seed: phaseSeed, report: &result.addressSpaces, observer: observer) } catch let e as WorkloadRunError {
                     throw e.inPhase(index, of: workload)
