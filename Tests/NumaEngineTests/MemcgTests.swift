@@ -170,3 +170,43 @@ final class MemcgProtectionTests: XCTestCase {
         for rep in r.allocator.checkInvariants() { XCTAssertTrue(rep.ok, "\(rep.violations)") }
     }
 }
+
+/// memory.high (`mem_cgroup_handle_over_high`, 6.1) on the simulated clock.
+final class MemcgHighTests: XCTestCase {
+    /// calculate_overage and calculate_high_delay worked by hand: high 512 pages, usage 512 + k:
+    /// overage = (k << 20) / 512 = 2048·k; delay = ((2048·k)² · HZ 250 >> 20 >> 14) · 1 / 64
+    /// = ⌊⌊k² · 250 / 4096⌋ / 64⌋.
+    func testOverageAndDelayFollowTheKernelsFixedPoint() {
+        XCTAssertEqual(PageAllocator.memcgOverage(usage: 512, high: 512), 0)
+        XCTAssertEqual(PageAllocator.memcgOverage(usage: 512 + 57, high: 512), 57 * 2048)
+        XCTAssertEqual(PageAllocator.memcgOverage(usage: 5, high: 0), 4 << 20, "high 0 acts as 1 page")
+        XCTAssertEqual(PageAllocator.memcgHighDelay(pages: 1, overage: 56 * 2048), 2)    // 784000/4096 = 191, /64 = 2
+        XCTAssertEqual(PageAllocator.memcgHighDelay(pages: 1, overage: 57 * 2048), 3)    // 812250/4096 = 198, /64 = 3
+        XCTAssertEqual(PageAllocator.memcgHighDelay(pages: 1, overage: 512 * 2048), 250) // 1 s
+        XCTAssertEqual(PageAllocator.memcgHighDelay(pages: 64, overage: 512 * 2048), 250 * 64, "a whole batch pays 64 times")
+    }
+
+    /// 4 MiB of anon (1024 pages, one per charge) in a memcg with memory.high 2 MiB (512 pages),
+    /// no swap: reclaim frees nothing, so each charge at usage 512 + k pays the delay above once
+    /// it passes HZ / 100 = 2 jiffies, i.e. for k = 57 … 512: 456 sleeps of 42509 jiffies in all
+    /// (Σ ⌊k² · 250 / 262144⌋, each under the 2 s clamp); every charge above high counts
+    /// MEMCG_HIGH 17 times (the first reclaim and 16 retries) when it sleeps. The sleeps are on
+    /// the simulated clock: the run takes at least 42509 × 4 ms.
+    func testMemoryHighThrottlesOnTheSimulatedClock() throws {
+        let m = try boot(TestTopologies.two256)
+        let w = try Workload.parse("""
+            cgroups:
+              - {name: slow, memory.high: 2MiB}
+            threads:
+              - {cpus: 0, cgroup: slow, allocate: 4MiB}
+            """, file: "w.yaml", topology: m.topology)
+        let r = try DeterministicStress.run(machine: m, workload: w, seed: 1)
+        let g = try XCTUnwrap(r.allocator.cgroups["slow"]).memory
+        XCTAssertEqual(g.current, 1024, "memory.high never fails a charge")
+        XCTAssertEqual(g.highThrottle.count, 456)
+        XCTAssertEqual(g.highThrottle.jiffies, 42509)
+        XCTAssertGreaterThanOrEqual(r.simulatedNanoseconds, 42509 * 4_000_000)
+        XCTAssertGreaterThan(g.events(.high), 456 * 17 - 1)
+        XCTAssertEqual(g.events(.max), 0)
+    }
+}

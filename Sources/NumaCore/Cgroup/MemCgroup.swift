@@ -69,6 +69,11 @@ public final class MemCgroup: @unchecked Sendable {
     public func count(_ e: Event, _ n: Int = 1) { eventLock.withLock { eventCounts[e.rawValue] += n } }
     public func events(_ e: Event) -> Int { eventLock.withLock { eventCounts[e.rawValue] } }
 
+    /// Jiffies its tasks slept for `memory.high` (`mem_cgroup_handle_over_high`'s penalties), and how often.
+    @exclusivity(unchecked) private var throttle = (jiffies: 0, count: 0)
+    func addHighThrottle(jiffies: Int) { eventLock.withLock { throttle.jiffies += jiffies; throttle.count += 1 } }
+    public var highThrottle: (jiffies: Int, count: Int) { eventLock.withLock { throttle } }
+
     /// `page_counter_try_charge`: charges `pages` unless that would take `memory.current` above
     /// `memory.max`; the watermark follows the usage.
     func tryCharge(_ pages: Int) -> Bool {

@@ -1,11 +1,11 @@
 /// Charging pages to memory cgroups (mm/memcontrol.c, Linux 6.1: `mem_cgroup_charge`,
 /// `__memcg_kmem_charge_page`, `try_charge_memcg`, `commit_charge`, `mem_cgroup_uncharge`,
-/// `mem_cgroup_migrate`, `mem_cgroup_oom`, `mem_cgroup_out_of_memory`, `reclaim_high`).
+/// `mem_cgroup_migrate`, `mem_cgroup_oom`, `mem_cgroup_out_of_memory`).
 ///
 /// Simplifications, said in docs/workload-format.md: no per-CPU charge stock (MEMCG_CHARGE_BATCH:
-/// `memory.current` here is the pages charged, without up to 63 precharged pages per CPU); no
-/// `memory.high` throttling delay (the reclaim on return to user space is done, the sleep is not);
+/// `memory.current` here is the pages charged, without up to 63 precharged pages per CPU);
 /// a charge the kernel would retry after a memcg OOM whose victim is still exiting fails instead.
+/// `memory.high`: PageAllocator+MemcgHigh.swift.
 extension PageAllocator {
     /// `mem_cgroup_css_alloc` for the workload's cgroups (`cgroups`, set before): a tag on every
     /// page frame and per-memcg LRU sizes on every node. Called before the first phase, with
@@ -42,7 +42,7 @@ extension PageAllocator {
         let tag = MemcgTag(index: m.index, kind: tagKind)
         if let tags = z.memcgTags { for p in b.pfn..<(b.pfn + (1 << b.order)) { tags[p - z.startPfn] = tag.raw } }
         m.account(node: nodeIndex[b.node]!, tagKind, 1 << b.order)
-        reclaimHigh(m, pages: 1 << b.order, gfp: gfp, cpu: cpu)
+        handleOverHigh(m, pages: 1 << b.order, gfp: gfp, cpu: cpu)
         return true
     }
 
@@ -146,14 +146,5 @@ extension PageAllocator {
             vmEvents.add(.oomKill, row: slot(ofCPU: cpu))
         }
         return result
-    }
-
-    /// `reclaim_high` on return to user space (`mem_cgroup_handle_over_high`): above
-    /// `memory.high`, MEMCG_HIGH counted and the pages charged over it (`memcg_nr_pages_over_high`)
-    /// reclaimed from the memcg (at least SWAP_CLUSTER_MAX, as every reclaim).
-    func reclaimHigh(_ m: MemCgroup, pages n: Int, gfp: GFP, cpu: Int) {
-        guard m.high != Int.max, m.current > m.high, gfp.contains(.directReclaim) else { return }
-        m.count(.high)
-        _ = tryToFreeMemCgroupPages(m, pages: n, gfp: gfp, cpu: cpu)
     }
 }

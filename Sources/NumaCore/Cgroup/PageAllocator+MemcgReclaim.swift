@@ -69,6 +69,13 @@ extension PageAllocator {
 }
 
 extension PageAllocator {
+    /// Pages of memcg `m` on LRU list `l` of node index `n` (its lruvec's size, `memory.stat`'s
+    /// `inactive_anon` and friends).
+    public func memcgLRUPages(_ m: MemCgroup, nodeIndex n: Int, _ l: LRUVec.List) -> Int {
+        let v = nodes[n].lruvec
+        return v.lock.withLock { v.memcgSize(m.index, l) }
+    }
+
     /// `mem_cgroup_calculate_protection` and the checks of `shrink_node_memcgs` (6.1) for a
     /// global reclaim pass: every memcg is a child of the root, so its effective protection is
     /// its own `memory.min` and `memory.low`. At or below `memory.min` its pages are left alone;
