@@ -121,9 +121,8 @@ extension PageAllocator {
     /// node) whose zonelist reaches a node outside the cpuset.
     public func constrainedAlloc(_ oc: inout OOMControl, memsAllowed: Set<Int>?, cpusetsEnabled: Bool) {
         defer { if oc.constraint != .memoryPolicy { oc.nodemask = nil } }
-        if let memcg = oc.memcg {
-            // mem_cgroup_get_max(memcg) ?: 1 — the memcg's limit (with swap), set by the caller.
-            _ = memcg
+        if oc.memcg != nil {
+            // mem_cgroup_get_max(memcg) ?: 1 — the memcg's limit, set by the caller.
             oc.constraint = .memcg
             oc.totalPages = max(oc.totalPages, 1)
             return
