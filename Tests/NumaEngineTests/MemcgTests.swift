@@ -5,15 +5,17 @@ import NumaTestSupport
 @testable import NumaTopology
 @testable import NumaWorkload
 
+/// `workload` on the two-node 256 MiB test machine, deterministic (or concurrent with `threads`).
+private func stressTwoNodes(_ workload: String, threads: Int? = nil) throws -> StressResult {
+    let m = try boot(TestTopologies.two256)
+    let w = try Workload.parse(workload, file: "w.yaml", topology: m.topology)
+    if let threads { return try ConcurrentStress.run(machine: m, workload: w, threads: threads, seed: 1) }
+    return try DeterministicStress.run(machine: m, workload: w, seed: 1)
+}
+
 /// Issue 17: the memory controller (mm/memcontrol.c, Linux 6.1: `try_charge_memcg`,
 /// `try_to_free_mem_cgroup_pages`, `mem_cgroup_oom`, `memory.events`, `memory.numa_stat`).
 final class MemcgTests: XCTestCase {
-    func run(_ workload: String, topology: String = TestTopologies.two256, threads: Int? = nil) throws -> StressResult {
-        let m = try boot(topology)
-        let w = try Workload.parse(workload, file: "w.yaml", topology: m.topology)
-        if let threads { return try ConcurrentStress.run(machine: m, workload: w, threads: threads, seed: 1) }
-        return try DeterministicStress.run(machine: m, workload: w, seed: 1)
-    }
 
     /// 100 MiB of anon in a 64 MiB memcg without swap, beside an unlimited task. Reclaim cannot
     /// free anon (no swap, no demotion), so `try_charge_memcg` raises MEMCG_MAX on each of its 17
@@ -23,7 +25,7 @@ final class MemcgTests: XCTestCase {
     /// (`passed_oom && task_is_dying()`): max 34, oom 1, oom_kill 1. The memcg never held more
     /// than 16384 pages; the other task keeps all of its 12800.
     func testOverMemoryMaxWithoutSwapOOMsInsideTheMemcg() throws {
-        let r = try run("""
+        let r = try stressTwoNodes("""
             cgroups:
               - {name: box, memory.max: 64MiB}
             threads:
@@ -55,7 +57,7 @@ final class MemcgTests: XCTestCase {
     /// memcg stays at or below 8192 pages and ends with its file pages on the CPU's node 0; an
     /// unlimited task's anon pages are never touched.
     func testPageCacheOverMemoryMaxIsReclaimedFromTheMemcg() throws {
-        let r = try run("""
+        let r = try stressTwoNodes("""
             cgroups:
               - {name: reader, memory.max: 32MiB}
             threads:
@@ -80,7 +82,7 @@ final class MemcgTests: XCTestCase {
     /// memory.numa_stat per node: a memcg task on CPU 0 with 40 MiB interleaved over both nodes
     /// and kept (free: never): anon N0 = N1 = 20 MiB, memory.current = 40 MiB = 10240 pages.
     func testNumaStatCountsChargedPagesByNode() throws {
-        let r = try run("""
+        let r = try stressTwoNodes("""
             cgroups:
               - {name: db}
             threads:
@@ -97,7 +99,7 @@ final class MemcgTests: XCTestCase {
     /// memory.current pass memory.max, every page stays in one place, and the charges add up:
     /// memory.current equals the pages its tasks still hold.
     func testConcurrentChargesNeverPassTheLimit() throws {
-        let r = try run("""
+        let r = try stressTwoNodes("""
             cgroups:
               - {name: box, memory.max: 16MiB}
             threads:
@@ -121,8 +123,7 @@ final class MemcgProtectionTests: XCTestCase {
     /// 15360 of its pages and `open` loses what the anon needs. MEMCG_LOW stays 0: the retry that
     /// dips into protection was never needed.
     func testMemoryLowKeepsAProtectedGroupsPagesWhileAnUnprotectedOneIsReclaimed() throws {
-        let m = try boot(TestTopologies.two256)
-        let w = try Workload.parse("""
+        let r = try stressTwoNodes("""
             cgroups:
               - {name: kept, memory.low: 100MiB}
               - {name: open}
@@ -132,8 +133,7 @@ final class MemcgProtectionTests: XCTestCase {
                   - {cpus: 1, cgroup: open, kind: file, file: b, allocate: 60MiB}
               - threads:
                   - {cpus: 0, policy: "bind:0", allocate: 150MiB}
-            """, file: "w.yaml", topology: m.topology)
-        let r = try DeterministicStress.run(machine: m, workload: w, seed: 1)
+            """)
         let kept = try XCTUnwrap(r.allocator.cgroups["kept"]).memory
         let open = try XCTUnwrap(r.allocator.cgroups["open"]).memory
         XCTAssertEqual(kept.current, 15360, "the protected group lost nothing")
@@ -149,8 +149,7 @@ final class MemcgProtectionTests: XCTestCase {
     /// bound to node 0, which takes the 20 MiB under memory.low, then runs node 0 out and is
     /// OOM-killed.
     func testMemoryMinIsNeverReclaimedAndMemoryLowOnlyWhenNothingElseIs() throws {
-        let m = try boot(TestTopologies.two256)
-        let w = try Workload.parse("""
+        let r = try stressTwoNodes("""
             cgroups:
               - {name: hard, memory.min: 200MiB}
               - {name: soft, memory.low: 200MiB}
@@ -160,8 +159,7 @@ final class MemcgProtectionTests: XCTestCase {
                   - {cpus: 1, cgroup: soft, kind: file, file: b, allocate: 20MiB}
               - threads:
                   - {cpus: 0, policy: "bind:0", allocate: 200MiB}
-            """, file: "w.yaml", topology: m.topology)
-        let r = try DeterministicStress.run(machine: m, workload: w, seed: 1)
+            """)
         let hard = try XCTUnwrap(r.allocator.cgroups["hard"]).memory
         let soft = try XCTUnwrap(r.allocator.cgroups["soft"]).memory
         XCTAssertEqual(hard.current, 15360, "memory.min: never reclaimed")
@@ -193,14 +191,12 @@ final class MemcgHighTests: XCTestCase {
     /// MEMCG_HIGH 17 times (the first reclaim and 16 retries) when it sleeps. The sleeps are on
     /// the simulated clock: the run takes at least 42509 × 4 ms.
     func testMemoryHighThrottlesOnTheSimulatedClock() throws {
-        let m = try boot(TestTopologies.two256)
-        let w = try Workload.parse("""
+        let r = try stressTwoNodes("""
             cgroups:
               - {name: slow, memory.high: 2MiB}
             threads:
               - {cpus: 0, cgroup: slow, allocate: 4MiB}
-            """, file: "w.yaml", topology: m.topology)
-        let r = try DeterministicStress.run(machine: m, workload: w, seed: 1)
+            """)
         let g = try XCTUnwrap(r.allocator.cgroups["slow"]).memory
         XCTAssertEqual(g.current, 1024, "memory.high never fails a charge")
         XCTAssertEqual(g.highThrottle.count, 456)
