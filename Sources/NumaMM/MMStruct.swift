@@ -56,6 +56,9 @@ public struct MMStruct<Policy: Sendable & Equatable>: Sendable {
     /// `total_vm`: mapped pages.
     public var totalPages: Int { vmas.reduce(0) { $0 + $1.pages } }
 
+    /// PMD_SIZE on x86_64 (2 MiB): what one PMD entry maps, a transparent huge page's size.
+    public static var pmdSize: UInt64 { 1 << 21 }
+
     /// `find_vma(mm, addr)`: the index of the first area with `end > addr` (which may start above `addr`).
     public func findVMA(_ va: UInt64) -> Int? {
         var lo = 0, hi = vmas.count
@@ -113,8 +116,16 @@ public struct MMStruct<Policy: Sendable & Equatable>: Sendable {
             start = address
         } else {
             guard len > 0 else { throw .unaligned(address: 0, length: length) }
-            guard let a = unmappedArea(length: len) else { throw .noSpace(length: len) }
-            start = a
+            if kind == .anon, len >= MMStruct.pmdSize, let a = unmappedArea(length: len + MMStruct.pmdSize) {
+                // thp_get_unmapped_area (`__thp_get_unmapped_area` with off 0): ask for the
+                // length plus 2 MiB and round the start up to a 2 MiB boundary, so every whole
+                // 2 MiB of the mapping can be one PMD. (Anonymous mappings take this path from
+                // Linux 6.7; numasim does it for every anonymous mapping of 2 MiB or more.)
+                start = (a + MMStruct.pmdSize - 1) & ~(MMStruct.pmdSize - 1)
+            } else {
+                guard let a = unmappedArea(length: len) else { throw .noSpace(length: len) }
+                start = a
+            }
         }
         let v = VMArea<Policy>(start: start, end: start + len, flags: flags, kind: kind,
                                pgoff: kind == .anon ? nil : (pgoff ?? 0), policy: policy, name: name)
@@ -163,6 +174,31 @@ public struct MMStruct<Policy: Sendable & Equatable>: Sendable {
         split(at: start)
         split(at: end)
         for i in vmas.indices where vmas[i].start >= start && vmas[i].end <= end { vmas[i].policy = policy }
+    }
+
+    /// madvise(2)'s `madvise_update_vma` for flag advice (MADV_HUGEPAGE, MADV_NOHUGEPAGE:
+    /// `hugepage_madvise`): the mapped areas of the range, split at its ends, lose `remove` and
+    /// gain `insert`. Holes in the range are skipped (the kernel applies the advice to what is
+    /// mapped and returns ENOMEM); returns false if there was one.
+    @discardableResult
+    public mutating func updateFlags(start: UInt64, length: UInt64, insert: VMFlags, remove: VMFlags) throws(MMError) -> Bool {
+        let len = (length + PagingMode.pageSize - 1) & ~(PagingMode.pageSize - 1)
+        try check(start, len)
+        let end = start + len
+        var covered = start
+        var hole = false
+        for v in vmas where v.end > start && v.start < end {
+            if v.start > covered { hole = true }
+            covered = v.end
+        }
+        if covered < end { hole = true }
+        split(at: start)
+        split(at: end)
+        for i in vmas.indices where vmas[i].start >= start && vmas[i].end <= end {
+            vmas[i].flags.subtract(remove)
+            vmas[i].flags.formUnion(insert)
+        }
+        return !hole
     }
 
     /// The areas overlapping `[start, end)`, clipped to it.

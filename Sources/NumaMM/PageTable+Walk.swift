@@ -14,6 +14,21 @@ extension PageTable {
         return nil
     }
 
+    /// `pmd_none(*pmd)` for `va`: no PTE table is installed where the walk to `va` needs one (a
+    /// level above is missing, or the entry pointing at the PTE table is empty). Only then may
+    /// a fault map a transparent huge page there (`__handle_mm_fault`). O(levels).
+    public func pteTableMissing(_ va: UInt64) -> Bool {
+        guard !isTornDown, mode.isCanonical(va) else { return true }
+        var table = TableRef.root
+        for geometry in mode.realLevels {
+            if geometry.level == .pte { return false }
+            let current = entry(table, geometry.index(of: va))
+            guard current != 0 else { return true }
+            table = .page(PageTableEntry(rawValue: current).pfn(in: mode))
+        }
+        return false
+    }
+
     /// A software walk (what `follow_page` / `lookup_address` do): reads every level, changes nothing.
     public func walk(_ va: UInt64) throws(AddressSpaceError) -> Walk {
         guard !isTornDown else { throw .tornDown }

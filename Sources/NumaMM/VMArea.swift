@@ -7,6 +7,10 @@ public struct VMFlags: OptionSet, Sendable, Hashable, CustomStringConvertible {
     public static let write = VMFlags(rawValue: 0x2)
     public static let exec = VMFlags(rawValue: 0x4)
     public static let shared = VMFlags(rawValue: 0x8)
+    /// `VM_HUGEPAGE` (0x20000000): madvise(MADV_HUGEPAGE) asked for transparent huge pages.
+    public static let hugepage = VMFlags(rawValue: 0x2000_0000)
+    /// `VM_NOHUGEPAGE` (0x40000000): madvise(MADV_NOHUGEPAGE) refused them.
+    public static let nohugepage = VMFlags(rawValue: 0x4000_0000)
 
     /// The `rwxp`/`rwxs` column of /proc/PID/maps.
     public var description: String {

@@ -11,6 +11,14 @@ public struct ProcessStats: Sendable, Equatable {
     /// Write faults on a zero-page PTE (`do_wp_page` copying the zero page).
     public var wpFaults = 0
     public var pagesAllocated = 0
+    /// THP faults that mapped a 2 MiB folio (`thp_fault_alloc`), those that fell back to 4 KiB
+    /// pages (`thp_fault_fallback`, of which `thp_fault_fallback_charge` for the memcg charge),
+    /// read faults answered with the huge zero page, and THPs split (munmap, madvise).
+    public var thpFaults = 0
+    public var thpFallbacks = 0
+    public var thpFallbacksCharge = 0
+    public var hugeZeroPageFaults = 0
+    public var thpSplits = 0
     public var pagesFreed = 0
     public var tablePagesAllocated = 0
     public var tablePagesFreed = 0

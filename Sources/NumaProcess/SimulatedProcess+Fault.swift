@@ -13,6 +13,10 @@ extension SimulatedProcess {
     public func access(_ va: UInt64, write: Bool, thread: ProcessThread, tlbs: CPUTLBs) throws -> Bool {
         let vpn = va >> 12
         stats.accesses += 1
+        // Reclaim split the THP holding the page, or demotion moved it: catch up first.
+        if let b = pages[vpn], b.order == TransparentHugepage.order, !allocator.isOwned(b) {
+            resolveStaleTHP(vpn >> 9, cpu: thread.cpu, tlbs: tlbs)
+        }
         // Reclaim took the page since the last access: do now what try_to_unmap did then (the
         // PTE becomes a swap entry or none, the TLBs lose it); the access below then faults.
         if let b = pages[vpn], !allocator.touch(b, write: write) {
@@ -85,6 +89,11 @@ extension SimulatedProcess {
             return try doNumaPage(vma, vpn: vpn, entry: e, thread: thread, tlbs: tlbs)
         }
 
+        // __handle_mm_fault: an empty PMD of a THP-eligible range takes a huge page.
+        if fault.reason == .notPresent, vma.kind == .anon, let r = try thpFault(vma, va: va, write: write, thread: thread, tlbs: tlbs) {
+            return r
+        }
+
         if fault.reason == .protection {
             // do_wp_page: a write through a read-only PTE of a writable private mapping.
             guard pageTable.leaf(pageVA) != nil else {
@@ -97,7 +106,9 @@ extension SimulatedProcess {
                 // wp_page_reuse: the page is ours alone, it just becomes writable and dirty.
                 return install(b.pfn, at: pageVA, flags: vma.pteFlags(writeFault: true), thread: thread, block: nil)
             }
-            // wp_page_copy from the zero page: a new zeroed page.
+            // wp_page_copy from the zero page: a new zeroed page (the huge zero page's PMD is
+            // split first).
+            noteHugeZeroWrite(pageVA, cpu: cpu)
             stats.wpFaults += 1
             guard let b = allocateData(vma, va: va, thread: thread, active: false, dirty: true) else { return false }
             return install(b.pfn, at: pageVA, flags: vma.pteFlags(writeFault: true), thread: thread, block: b)

@@ -14,6 +14,9 @@ extension SimulatedProcess {
                                 thread: ProcessThread, tlbs: CPUTLBs) throws -> Int {
         let cpu = thread.cpu
         var dropped = 0
+        // zap_pmd_range: whole THPs go whole, partly covered ones are split (every one, when
+        // only odd or even frames are to go).
+        dropped += zapTHPs(start: start, end: end, cpu: cpu, splitAll: !dropSwapped)
         var vpn = start >> 12
         while vpn < end >> 12 {
             defer { vpn += 1 }

@@ -28,6 +28,9 @@ extension SimulatedProcess {
 
     /// The current handle of the page at `vpn` (following a demotion), or nil if reclaim took it.
     func currentPage(_ vpn: UInt64, thread: ProcessThread, tlbs: CPUTLBs) throws -> AllocatedBlock? {
+        if let b = pages[vpn], b.order == TransparentHugepage.order, !allocator.isOwned(b) {
+            resolveStaleTHP(vpn >> 9, cpu: thread.cpu, tlbs: tlbs)
+        }
         guard let b = pages[vpn] else { return nil }
         if allocator.isOwned(b) { return b }
         guard let moved = allocator.followMigration(b), try followMigrated(vpn: vpn, to: moved, thread: thread, tlbs: tlbs) else {
@@ -67,6 +70,7 @@ extension SimulatedProcess {
             o.notPresent = 1
             return o
         }
+        if old.order == TransparentHugepage.order { return try migrateTHP(vpn, old, thread: thread, tlbs: tlbs, allocate: allocate) }
         guard let new = allocate(old) else {
             allocator.count(.pgmigrateFail, cpu: thread.cpu)
             stats.migrateFailed += 1
@@ -80,8 +84,10 @@ extension SimulatedProcess {
 
     /// `alloc_migration_target` on `node` alone (`__GFP_THISNODE`), as move_pages and
     /// migrate_pages allocate.
-    func migrationTarget(_ node: Int, cpu: Int) -> AllocatedBlock? {
-        guard case .success(let b) = allocator.allocPages(gfp: [.highUserMovable, .thisnode], order: 0, preferredNode: node, cpu: cpu) else { return nil }
+    /// A THP's target is a THP (`GFP_TRANSHUGE` added, order HPAGE_PMD_ORDER).
+    func migrationTarget(_ node: Int, cpu: Int, order: Int = 0) -> AllocatedBlock? {
+        let gfp: GFP = order == 0 ? [.highUserMovable, .thisnode] : GFP.transHuge.union([.thisnode, .retryMayfail])
+        guard case .success(let b) = allocator.allocPages(gfp: gfp, order: order, preferredNode: node, cpu: cpu) else { return nil }
         return b
     }
 
@@ -94,7 +100,7 @@ extension SimulatedProcess {
                 total.alreadyThere += 1
                 continue
             }
-            total = total + (try migrate(vpn, thread: thread, tlbs: tlbs) { _ in migrationTarget(node, cpu: thread.cpu) })
+            total = total + (try migrate(vpn, thread: thread, tlbs: tlbs) { old in migrationTarget(node, cpu: thread.cpu, order: old.order) })
         }
         return total
     }
@@ -124,8 +130,9 @@ extension SimulatedProcess {
             guard let src = source else { break }
             remaining.removeAll { $0 == src }
             let vpns = pages.keys.filter { pages[$0]!.node == src }.sorted()
-            for vpn in vpns {
-                total = total + (try migrate(vpn, thread: thread, tlbs: tlbs) { _ in migrationTarget(dest, cpu: thread.cpu) })
+            // A THP moves whole at its first page; its other pages are then on `dest`.
+            for vpn in vpns where pages[vpn]?.node == src {
+                total = total + (try migrate(vpn, thread: thread, tlbs: tlbs) { old in migrationTarget(dest, cpu: thread.cpu, order: old.order) })
             }
         }
         return total
@@ -151,9 +158,17 @@ extension SimulatedProcess {
                 continue
             }
             let va = vpn << 12
-            total = total + (try migrate(vpn, thread: thread, tlbs: tlbs) { _ in
+            total = total + (try migrate(vpn, thread: thread, tlbs: tlbs) { old in
                 guard let vma = mm.vma(containing: va) else { return nil }
                 let p = vma.policy ?? thread.policy
+                if old.order == TransparentHugepage.order {
+                    // new_page: alloc_hugepage_vma(GFP_TRANSHUGE, vma, address, HPAGE_PMD_ORDER).
+                    let haddr = va & ~(TransparentHugepage.size - 1)
+                    let off = Int(truncatingIfNeeded: (vma.pgoff >> 9) &+ ((haddr &- vma.start) >> 21))
+                    guard case .success(let nb) = allocator.allocHugepageVMA(gfp: .transHuge, policy: p, cpu: thread.cpu,
+                                                                             hugeOffset: off, mems: memsAllowed).result else { return nil }
+                    return nb
+                }
                 let index: Int? = vma.kind == .anon ? vma.pageIndex(of: va) : nil
                 let asking = allocator.policyNode(p, cpu: thread.cpu, order: 0, state: &thread.interleave, interleaveIndex: index)
                 guard case .success(let nb) = allocator.allocPages(gfp: GFP.highUserMovable.union(.retryMayfail), order: 0, policy: p,
@@ -162,5 +177,57 @@ extension SimulatedProcess {
             })
         }
         return total
+    }
+}
+
+extension SimulatedProcess {
+    /// `migrate_pages` of a THP (mm/migrate.c 6.1 `unmap_and_move` of a PMD-mapped folio): the
+    /// whole 2 MiB moves to the THP `allocate` gives — every PTE cleared and flushed once, the
+    /// state and memcg charge moved, the old folio freed, the new one mapped with the old
+    /// flags; THP_MIGRATION_SUCCESS and PGMIGRATE_SUCCESS for its 512 pages. Without a target
+    /// (-ENOMEM) the THP is split (THP_MIGRATION_SPLIT) and the page at `vpn` migrates alone.
+    func migrateTHP(_ vpn: UInt64, _ old: AllocatedBlock, thread: ProcessThread, tlbs: CPUTLBs,
+                    allocate: (AllocatedBlock) -> AllocatedBlock?) throws -> MoveOutcome {
+        let cpu = thread.cpu
+        let hpn = vpn >> 9
+        guard let new = allocate(old) else {
+            allocator.count(.thpMigrationSplit, cpu: cpu)
+            splitTHP(hpn, cpu: cpu)
+            return try migrate(vpn, thread: thread, tlbs: tlbs, allocate: allocate)
+        }
+        try moveTHP(hpn, from: old, to: new, thread: thread, tlbs: tlbs)
+        allocator.count(.pgmigrateSuccess, TransparentHugepage.pages, cpu: cpu)
+        allocator.count(.thpMigrationSuccess, cpu: cpu)
+        stats.migrated += TransparentHugepage.pages
+        var o = MoveOutcome()
+        o.moved = 1
+        return o
+    }
+
+    /// Moves the mapped THP at `hpn` from `old` to `new` (`migrate_folio` + `remove_migration_ptes`
+    /// of a PMD): the 512 PTEs are cleared and flushed once, the LRU state and memcg charge
+    /// move, the old folio is freed, the new one is mapped with each PTE's old flags (a NUMA
+    /// hinting entry comes back present). Counts nothing but NR_ANON_THPS.
+    func moveTHP(_ hpn: UInt64, from old: AllocatedBlock, to new: AllocatedBlock, thread: ProcessThread, tlbs: CPUTLBs) throws {
+        let cpu = thread.cpu
+        let haddr = hpn << 21
+        var entries: [PageTableEntry?] = []
+        entries.reserveCapacity(TransparentHugepage.pages)
+        for k in 0..<UInt64(TransparentHugepage.pages) { entries.append(try pageTable.clearLeaf(haddr + (k << 12))) }
+        tlbs.flushRange(asid: asid, start: haddr, end: haddr + TransparentHugepage.size, cpu: cpu)
+        allocator.migrateMapped(old, to: new, cpu: cpu)
+        thps[hpn] = new
+        let base = haddr >> 12
+        let protection = mm.vma(containing: haddr)?.pageProtection ?? []
+        var source = PageTablePages(self, thread: thread)
+        for (k, e) in entries.enumerated() {
+            pages[base + UInt64(k)] = new
+            guard let e else { continue }
+            var flags = e.flags(in: pageTable.mode)
+            if e.isProtNone { flags = flags.restoredFromNumaHinting(pageProtection: protection) }
+            try pageTable.map(haddr + UInt64(k) << 12, pfn: new.pfn + k, flags: flags, cpu: cpu, source: &source)
+        }
+        stats.pagesFreed += TransparentHugepage.pages
+        stats.pagesAllocated += TransparentHugepage.pages
     }
 }

@@ -13,6 +13,9 @@ extension SimulatedProcess {
     func doNumaPage(_ vma: VMArea<MemPolicy>, vpn: UInt64, entry: PageTableEntry, thread: ProcessThread, tlbs: CPUTLBs) throws -> Bool {
         let a = allocator
         let va = vpn << 12
+        if let page = pages[vpn], page.order == TransparentHugepage.order, a.isOwned(page) {
+            return try doHugePmdNumaPage(vma, vpn: vpn, page: page, thread: thread, tlbs: tlbs)
+        }
         guard let page = pages[vpn], a.isOwned(page) else {
             // No normal page behind it (vm_normal_page): map it back.
             _ = pageTable.restoreFromNumaHinting(va, pageProtection: vma.pageProtection)
@@ -47,17 +50,18 @@ extension SimulatedProcess {
 
     /// `mpol_misplaced`: the node the page should move to, or nil. Only the default policy
     /// carries MPOL_F_MOF here (see `isNumaScannable`).
-    func mpolMisplaced(_ vma: VMArea<MemPolicy>, vpn: UInt64, pageNid: Int, thread: ProcessThread) -> Int? {
+    func mpolMisplaced(_ vma: VMArea<MemPolicy>, vpn: UInt64, pageNid: Int, thread: ProcessThread, nrPages: Int = 1) -> Int? {
         guard vma.policy == nil, thread.policy.mode == .default, let thisNid = allocator.node(ofCPU: thread.cpu) else { return nil }
         // MPOL_PREFERRED of this node: a page already there stays.
         if pageNid == thisNid { return nil }
         // MPOL_F_MORON: towards the node whose CPU references it, if the filter agrees.
-        guard shouldNumaMigrateMemory(vpn: vpn, srcNid: pageNid, thread: thread) else { return nil }
+        guard shouldNumaMigrateMemory(vpn: vpn, srcNid: pageNid, thread: thread, nrPages: nrPages) else { return nil }
         return thisNid
     }
 
-    /// `should_numa_migrate_memory(current, page, src_nid, this_cpu)`.
-    func shouldNumaMigrateMemory(vpn: UInt64, srcNid: Int, thread: ProcessThread) -> Bool {
+    /// `should_numa_migrate_memory(current, page, src_nid, this_cpu)`; `nrPages`: the folio's
+    /// pages, which the promotion rate limit counts (512 for a THP).
+    func shouldNumaMigrateMemory(vpn: UInt64, srcNid: Int, thread: ProcessThread, nrPages: Int = 1) -> Bool {
         let a = allocator
         let cpu = thread.cpu
         guard let dstNid = a.node(ofCPU: cpu) else { return false }
@@ -65,7 +69,7 @@ extension SimulatedProcess {
         if a.isMemoryTieringMode && !a.isTopTier(node: srcNid) {
             guard let dn = a.index(ofNode: dstNid) else { return false }
             let nowMs = Jiffies.toMilliseconds(now)
-            return a.shouldPromote(toNodeIndex: dn, nowMs: nowMs, cpu: cpu) {
+            return a.shouldPromote(toNodeIndex: dn, nowMs: nowMs, cpu: cpu, nrPages: nrPages) {
                 // numa_hint_fault_latency: xchg_page_access_time, PAGE_ACCESS_TIME_MASK.
                 let lastTime = (lastCpupid[vpn] ?? .unset).rawValue
                 lastCpupid[vpn] = LastCpupid(rawValue: nowMs)
@@ -127,7 +131,7 @@ extension SimulatedProcess {
     /// `task_numa_fault(last_cpupid, mem_node, 1, flags)`: the task's fault statistics, the
     /// placement pass and the scan-period update.
     func taskNumaFault(last: LastCpupid, memNode: Int, local: Bool, migrated: Bool, migrateFailed: Bool,
-                       thread: ProcessThread) {
+                       thread: ProcessThread, pages: Int = 1) {
         let a = allocator
         guard a.numaBalancingMode != 0 else { return }
         let nrCPUIDs = machineFacts.nrCPUIDs
@@ -138,7 +142,7 @@ extension SimulatedProcess {
         let cpuNodes = machineFacts.nodesWithCPUs
         let now = Jiffies.at(nanoseconds: thread.nowNanoseconds)
         thread.numa.recordFault(memNode: memNode, priv: priv, local: local, migrated: migrated, migrateFailed: migrateFailed,
-                                pages: 1, now: now, mmScanSeq: numaMM.scanSeq, inputs: scanInputs, cpuNodes: cpuNodes,
+                                pages: pages, now: now, mmScanSeq: numaMM.scanSeq, inputs: scanInputs, cpuNodes: cpuNodes,
                                 distance: { topology.distance(from: $0, to: $1) })
         if let ms = thread.numa.pendingNextScanMs {
             numaMM.nextScan = now &+ Jiffies.fromMilliseconds(ms)

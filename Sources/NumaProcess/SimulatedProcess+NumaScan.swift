@@ -132,12 +132,20 @@ extension SimulatedProcess {
         let a = allocator
         let targetNode: Int? = threads.count == 1 && !vma.flags.contains(.shared) ? a.node(ofCPU: thread.cpu) : nil
         let nowMs = Jiffies.toMilliseconds(now)
-        var updated = 0
+        var updated = 0, updatedHuge = 0
         var vpn = start >> 12
         let last = end >> 12
         while vpn < last {
             defer { vpn += 1 }
             guard let b = pages[vpn], a.isOwned(b) else { continue }
+            if b.order == TransparentHugepage.order {
+                // change_huge_pmd with MM_CP_PROT_NUMA: the whole PMD, once.
+                let n = thpChangeProtNuma(vpn >> 9, b, nowMs: nowMs)
+                updated += n
+                if n > 0 { updatedHuge += 1 }
+                vpn = ((vpn >> 9) + 1) << 9 - 1
+                continue
+            }
             let va = vpn << 12
             guard let e = pageTable.leaf(va), e.isPresent else { continue }
             if fileBacked.contains(vpn) && a.isDirty(b) { continue }
@@ -149,6 +157,7 @@ extension SimulatedProcess {
         }
         if updated > 0 {
             a.count(.numaPteUpdates, updated, cpu: thread.cpu)
+            if updatedHuge > 0 { a.count(.numaHugePteUpdates, updatedHuge, cpu: thread.cpu) }
             tlbs.flushRange(asid: asid, start: start, end: end, cpu: thread.cpu)
         }
         return updated

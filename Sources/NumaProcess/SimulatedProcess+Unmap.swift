@@ -13,6 +13,7 @@ extension SimulatedProcess {
         }
         guard !removed.isEmpty else { return }
         let cpu = thread.cpu
+        zapTHPs(start: start, end: end, cpu: cpu)
         for v in removed {
             var vpn = v.start >> 12
             while vpn < v.end >> 12 {

@@ -84,6 +84,8 @@ public final class SimulatedProcess: @unchecked Sendable {
 
     /// Pages the process maps (RSS: anon + file, the zero page not counted).
     public var residentPages: Int { pages.count }
+    /// Anonymous pages reclaim swapped out (swap entries in its PTEs).
+    public var swappedPages: Int { swappedOut.count }
     /// `oom_badness`'s pages: rss, swap entries and page-table pages
     /// (`get_mm_rss + MM_SWAPENTS + mm_pgtables_bytes / PAGE_SIZE`).
     public var oomBadnessPages: Int { pages.count + swappedOut.count + tablePages }
@@ -97,8 +99,17 @@ public final class SimulatedProcess: @unchecked Sendable {
     /// Resident data pages by node id (`/proc/PID/numa_maps`' N<node>= counts summed over the VMAs).
     public var pagesByNode: [Int: Int] {
         var out: [Int: Int] = [:]
-        for b in pages.values {
-            let node = allocator.isOwned(b) ? b.node : (allocator.followMigration(b)?.node ?? -1)
+        var splitSeen: [AllocatedBlock: [AllocatedBlock]] = [:]
+        for (vpn, b) in pages {
+            var node = allocator.isOwned(b) ? b.node : (allocator.followMigration(b, peek: true)?.node ?? -1)
+            if node < 0, b.order == TransparentHugepage.order {
+                // A THP reclaim split: the page's own handle, as the next access will see it.
+                if splitSeen[b] == nil { splitSeen[b] = allocator.followSplit(b, peek: true) ?? [] }
+                if let parts = splitSeen[b], !parts.isEmpty {
+                    let h = parts[Int(vpn & 511)]
+                    node = allocator.isOwned(h) ? h.node : (allocator.followMigration(h, peek: true)?.node ?? -1)
+                }
+            }
             if node >= 0 { out[node, default: 0] += 1 }
         }
         return out
@@ -158,6 +169,8 @@ public final class SimulatedProcess: @unchecked Sendable {
     /// Frees one user page (munmap, exit): a page reclaim already took is gone; an anon one left a
     /// swap slot behind, which is freed now (`free_swap_and_cache`).
     func releasePage(vpn: UInt64, cpu: Int) {
+        // A page of a THP goes alone only once the THP is split (`zapTHPs` frees whole ones).
+        if thps[vpn >> 9] != nil { splitTHP(vpn >> 9, cpu: cpu) }
         lastCpupid[vpn] = nil
         if let b = pages.removeValue(forKey: vpn) {
             if !allocator.release(b, cpu: cpu) && isAnon(vpn) { allocator.releaseSwapSlot() }
@@ -174,6 +187,11 @@ public final class SimulatedProcess: @unchecked Sendable {
     func isAnon(_ vpn: UInt64) -> Bool { !fileBacked.contains(vpn) }
     /// File-backed pages currently mapped (to tell a stale anon handle from a file one).
     var fileBacked: Set<UInt64> = []
+    /// Transparent huge pages mapped whole, by huge page number (`va >> 21`); each of their 512
+    /// virtual pages has the THP's handle in `pages` (SimulatedProcess+THP.swift).
+    var thps: [UInt64: AllocatedBlock] = [:]
+    /// Huge page numbers whose range maps the huge zero page (a read fault of a THP range).
+    var hugeZeroMapped: Set<UInt64> = []
     /// MAP_HUGETLB mappings (SimulatedProcess+HugeTLB.swift).
     public internal(set) var hugetlbMappings: [HugeTLBMapping] = []
 
@@ -181,6 +199,7 @@ public final class SimulatedProcess: @unchecked Sendable {
     /// dropped by the caller (`MMUs.exit`).
     public func exit(cpu: Int) {
         guard !exited else { return }
+        zapTHPs(start: 0, end: UInt64.max, cpu: cpu)
         for vpn in Array(pages.keys) { releasePage(vpn: vpn, cpu: cpu) }
         try? unmapHugeTLB(start: 0, end: UInt64.max, cpu: cpu)
         for _ in swappedOut { allocator.releaseSwapSlot() }
@@ -188,6 +207,7 @@ public final class SimulatedProcess: @unchecked Sendable {
         evictedFile.removeAll()
         fileBacked.removeAll()
         lastCpupid.removeAll()
+        hugeZeroMapped.removeAll()
         var source = PageTablePages(self, thread: nil)
         pageTable.tearDown(cpu: cpu, source: &source)
         exited = true

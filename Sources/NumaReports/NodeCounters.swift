@@ -26,6 +26,8 @@ public enum NodeCounters {
         s["workingset_activate_file"] = a.workingsetActivations(nodeIndex: n, file: true)
         s["nr_anon_pages"] = s["nr_inactive_anon"]! + s["nr_active_anon"]!
         s["nr_file_pages"] = s["nr_inactive_file"]! + s["nr_active_file"]!
+        // NR_ANON_THPS, printed in THPs (`vmstat_item_print_in_thp`).
+        s["nr_anon_transparent_hugepages"] = a.thp.anonTHPs(nodeIndex: n)
         s["nr_dirty"] = r.dirtyFilePages
         s["nr_written"] = r.writtenPages
         // PGPROMOTE_SUCCESS / PGPROMOTE_CANDIDATE (NUMA balancing in memory-tiering mode).

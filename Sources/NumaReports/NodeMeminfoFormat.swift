@@ -12,7 +12,8 @@ import NumaCore
 /// FilePages, AnonPages, KReclaimable/Slab/SReclaimable (the page cache's xarray-node slab), and
 /// on i386 the HighMem zones' managed and free pages. What numasim does not model is 0:
 /// SwapCached (no swap cache), Unevictable, Mlocked, Writeback (synchronous here), Mapped, Shmem,
-/// KernelStack, PageTables, SecPageTables, Bounce, WritebackTmp, SUnreclaim and the THP lines.
+/// KernelStack, PageTables, SecPageTables, Bounce, WritebackTmp, SUnreclaim and the shmem/file THP
+/// lines. AnonHugePages is NR_ANON_THPS (PMD-mapped anonymous THPs, NumaCore/THP).
 /// HugePages_Total/Free/Surp are the default (2 MiB) hstate's per-node counts
 /// (`nr_huge_pages_node`, `free_huge_pages_node`, `surplus_huge_pages_node`), in pages.
 public enum NodeMeminfoFormat {
@@ -47,6 +48,8 @@ public enum NodeMeminfoFormat {
             "Dirty": v("nr_dirty"), "FilePages": v("nr_file_pages"), "AnonPages": v("nr_anon_pages"),
             "KReclaimable": v("nr_slab_reclaimable"), "Slab": v("nr_slab_reclaimable"), "SReclaimable": v("nr_slab_reclaimable"),
         ]
+        // AnonHugePages: K(NR_ANON_THPS), 512 pages a THP.
+        kB["AnonHugePages"] = v("nr_anon_transparent_hugepages") * 512
         for (k, pages) in kB { kB[k] = pages * 4 }
         // hugetlb_report_node_meminfo: default_hstate's per-node counts, in pages.
         let h = a.hugetlb.defaultHState

@@ -18,7 +18,7 @@ import NumaTopology
 /// 5. `numasim_alloc_fail` (not a kernel counter, hence last).
 ///
 /// Lines for counters numasim does not model (the other zone stat items, `nr_dirty_threshold`,
-/// `pgskip_<zone>`, THP, the trailing `nr_unstable 0`, …) are left out rather than
+/// `pgskip_<zone>`, THP collapse, the trailing `nr_unstable 0`, …) are left out rather than
 /// printed as zeros, so a value shown is always one the model computed.
 public enum VmstatFormat {
     /// `enum vm_event_item` names of 6.1 in order, as a Debian 6.1 x86_64 kernel prints them

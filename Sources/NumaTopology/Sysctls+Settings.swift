@@ -15,6 +15,7 @@ extension Sysctls {
             ("vm.percpu_pagelist_high_fraction", String(percpuPagelistHighFraction)),
             ("vm.zone_reclaim_mode", String(zoneReclaimMode)),
             ("transparent_hugepage", transparentHugepage.rawValue),
+            ("transparent_hugepage_defrag", transparentHugepageDefrag.rawValue),
             ("vm.min_unmapped_ratio", String(minUnmappedRatio)),
             ("vm.min_slab_ratio", String(minSlabRatio)),
             ("vm.swappiness", String(swappiness)),

@@ -11,6 +11,8 @@ public struct Sysctls: Equatable, Sendable {
     public var percpuPagelistHighFraction: Int = 0
     public var zoneReclaimMode: Int = 0
     public var transparentHugepage: THPMode = .always
+    /// `/sys/kernel/mm/transparent_hugepage/defrag` (default `madvise`, Debian's).
+    public var transparentHugepageDefrag: THPDefrag = .madvise
     public var minUnmappedRatio: Int = 1
     public var minSlabRatio: Int = 5
     /// `vm.swappiness` (0…200): how reclaim weighs anon against file pages (`get_scan_count`).
@@ -33,6 +35,6 @@ public struct Sysctls: Equatable, Sendable {
     /// Every name the topology file's `sysctl:` takes.
     public static let names = ["min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
                                "lowmem_reserve_ratio", "percpu_pagelist_high_fraction", "zone_reclaim_mode",
-                               "transparent_hugepage", "min_unmapped_ratio", "min_slab_ratio", "swappiness", "nr_hugepages",
+                               "transparent_hugepage", "transparent_hugepage_defrag", "min_unmapped_ratio", "min_slab_ratio", "swappiness", "nr_hugepages",
                                "extfrag_threshold", "compaction_proactiveness"] + TieringSysctls.names
 }

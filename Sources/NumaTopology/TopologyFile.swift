@@ -161,6 +161,12 @@ struct SysctlSetter {
                 }
                 s.transparentHugepage = mode
             }
+        case "transparent_hugepage_defrag":
+            let text = try reader.scalar(node, path, "always, defer, defer+madvise, madvise or never").lowercased()
+            guard let mode = THPDefrag(rawValue: text) else {
+                throw reader.fail(node, path, "expected always, defer, defer+madvise, madvise or never, got '\(text)'")
+            }
+            s.transparentHugepageDefrag = mode
         case "min_unmapped_ratio":
             s.minUnmappedRatio = try reader.int(node, path, range: 0...100)
         case "min_slab_ratio":
@@ -194,7 +200,9 @@ extension Sysctls {
         var name = String(assignment[..<eq]).trimmingCharacters(in: .whitespaces)
         if name.hasPrefix("vm.") { name.removeFirst(3) }
         if name.hasPrefix("kernel.") { name.removeFirst(7) }
-        if name.hasPrefix("kernel.mm.transparent_hugepage") || name == "thp" { name = "transparent_hugepage" }
+        // The sysfs files' names, /sys/kernel/mm/transparent_hugepage/{enabled,defrag}, as dotted paths.
+        if name == "mm.transparent_hugepage.defrag" || name == "thp_defrag" { name = "transparent_hugepage_defrag" }
+        if name == "mm.transparent_hugepage.enabled" || name == "mm.transparent_hugepage" || name == "thp" { name = "transparent_hugepage" }
         let value = String(assignment[assignment.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
         let node = Yams.Node(value)
         let prefix = TieringSysctls.names.contains(name) ? "" : "vm."

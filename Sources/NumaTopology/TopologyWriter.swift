@@ -73,6 +73,7 @@ public enum TopologyWriter {
         line("  percpu_pagelist_high_fraction: \(s.percpuPagelistHighFraction)")
         line("  zone_reclaim_mode: \(s.zoneReclaimMode)")
         line("  transparent_hugepage: \(s.transparentHugepage.rawValue)")
+        if s.transparentHugepageDefrag != Sysctls().transparentHugepageDefrag { line("  transparent_hugepage_defrag: \(s.transparentHugepageDefrag.rawValue)") }
         line("  min_unmapped_ratio: \(s.minUnmappedRatio)")
         line("  min_slab_ratio: \(s.minSlabRatio)")
         if s.swappiness != Sysctls().swappiness { line("  swappiness: \(s.swappiness)") }

@@ -18,8 +18,13 @@ extension SimulatedTask {
     public func migratePages(out block: PageAllocator.MemoryBlock, allocator a: PageAllocator, cpu: Int, targets: Set<Int>) -> MigrationCount {
         var count = MigrationCount()
         let node = a.nodeIDs[block.nodeIndex]
-        for i in live.indices {
-            if !a.isOwned(live[i]), let moved = a.followMigration(live[i]) { live[i] = moved }
+        var i = -1
+        while i + 1 < live.count {
+            i += 1
+            if !a.isOwned(live[i]) {
+                // Demotion moved it, or reclaim split a THP (its pages join the live set).
+                if let moved = a.followMigration(live[i]) { live[i] = moved } else { _ = adoptSplit(a, at: i) }
+            }
             let b = live[i]
             guard b.node == node, b.zone == block.zone, block.range.contains(b.pfn), a.isOwned(b) else { continue }
             guard spec.kind != .kernel else { count.unmovable += 1 << b.order; continue }

@@ -132,7 +132,22 @@ public final class SimulatedTask: @unchecked Sendable {
         }
         let order = SimulatedTask.pickOrder(spec.orders, &rng)
         remaining -= 1 << order
-        guard let b = allocate(a, order: order, cpu: cpu) else { return }
+        if order == TransparentHugepage.order, let mode = spec.thp {
+            // A THP fault: one THP, or the 4 KiB pages of its fallback (SimulatedTask+THP.swift).
+            let blocks = thpFault(a, mode, cpu: cpu)
+            guard !blocks.isEmpty else { return }
+            for b in blocks { place(a, b, cpu: cpu) }
+        } else {
+            guard let b = allocate(a, order: order, cpu: cpu) else { return }
+            place(a, b, cpu: cpu)
+        }
+        touchLive(a, cpu: cpu)
+        if killedAtomic.load(ordering: .acquiring) { die(a) }
+    }
+
+    /// A new block: on the LRU (anon and file pages), then kept or freed as the group's `free:`
+    /// says.
+    func place(_ a: PageAllocator, _ b: AllocatedBlock, cpu: Int) {
         a.addToLRU(b, kind: spec.kind, dirty: spec.dirty)
         stats.allocations += 1
         switch spec.free {
@@ -165,6 +180,10 @@ public final class SimulatedTask: @unchecked Sendable {
                 release(a, old, cpu: cpu)
             }
         }
+    }
+
+    /// The group's `touch:` re-touches of random live pages after an allocation.
+    func touchLive(_ a: PageAllocator, cpu: Int) {
         for _ in 0..<spec.touches where !live.isEmpty {
             let i = Int(rng.next() % UInt64(live.count))
             stats.touches += 1
@@ -175,11 +194,14 @@ public final class SimulatedTask: @unchecked Sendable {
                 live[i] = moved
                 a.touch(moved, write: spec.dirty)
                 chargeAccess(a, moved, cpu: cpu)
+            } else if adoptSplit(a, at: i) {
+                // Reclaim split the THP: its pages are the task's from here on; the page
+                // touched is the first, seen again at the next touch.
+                continue
             } else {
                 refault(a, at: i, cpu: cpu)
             }
         }
-        if killedAtomic.load(ordering: .acquiring) { die(a) }
     }
 
     /// Owner-only stores (single writer): relaxed atomics so a reporter may read them.

@@ -80,6 +80,8 @@ extension Workload {
         public var policy: MemPolicy?
         /// MAP_HUGETLB (2 MiB pages from the hugetlb pool: Workload+HugePages.swift).
         public var hugetlb = false
+        /// `advise: hugepage|nohugepage`: madvise(2) of the whole mapping right after the mmap.
+        public var advise: MadviseSpec.Advice?
 
         public init(name: String, length: UInt64, address: UInt64? = nil, flags: VMFlags = [.read, .write],
                     kind: VMAKind = .anon, fileOffset: UInt64 = 0, policy: MemPolicy? = nil) {
@@ -275,7 +277,7 @@ extension Workload {
     }
 
     static func mmap(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> MmapSpec {
-        let m = try r.mapping(n, path, allowed: ["name", "size", "at", "prot", "kind", "offset", "policy", "hugetlb"])
+        let m = try r.mapping(n, path, allowed: ["name", "size", "at", "prot", "kind", "offset", "policy", "hugetlb", "advise"])
         guard let nn = m["name"] else { throw r.fail(n, "\(path).name", "missing; expected a name for the mapping") }
         let name = try r.scalar(nn, "\(path).name", "a mapping name")
         guard let sn = m["size"] else { throw r.fail(n, "\(path).size", "missing; expected a size such as 1GiB") }
@@ -316,6 +318,16 @@ extension Workload {
         }
         if let p = m["policy"] { spec.policy = try parsePolicy(p, "\(path).policy", r, t) }
         if let h = m["hugetlb"] { try hugetlbMmap(h, "\(path).hugetlb", r, &spec) }
+        if let a = m["advise"] {
+            let text = try r.scalar(a, "\(path).advise", "hugepage or nohugepage")
+            guard let advice = MadviseSpec.Advice(rawValue: text), advice != .dontneed else {
+                throw r.fail(a, "\(path).advise", "expected hugepage or nohugepage, got '\(text)'")
+            }
+            guard spec.kind == .anon, !spec.hugetlb else {
+                throw r.fail(a, "\(path).advise", "THP advice applies to anonymous mappings (not file or hugetlb ones)")
+            }
+            spec.advise = advice
+        }
         return spec
     }
 

@@ -23,7 +23,7 @@ extension Workload {
     }
 
     static func thread(_ n: Yams.Node, _ path: String, _ r: YAMLReader, _ t: Topology) throws -> ThreadSpec {
-        let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start", "kind", "touch", "dirty", "ops", "duration", "hold", "file", "access", "cgroup", "oom_score_adj"])
+        let m = try r.mapping(n, path, allowed: ["cpus", "policy", "gfp", "order", "allocate", "free", "live", "vma_start", "kind", "touch", "dirty", "ops", "duration", "hold", "file", "access", "cgroup", "oom_score_adj", "thp"])
         guard let cpusNode = m["cpus"] else { throw r.fail(n, "\(path).cpus", "missing; expected the simulated CPUs (cpulist)") }
         let cpus = try r.cpuList(cpusNode, "\(path).cpus", "a cpulist")
         guard !cpus.isEmpty else { throw r.fail(cpusNode, "\(path).cpus", "expected at least one CPU") }
@@ -151,6 +151,7 @@ extension Workload {
         }
         spec.cgroup = try Workload.cgroupReference(m, path, cpus: cpus.members, r)
         spec.oomScoreAdj = try Workload.oomScoreAdj(m, path, r)
+        spec.thp = try Workload.thpFault(m, path, spec, r)
         if let ac = m["access"] {
             let text = try r.scalar(ac, "\(path).access", "read or mmap")
             guard spec.file != nil else { throw r.fail(ac, "\(path).access", "access: goes with file: NAME") }

@@ -116,6 +116,9 @@ public struct Workload: Sendable, Equatable {
         /// `cgroup: NAME`: the cgroup (of the workload's `cgroups:`) the group's tasks run in;
         /// nil for the root cgroup.
         public var cgroup: String?
+        /// `thp: fault|madvise`: the group's order-9 anonymous allocations are THP faults
+        /// (Workload+THP.swift); nil: plain order-9 blocks.
+        public var thp: THPFault?
 
         public init(cpus: [Int], policy: MemPolicy, gfp: GFP, orders: [(order: Int, weight: Int)], allocatePages: Int,
                     free: FreeMode, vmaStart: Int? = nil, kind: PageKind = .kernel, touches: Int = 0, dirty: Bool = false) {
@@ -127,7 +130,7 @@ public struct Workload: Sendable, Equatable {
             a.cpus == b.cpus && a.policy == b.policy && a.gfp == b.gfp && a.allocatePages == b.allocatePages
                 && a.free == b.free && a.orders.map(\.order) == b.orders.map(\.order) && a.orders.map(\.weight) == b.orders.map(\.weight)
                 && a.vmaStart == b.vmaStart && a.kind == b.kind && a.touches == b.touches && a.dirty == b.dirty
-                && a.opsLimit == b.opsLimit && a.duration == b.duration && a.file == b.file && a.access == b.access && a.trace == b.trace
+                && a.opsLimit == b.opsLimit && a.duration == b.duration && a.file == b.file && a.access == b.access && a.trace == b.trace && a.thp == b.thp
                 && a.oomScoreAdj == b.oomScoreAdj && a.cgroup == b.cgroup
         }
     }

@@ -13,10 +13,22 @@ import NumaTestSupport
 final class NumaBalancingWorkloadTests: XCTestCase {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// `thp: false` runs the machine with `transparent_hugepage: never`: the 4 KiB mechanics
+    /// these tests pin down (a THP promotes 512 pages at a time, and a cold 2 MiB that takes a
+    /// few of the accesses looks as hot as a hot one: `testTHPHotSetPromotesWholeTHPs`).
     func run(_ workload: String, edits: [(String, String)] = [], halfDRAM: Bool = false,
-             topology: String = "cxl-tier-small") throws -> StressResult {
+             topology: String = "cxl-tier-small", thp: Bool = false) throws -> StressResult {
         var topo = try String(contentsOf: Self.repo.appendingPathComponent("topologies/\(topology).yaml"), encoding: .utf8)
         if halfDRAM { topo = topo.replacingOccurrences(of: "memory: 1GiB", with: "memory: 512MiB") }
+        if !thp {
+            // Both shipped tiering machines leave THP at its default (`always`).
+            if topo.contains("transparent_hugepage: always") {
+                topo = topo.replacingOccurrences(of: "transparent_hugepage: always", with: "transparent_hugepage: never")
+            } else if !topo.contains("transparent_hugepage: never") {
+                XCTAssertFalse(topo.contains("sysctl:"), "\(topology).yaml has a sysctl: section to add THP's mode to")
+                topo += "\nsysctl: {transparent_hugepage: never}\n"
+            }
+        }
         let t = try TopologyFile.parse(topo, file: "\(topology).yaml")
         var text = try String(contentsOf: Self.repo.appendingPathComponent("workloads/\(workload).yaml"), encoding: .utf8)
         for (from, to) in edits {
@@ -68,6 +80,25 @@ final class NumaBalancingWorkloadTests: XCTestCase {
         let p = try XCTUnwrap(r.addressSpaces.process(named: "app"))
         XCTAssertTrue(p.exited)
         XCTAssertEqual(p.stats.pagesAllocated, p.stats.pagesFreed)
+    }
+
+    /// The shipped machine (THP `always`): the heap is 64 THPs, scanned a PMD at a time
+    /// (`numa_huge_pte_updates`, 512 `numa_pte_updates` each) and promoted whole
+    /// (`thp_migration_success`, 512 pages of `numa_pages_migrated` and `pgpromote_success`
+    /// each), the rate limit counting 512 candidates per THP: no window promotes more than the
+    /// limit.
+    func testTHPHotSetPromotesWholeTHPs() throws {
+        let r = try run("tiering-hot-set-promotion", edits: Self.shorter, thp: true)
+        let a = r.allocator
+        XCTAssertEqual(a.vmEvents[.thpFaultAlloc], 64)
+        XCTAssertGreaterThan(a.vmEvents[.numaHugePteUpdates], 0)
+        XCTAssertEqual(a.vmEvents[.numaPteUpdates], 512 * a.vmEvents[.numaHugePteUpdates])
+        let thps = a.vmEvents[.thpMigrationSuccess]
+        XCTAssertGreaterThan(thps, 1)
+        XCTAssertEqual(a.vmEvents[.numaPagesMigrated], 512 * thps)
+        XCTAssertEqual(a.vmEvents[.pgpromoteSuccess], 512 * thps)
+        XCTAssertEqual(a.vmEvents[.pgpromoteCandidate] % 512, 0, "candidates come in THPs")
+        for n in a.nodes { XCTAssertLessThanOrEqual(n.promotion.maxPromotedPerWindow, 8 << 8, "node \(n.nodeID)") }
     }
 
     /// The same with numa_balancing = 0: no scan, no hinting fault, nothing promoted.

@@ -85,8 +85,8 @@ final class CompactionWorkloadTests: XCTestCase {
         XCTAssertEqual(VmstatFormat.counters(a).first { $0.0 == "pgmigrate_success" }?.1, a.vmEvents[.pgmigrateSuccess])
     }
 
-    /// `compact_memory: {node: N}` names a node with memory; THP advice is refused until THP
-    /// is modelled; `select` takes all, odd_pfn or even_pfn.
+    /// `compact_memory: {node: N}` names a node with memory; advice is dontneed, hugepage or
+    /// nohugepage; `select` takes all, odd_pfn or even_pfn, with dontneed only.
     func testParseErrors() throws {
         let m = try boot(Self.topology)
         func error(_ yaml: String) -> String {
@@ -99,7 +99,9 @@ final class CompactionWorkloadTests: XCTestCase {
         let step = { (body: String) in
             "phases:\n  - processes:\n      - name: p\n        mmap: [{name: h, size: 1MiB}]\n        threads:\n          - cpu: 0\n            steps:\n              - madvise: \(body)\n"
         }
-        XCTAssertTrue(error(step("{vma: h, advice: hugepage}")).contains("transparent-huge-page advice, which numasim does not model yet"))
+        XCTAssertEqual(error(step("{vma: h, advice: hugepage}")), "")
+        XCTAssertTrue(error(step("{vma: h, advice: huge}")).contains("expected dontneed, hugepage or nohugepage, got 'huge'"))
+        XCTAssertTrue(error(step("{vma: h, advice: hugepage, select: odd_pfn}")).contains("select applies to advice: dontneed only"))
         XCTAssertTrue(error(step("{vma: h, advice: dontneed, select: odd}")).contains("expected all, odd_pfn or even_pfn, got 'odd'"))
         XCTAssertTrue(error(step("{vma: h}")).contains("advice: missing"))
         XCTAssertTrue(error(step("{vma: g, advice: dontneed}")).contains("no mapping called 'g'"))

@@ -249,7 +249,11 @@ final class KernelFileFormatTests: XCTestCase {
         // Compaction is modelled (docs/compaction.md): its lines come after pgmigrate_*.
         XCTAssertLessThan(at("pgmigrate_fail"), at("compact_migrate_scanned"))
         XCTAssertLessThan(at("compact_success"), at("compact_daemon_wake"))
-        for absent in ["nr_zone_inactive_anon", "nr_dirty_threshold", "pgskip_normal", "thp_fault_alloc", "nr_unstable"] {
+        // THP faults are modelled (docs/thp.md): their lines sit after the compaction and
+        // unevictable ones; khugepaged's collapse is not.
+        XCTAssertLessThan(at("compact_daemon_free_scanned"), at("thp_fault_alloc"))
+        XCTAssertLessThan(at("thp_fault_alloc"), at("thp_split_page"))
+        for absent in ["nr_zone_inactive_anon", "nr_dirty_threshold", "pgskip_normal", "thp_collapse_alloc", "nr_unstable"] {
             XCTAssertFalse(names.contains(absent), "\(absent) is not modeled, so not printed")
         }
         // Every modeled event has a place in the kernel's order (none falls to the end).

@@ -112,6 +112,8 @@ public final class PageAllocator: @unchecked Sendable {
     public let panicState = PanicState()
     /// The hugetlb pools (`hstates[]`, NumaCore/HugeTLB/).
     public let hugetlb: HugeTLBState
+    /// Transparent huge pages' per-node counters (NumaCore/THP/).
+    public let thp: THPState
 
     /// `sparseMemMap: false` writes every page record at boot (a dense mem_map: same behaviour,
     /// host memory for every page; for tests that compare the two).
@@ -183,6 +185,7 @@ public final class PageAllocator: @unchecked Sendable {
         drainRequests = AtomicCounters(count: cpus.count + 1 + m.nodeIDs.count)
         fastTables = FastPathTables(cpus: cpus, cpuNode: cpus.map { node[$0] ?? -1 }, drainRequests: drainRequests, arch: arch,
                                     mobilityDisabled: mobilityDisabled, nodeIDs: m.nodeIDs, zones: all, zonelists: m.currentZonelists)
+        thp = THPState(nodes: m.nodeIDs.count)
         hugetlb = HugeTLBState(nodeCount: m.nodeIDs.count, firstMemoryNode: m.nodeIDs.first { m.hasMemory($0) } ?? m.nodeIDs[0])
         var used = allocateRecordedUsedPages(skipping: Set(laidOut.keys))
         used.merge(laidOut) { a, _ in a }

@@ -139,21 +139,32 @@ extension Zone {
             onPcp += pages
         }
         if onPcp != r.pcpPages { fail("pcp lists hold \(onPcp) pages, the page walk found \(r.pcpPages)") }
-        // 4. LRU lists: members are allocated order-0 blocks whose LRU state names this list.
+        // 4. LRU lists: members are allocated order-0 blocks, or anonymous THPs (one allocated
+        //    order-9 block, every tail page still a tail: never half split), whose LRU state
+        //    names this list; the list's page count is its entries plus the THPs' extra pages.
         for l in LRUVec.List.allCases {
             let list = lruLists[l.rawValue]
             let pfns = memmap.pfns(of: list)
             if pfns.count != list.count { fail("LRU \(l) has \(pfns.count) linked entries but count \(list.count)") }
+            var pages = 0
             for pfn in pfns {
                 let f = memmap.lruFlags(pfn: pfn)
-                if memmap.flags(pfn: pfn) != .allocated || memmap.order(pfn: pfn) != 0 {
-                    fail("pfn \(pfn) on LRU \(l) is not an allocated order-0 page"); break
+                let order = memmap.order(pfn: pfn)
+                if memmap.flags(pfn: pfn) != .allocated || (order != 0 && !(order == TransparentHugepage.order && f.kind == .anon)) {
+                    fail("pfn \(pfn) on LRU \(l) is not an allocated order-0 page or anon THP"); break
+                }
+                if order != 0, let tail = (pfn + 1..<pfn + (1 << order)).first(where: { memmap.flags(pfn: $0) != .tail }) {
+                    fail("THP \(pfn) on LRU \(l) has a page \(tail) that is not a tail page (half split)"); break
                 }
                 if !f.contains(.lru) || LRUVec.List.of(kind: f.kind, active: f.contains(.active)) != l {
                     fail("pfn \(pfn) on LRU \(l) has LRU state \(f.rawValue)"); break
                 }
+                pages += 1 << order
             }
-            r.lruPages += pfns.count
+            if pages != list.count + lruLargeExtra[l.rawValue] {
+                fail("LRU \(l) holds \(pages) pages but counts \(list.count + lruLargeExtra[l.rawValue])")
+            }
+            r.lruPages += pages
         }
         if nrFreePages != r.freePages { fail("NR_FREE_PAGES = \(nrFreePages), but \(r.freePages) pages are free") }
         if nrZoneWritePending != dirtyFilePages {

@@ -30,6 +30,10 @@ public final class Zone: @unchecked Sendable {
     /// This zone's pages on its node's four LRU lists (`LRUVec`), in node LRU order; guarded by
     /// the node's `lru_lock`. Their counts are NR_ZONE_{IN,}ACTIVE_{ANON,FILE}.
     let lruLists: UnsafeMutablePointer<PageList>
+    /// Per LRU list, the pages of this zone's large folios beyond their first (a THP is one
+    /// entry of 512 pages: 511 here), so a list's pages are its entries plus this. Under the
+    /// node's `lru_lock`.
+    let lruLargeExtra: UnsafeMutablePointer<Int>
     /// `page->memcg_data` of each page frame (`MemcgTag`), allocated when the workload has
     /// cgroups (`PageAllocator.enableMemcg`); nil without. Written by the page's owner when it
     /// charges or frees it, read by reclaim under the LRU lock.
@@ -117,6 +121,8 @@ public final class Zone: @unchecked Sendable {
         lowmemReserve = z.lowmemReserve
         lruLists = .allocate(capacity: 4)
         lruLists.initialize(repeating: PageList(), count: 4)
+        lruLargeExtra = .allocate(capacity: 4)
+        lruLargeExtra.initialize(repeating: 0, count: 4)
         reserveByClasszone = .allocate(capacity: Zone.maxZoneTypes)
         reserveByClasszone.initialize(repeating: 0, count: Zone.maxZoneTypes)
         self.pageblockOrder = pageblockOrder
@@ -131,6 +137,7 @@ public final class Zone: @unchecked Sendable {
         pcp.deallocate()
         reserveByClasszone.deallocate()
         lruLists.deallocate()
+        lruLargeExtra.deallocate()
         memcgTags?.deallocate()
     }
 

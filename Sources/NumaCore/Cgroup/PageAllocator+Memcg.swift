@@ -79,12 +79,16 @@ extension PageAllocator {
         guard let tags = z.memcgTags else { return }
         let tag = MemcgTag(tags[pfn - z.startPfn])
         guard tag.index != 0 else { return }
-        tags[pfn - z.startPfn] = 0
+        // A THP moves whole: every page of the block carries the charge.
+        let pages = 1 << new.order
         let nz = nodes[nodeIndex[new.node]!].zones[new.zone]
-        nz.memcgTags?[new.pfn - nz.startPfn] = tag.raw
+        for k in 0..<pages {
+            tags[pfn + k - z.startPfn] = 0
+            nz.memcgTags?[new.pfn + k - nz.startPfn] = tag.raw
+        }
         let m = memcgs[tag.index]
-        m.account(node: nodeIndex[z.node]!, tag.kind, -1)
-        m.account(node: nodeIndex[new.node]!, tag.kind, 1)
+        m.account(node: nodeIndex[z.node]!, tag.kind, -pages)
+        m.account(node: nodeIndex[new.node]!, tag.kind, pages)
     }
 
     /// `try_charge_memcg` (6.1): the page counter, else `memory.events` max and

@@ -59,7 +59,7 @@ extension PageAllocator {
             } else {
                 guard z.index <= sc.reclaimIdx, !sc.protectedMemcgs.contains(memcg) else { continue }
             }
-            scanned += 1
+            scanned += 1 << z.memmap.order(pfn: pfn)
             v.remove(z, pfn, l)
             z.memmap.removeLRUFlags(pfn, .lru)
             taken.append((z, pfn))

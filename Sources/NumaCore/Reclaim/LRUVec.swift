@@ -62,17 +62,23 @@ public final class LRUVec: @unchecked Sendable {
     deinit { memcgSizes?.deallocate() }
 
     /// `lruvec_add_folio`: `pfn` of zone `z` at the head of list `l`. Under `lock`.
+    /// A large folio (a THP, order 9) is one entry counted as its pages (`update_lru_size` with
+    /// `folio_nr_pages`).
     @inline(__always) func addHead(_ z: Zone, _ pfn: Int, _ l: List) {
         seq &+= 1
         z.memmap.setLRUSeq(pfn, seq)
         z.memmap.pushHead(pfn, &z.lruLists[l.rawValue])
-        if let sizes = memcgSizes, let tags = z.memcgTags { sizes[MemcgTag(tags[pfn - z.startPfn]).index << 2 | l.rawValue] += 1 }
+        let nr = 1 << z.memmap.order(pfn: pfn)
+        if nr > 1 { z.lruLargeExtra[l.rawValue] += nr - 1 }
+        if let sizes = memcgSizes, let tags = z.memcgTags { sizes[MemcgTag(tags[pfn - z.startPfn]).index << 2 | l.rawValue] += nr }
     }
 
     /// `lruvec_del_folio`. Under `lock`.
     @inline(__always) func remove(_ z: Zone, _ pfn: Int, _ l: List) {
         z.memmap.unlink(pfn, &z.lruLists[l.rawValue])
-        if let sizes = memcgSizes, let tags = z.memcgTags { sizes[MemcgTag(tags[pfn - z.startPfn]).index << 2 | l.rawValue] -= 1 }
+        let nr = 1 << z.memmap.order(pfn: pfn)
+        if nr > 1 { z.lruLargeExtra[l.rawValue] -= nr - 1 }
+        if let sizes = memcgSizes, let tags = z.memcgTags { sizes[MemcgTag(tags[pfn - z.startPfn]).index << 2 | l.rawValue] -= nr }
     }
 
     /// Pages of memory cgroup `memcg` on list `l` of this node (`lruvec_lru_size` of its lruvec;
@@ -95,10 +101,10 @@ public final class LRUVec: @unchecked Sendable {
     /// Pages on list `l` of the zones up to `highestZone` (`lruvec_lru_size`). Under `lock`.
     func size(_ l: List, highestZone: Int = Int.max) -> Int {
         var s = 0
-        for z in zones where z.index <= highestZone { s += z.lruLists[l.rawValue].count }
+        for z in zones where z.index <= highestZone { s += z.lruLists[l.rawValue].count + z.lruLargeExtra[l.rawValue] }
         return s
     }
 
-    /// Pages (order-0 only) on list `l` of the node, all zones.
+    /// Pages on list `l` of the node, all zones.
     public func count(_ l: List) -> Int { lock.withLock { size(l) } }
 }

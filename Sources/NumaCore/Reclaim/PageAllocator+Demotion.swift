@@ -37,24 +37,40 @@ extension PageAllocator {
         guard !targets.preferred.isEmpty else { return (0, pages) }
         let turn = nodes[n].reclaim.demotionTurn.wrappingAdd(1, ordering: .relaxed).oldValue
         let target = targets.preferred[turn % targets.preferred.count]
-        var demoted = 0, failed = 0
+        var demoted = 0, failed = 0, thps = 0
         var left: [(Zone, Int)] = []
-        for (z, pfn) in pages {
-            // alloc_demote_page: the target alone, then the lower tiers (no CPU's pageset).
+        var queue = pages[...]
+        while let (z, pfn) = queue.popFirst() {
+            // alloc_demote_page: the target alone, then the lower tiers (no CPU's pageset). A THP
+            // wants a THP (`alloc_migration_target`: order 9, __GFP_COMP; numasim keeps
+            // demotion's no-reclaim mask where 6.1 ORs in GFP_TRANSHUGE's direct reclaim).
+            let order = z.memmap.order(pfn: pfn)
+            let gfp = order == 0 ? Self.demotionGFP : Self.demotionGFP.union(.comp)
             let r = systemRowLock.withLock {
-                let r = allocPages(gfp: Self.demotionGFP.union(.thisnode), order: 0, preferredNode: target, cpu: -1)
+                let r = allocPages(gfp: gfp.union(.thisnode), order: order, preferredNode: target, cpu: -1)
                 if case .failure = r {
-                    return allocPages(gfp: Self.demotionGFP, order: 0, preferredNode: target, nodemask: Set(targets.fallback), cpu: -1)
+                    return allocPages(gfp: gfp, order: order, preferredNode: target, nodemask: Set(targets.fallback), cpu: -1)
                 }
                 return r
             }
             guard case .success(let nb) = r else {
-                failed += 1
+                if order == TransparentHugepage.order, let parts = splitIsolatedHugePage(z, pfn, nodeIndex: n, row: sc.row) {
+                    // migrate_pages: a THP that found no target is split and its pages tried
+                    // alone (THP_MIGRATION_SPLIT).
+                    vmEvents.add(.thpMigrationSplit, row: sc.row)
+                    queue.append(contentsOf: parts.map { (z, $0) })
+                    continue
+                }
+                failed += 1 << order
                 left.append((z, pfn))
                 continue
             }
-            if moveReclaimed(z, pfn, n, to: nb, sc) { demoted += 1 }
+            if moveReclaimed(z, pfn, n, to: nb, sc) {
+                demoted += 1 << order
+                if order != 0 { thps += 1 }
+            }
         }
+        vmEvents.add(.thpMigrationSuccess, thps, row: sc.row)
         vmEvents.add(sc.reclaimer == .kswapd ? .pgdemoteKswapd : .pgdemoteDirect, demoted, row: sc.row)
         vmEvents.add(.pgmigrateSuccess, demoted, row: sc.row)
         nodes[n].reclaim.demotedAtomic.wrappingAdd(demoted, ordering: .relaxed)
@@ -73,7 +89,8 @@ extension PageAllocator {
         let old: LRUFlags? = v.lock.withLock {
             let f = z.memmap.lruFlags(pfn: pfn)
             if dropOrphanLocked(z, pfn, f, n) { return nil }
-            let from = AllocatedBlock(pfn: pfn, order: 0, node: nodeIDs[n], zone: z.index, generation: z.memmap.generation(pfn: pfn))
+            let from = AllocatedBlock(pfn: pfn, order: z.memmap.order(pfn: pfn), node: nodeIDs[n], zone: z.index,
+                                      generation: z.memmap.generation(pfn: pfn))
             migrationEntries.record(from: from, to: nb)
             _ = z.memmap.bumpGeneration(pfn)
             z.memmap.setLRUFlags(pfn, [])
@@ -94,9 +111,10 @@ extension PageAllocator {
     /// The owner's handle `b` went stale: where migration moved the page (following a chain of
     /// migrations), now the owner's; nil if reclaim freed it. The entry is consumed: the owner
     /// must keep the returned handle (its PTE now points there).
-    public func followMigration(_ b: AllocatedBlock) -> AllocatedBlock? {
+    /// `peek`: look without consuming the entries (reports; the owner still follows them).
+    public func followMigration(_ b: AllocatedBlock, peek: Bool = false) -> AllocatedBlock? {
         var cur = b
-        while let next = migrationEntries.take(cur) {
+        while let next = peek ? migrationEntries.peek(cur) : migrationEntries.take(cur) {
             if isOwned(next) { return next }
             cur = next
         }
@@ -129,6 +147,11 @@ public final class MigrationEntries: @unchecked Sendable {
             live.wrappingSubtract(1, ordering: .relaxed)
             return new
         }
+    }
+
+    func peek(_ old: AllocatedBlock) -> AllocatedBlock? {
+        guard live.load(ordering: .relaxed) > 0 else { return nil }
+        return lock.withLock { entries[old] }
     }
 
     /// Entries not yet taken by their owners.

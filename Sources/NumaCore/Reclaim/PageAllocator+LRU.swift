@@ -9,12 +9,13 @@
 extension PageAllocator {
     /// `folio_add_lru`: an anon or file block goes on its node's inactive list (the active one
     /// for refaulting working-set pages). Kernel pages are not on an LRU.
-    /// Only order-0 pages go on the LRU here (no THP splitting model): larger anon or file blocks
-    /// stay unreclaimable, like kernel memory. A `mapped` page starts with the PTE accessed bit
-    /// of its instantiating fault set; page cache added by `read(2)` (`filemap_add_folio`) is
-    /// unmapped and starts without it.
+    /// Order-0 pages and anonymous THPs (order 9, one folio: NR_ANON_THPS counts it) go on the
+    /// LRU; other high-order anon or file blocks stay unreclaimable, like kernel memory. A
+    /// `mapped` page starts with the PTE accessed bit of its instantiating fault set; page
+    /// cache added by `read(2)` (`filemap_add_folio`) is unmapped and starts without it.
     public func addToLRU(_ b: AllocatedBlock, kind: PageKind, active: Bool = false, dirty: Bool = false, mapped: Bool = true) {
-        guard kind != .kernel, b.order == 0 else { return }
+        guard kind != .kernel, b.order == 0 || (b.order == TransparentHugepage.order && kind == .anon) else { return }
+        if b.order != 0 { thp.addAnon(nodeIndex: nodeIndex[b.node]!, 1) }
         let n = nodeIndex[b.node]!
         let lruvec = nodes[n].lruvec
         withZone(n, b.zone) { z in
@@ -100,16 +101,23 @@ extension PageAllocator {
         // LRU state reads as "kernel", so this check comes first); if migration moved the
         // page, the owner frees it where it went.
         guard z.memmap.generation(pfn: b.pfn) == b.generation else {
-            guard let moved = followMigration(b) else { return false }
-            return release(moved, cpu: cpu, kind: ownerKind)
+            if let moved = followMigration(b) { return release(moved, cpu: cpu, kind: ownerKind) }
+            // A THP reclaim split: its pages go one by one; those reclaim swapped out leave
+            // their swap slots, freed here.
+            guard let parts = followSplit(b) else { return false }
+            for p in parts where !release(p, cpu: cpu, kind: .anon) { releaseSwapSlot() }
+            return true
         }
-        // Only order-0 anon and file pages go on the LRU; everything else is never reclaimed,
-        // so for it the lock-free check is final. Reclaim may clear the LRU byte between the
-        // check above and this read (it bumps the generation first, under the LRU lock), so a
-        // byte that reads "kernel" is believed only after the generation is read again.
-        var kind = ownerKind ?? z.memmap.lruFlags(pfn: b.pfn).kind
-        if b.order != 0 { kind = .kernel }
-        if ownerKind == nil && kind == .kernel && z.memmap.generation(pfn: b.pfn) != b.generation { return false }
+        // Only order-0 anon and file pages and anon THPs go on the LRU; everything else is
+        // never reclaimed, so for it the lock-free check is final. Reclaim may clear the LRU
+        // byte between the check above and this read (it bumps the generation first, under the
+        // LRU lock), so a byte that reads "kernel" is believed only after the generation is
+        // read again. An order-9 block is a THP only if its byte says so (hugetlb pages and
+        // order-9 blocks of other kinds are never on the LRU).
+        let isTHP = b.order == TransparentHugepage.order
+        var kind = (isTHP ? nil : ownerKind) ?? z.memmap.lruFlags(pfn: b.pfn).kind
+        if b.order != 0 && !(isTHP && kind == .anon) { kind = .kernel }
+        if (ownerKind == nil || isTHP) && kind == .kernel && z.memmap.generation(pfn: b.pfn) != b.generation { return false }
         if kind != .kernel {
             enum Outcome { case stale, orphaned, free }
             let outcome: Outcome = lruvec.lock.withLock {
@@ -122,12 +130,15 @@ extension PageAllocator {
                 lruvec.remove(z, b.pfn, LRUVec.List.of(kind: f.kind, active: f.contains(.active)))
                 if f.contains(.dirty) && f.kind == .file { accountDirty(n, z, -(1 << b.order)) }
                 z.memmap.setLRUFlags(b.pfn, [])
+                if isTHP { thp.addAnon(nodeIndex: n, -1) }
                 return .free
             }
             switch outcome {
             case .stale:
-                guard let moved = followMigration(b) else { return false }
-                return release(moved, cpu: cpu, kind: ownerKind)
+                if let moved = followMigration(b) { return release(moved, cpu: cpu, kind: ownerKind) }
+                guard let parts = followSplit(b) else { return false }
+                for p in parts where !release(p, cpu: cpu, kind: .anon) { releaseSwapSlot() }
+                return true
             case .orphaned: return true
             case .free: break
             }
@@ -149,10 +160,10 @@ extension PageAllocator {
     /// or the swap-in of a refault): the swap slot is freed.
     public func releaseSwapSlot() { swap.release() }
 
-    /// Pages of zone `z` on its node's list `l` (NR_ZONE_INACTIVE_FILE and friends; order-0
-    /// pages only, so blocks = pages).
+    /// Pages of zone `z` on its node's list `l` (NR_ZONE_INACTIVE_FILE and friends; a THP
+    /// counts its 512 pages).
     public func lruPages(_ z: Zone, _ l: LRUVec.List) -> Int {
         let v = nodes[nodeIndex[z.node]!].lruvec
-        return v.lock.withLock { z.lruLists[l.rawValue].count }
+        return v.lock.withLock { z.lruLists[l.rawValue].count + z.lruLargeExtra[l.rawValue] }
     }
 }

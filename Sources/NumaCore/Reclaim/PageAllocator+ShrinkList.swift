@@ -8,7 +8,8 @@ extension PageAllocator {
     /// pages of zones ≤ `sc.reclaimIdx`. Pages of higher zones are skipped: not counted against
     /// `nrToScan`, spliced back at the list's head in their order, and counted as
     /// `pgskip_<zone>`. Returns the pages taken (PG_lru cleared) and `nr_scanned`, which counts
-    /// every page walked, skipped ones included, as the kernel's `total_scan` does.
+    /// every page walked, skipped ones included, as the kernel's `total_scan` does. A THP is
+    /// one entry of 512 pages (`folio_nr_pages`) in every count.
     func isolate(nodeIndex n: Int, _ l: LRUVec.List, _ nrToScan: Int, _ sc: ScanControl) -> (taken: [(Zone, Int)], scanned: Int) {
         let v = nodes[n].lruvec
         if sc.targetMemcg != 0 || !sc.protectedMemcgs.isEmpty { return v.lock.withLock { isolateMemcgLocked(v, l, nrToScan, sc) } }
@@ -18,14 +19,15 @@ extension PageAllocator {
             var skipped: [(Zone, Int)] = []
             var scan = 0, total = 0
             while scan < nrToScan, let (z, pfn) = v.tail(l) {
-                total += 1
+                let nr = 1 << z.memmap.order(pfn: pfn)
+                total += nr
                 v.remove(z, pfn, l)
                 if z.index > sc.reclaimIdx {
                     skipped.append((z, pfn))
-                    v.pgskip[z.index] += 1
+                    v.pgskip[z.index] += nr
                     continue
                 }
-                scan += 1
+                scan += nr
                 z.memmap.removeLRUFlags(pfn, .lru)
                 taken.append((z, pfn))
             }
@@ -69,8 +71,8 @@ extension PageAllocator {
         for (z, pfn) in isolated {
             let f = z.memmap.lruFlags(pfn: pfn)
             if f.contains(.orphan) {
+                reclaimed += 1 << z.memmap.order(pfn: pfn)
                 commitReclaim(z, pfn, n, sc, tookSwapSlot: false)
-                reclaimed += 1
                 continue
             }
             let verdict = folioCheckReferences(z, pfn, f.kind)
@@ -79,8 +81,8 @@ extension PageAllocator {
                 continue
             }
             let (freed, pageout) = reclaimOrPutBack(z, pfn, verdict, n, sc)
-            if freed { reclaimed += 1 }
-            if pageout { pageouts += 1 }
+            reclaimed += freed
+            pageouts += pageout
         }
         if !toDemote.isEmpty {
             // demote_folio_list; what did not move goes round again without demotion (its
@@ -89,8 +91,8 @@ extension PageAllocator {
             reclaimed += demoted
             for (z, pfn) in left {
                 let (freed, pageout) = reclaimOrPutBack(z, pfn, .reclaim, n, sc)
-                if freed { reclaimed += 1 }
-                if pageout { pageouts += 1 }
+                reclaimed += freed
+                pageouts += pageout
             }
         }
         vmEvents.add(sc.reclaimer == .kswapd ? .pgstealKswapd : .pgstealDirect, reclaimed, row: sc.row)
@@ -101,9 +103,25 @@ extension PageAllocator {
 
     /// The rest of `shrink_folio_list` for one page after its references were read: an anon
     /// page needs a swap slot (without one it goes back active), dirty page cache is written
-    /// back by kswapd or kept; then the page is reclaimed, or put back. Returns whether it was
-    /// freed and whether it was written out (`stat.nr_pageout`).
-    func reclaimOrPutBack(_ z: Zone, _ pfn: Int, _ v: Verdict, _ n: Int, _ sc: ScanControl) -> (freed: Bool, pageout: Bool) {
+    /// back by kswapd or kept; then the page is reclaimed, or put back. Returns the pages freed
+    /// and written out (`stat.nr_pageout`). An anonymous THP to be reclaimed is split first
+    /// (`split_folio_to_list` before `add_to_swap`, THP_SPLIT_PAGE) and its 512 pages go on
+    /// alone; one to keep or activate goes back whole.
+    func reclaimOrPutBack(_ z: Zone, _ pfn: Int, _ v: Verdict, _ n: Int, _ sc: ScanControl) -> (freed: Int, pageout: Int) {
+        if (v == .reclaim || v == .reclaimClean) && z.memmap.order(pfn: pfn) == TransparentHugepage.order {
+            guard let parts = splitIsolatedHugePage(z, pfn, nodeIndex: n, row: sc.row) else {
+                // Its owner let go meanwhile: freed whole.
+                commitReclaim(z, pfn, n, sc, tookSwapSlot: false)
+                return (TransparentHugepage.pages, 0)
+            }
+            var freed = 0, pageouts = 0
+            for p in parts {
+                let (f, o) = reclaimOrPutBack(z, p, v, n, sc)
+                freed += f
+                pageouts += o
+            }
+            return (freed, pageouts)
+        }
         var verdict = v
         var tookSlot = false, pageout = false
         if verdict == .reclaim || verdict == .reclaimClean {
@@ -124,15 +142,17 @@ extension PageAllocator {
                 }
             }
         }
+        let out = pageout ? 1 : 0
         switch verdict {
         case .reclaim, .reclaimClean:
-            return (commitReclaim(z, pfn, n, sc, tookSwapSlot: tookSlot), pageout)
+            commitReclaim(z, pfn, n, sc, tookSwapSlot: tookSlot)
+            return (1, out)
         case .activate:
             putBack(z, pfn, active: true, n, sc)
         case .keep:
             putBack(z, pfn, active: false, n, sc)
         }
-        return (false, pageout)
+        return (0, out)
     }
 
     /// The page leaves its owner (`__remove_mapping`): generation bumped under the LRU lock (the
@@ -167,7 +187,7 @@ extension PageAllocator {
             if dropOrphanLocked(z, pfn, f, n) { return true }
             if active {
                 z.memmap.insertLRUFlags(pfn, [.active, .lru])
-                v.nonresidentAge += 1
+                v.nonresidentAge += 1 << z.memmap.order(pfn: pfn)
             } else {
                 z.memmap.insertLRUFlags(pfn, .lru)
             }
@@ -177,7 +197,7 @@ extension PageAllocator {
         if orphaned {
             freeReclaimed(z, pfn, sc)
         } else if active {
-            vmEvents.add(.pgactivate, row: sc.row)
+            vmEvents.add(.pgactivate, 1 << z.memmap.order(pfn: pfn), row: sc.row)
         }
     }
 
@@ -193,10 +213,14 @@ extension PageAllocator {
         return true
     }
 
+    /// Frees the page (or THP) at `pfn` that reclaim holds. A THP freed whole (an orphan, or
+    /// the old copy of a demoted one) leaves NR_ANON_THPS.
     func freeReclaimed(_ z: Zone, _ pfn: Int, _ sc: ScanControl) {
-        if !memcgs.isEmpty { memcgUncharge(z, pfn, order: 0) }
-        vmEvents.add(.pgfree, row: sc.row)
-        if let slot = sc.cpuSlot { z.freePages(cpu: slot, pfn: pfn, order: 0) } else { z.freeBlock(pfn, order: 0) }
+        let order = z.memmap.order(pfn: pfn)
+        if order != 0 { thp.addAnon(nodeIndex: nodeIndex[z.node]!, -1) }
+        if !memcgs.isEmpty { memcgUncharge(z, pfn, order: order) }
+        vmEvents.add(.pgfree, 1 << order, row: sc.row)
+        if let slot = sc.cpuSlot { z.freePages(cpu: slot, pfn: pfn, order: order) } else { z.freeBlock(pfn, order: order) }
     }
 
     /// `shrink_active_list`: isolates up to `nr` pages from the active tail (PGREFILL counts
@@ -218,7 +242,7 @@ extension PageAllocator {
                 v.addHead(z, pfn, LRUVec.List.of(kind: f.kind, active: false))
                 return false
             }
-            if orphaned { freeReclaimed(z, pfn, sc) } else { deactivated += 1 }
+            if orphaned { freeReclaimed(z, pfn, sc) } else { deactivated += 1 << z.memmap.order(pfn: pfn) }
         }
         vmEvents.add(.pgdeactivate, deactivated, row: sc.row)
     }

@@ -31,6 +31,14 @@ public enum VMEvent: Int, CaseIterable, Sendable {
     case workingsetRefaultAnon, workingsetRefaultFile, workingsetActivateAnon, workingsetActivateFile
     /// Dirty page-cache pages written back by reclaim (`nr_written`).
     case nrWritten
+    /// Transparent huge pages (mm/huge_memory.c, NumaCore/THP/): PMD-size folios a fault got,
+    /// faults that fell back to 4 KiB pages (no page; the memcg charge failed), splits, the
+    /// huge zero page's allocation, THP migration, swap-out fallbacks; NUMA balancing's
+    /// PMD updates.
+    case thpFaultAlloc, thpFaultFallback, thpFaultFallbackCharge
+    case thpSplitPage, thpDeferredSplitPage, thpSplitPmd, thpZeroPageAlloc
+    case thpMigrationSuccess, thpMigrationFail, thpMigrationSplit, thpSwpoutFallback
+    case numaHugePteUpdates
     /// Not a kernel counter: allocations that returned failure (the kernel prints a warning).
     case allocFail
     /// Not kernel counters: the work the simulated clock charges (docs/time.md), counted on the
@@ -94,6 +102,18 @@ public enum VMEvent: Int, CaseIterable, Sendable {
         case .workingsetActivateAnon: return "workingset_activate_anon"
         case .workingsetActivateFile: return "workingset_activate_file"
         case .nrWritten: return "nr_written"
+        case .thpFaultAlloc: return "thp_fault_alloc"
+        case .thpFaultFallback: return "thp_fault_fallback"
+        case .thpFaultFallbackCharge: return "thp_fault_fallback_charge"
+        case .thpSplitPage: return "thp_split_page"
+        case .thpDeferredSplitPage: return "thp_deferred_split_page"
+        case .thpSplitPmd: return "thp_split_pmd"
+        case .thpZeroPageAlloc: return "thp_zero_page_alloc"
+        case .thpMigrationSuccess: return "thp_migration_success"
+        case .thpMigrationFail: return "thp_migration_fail"
+        case .thpMigrationSplit: return "thp_migration_split"
+        case .thpSwpoutFallback: return "thp_swpout_fallback"
+        case .numaHugePteUpdates: return "numa_huge_pte_updates"
         case .allocFail: return "numasim_alloc_fail"
         case .workPcpBatches: return "numasim_work_pcp_batches"
         case .workPcpPages: return "numasim_work_pcp_pages"

@@ -120,12 +120,15 @@ extension PageAllocator {
     /// Counts a page NUMA balancing migrated from `from` to `to` (node ids) on `cpu`'s row:
     /// PGMIGRATE_SUCCESS and NUMA_PAGE_MIGRATE, and PGPROMOTE_SUCCESS on the target when it
     /// went from a lower tier to the top tier.
-    public func countMisplacedMigration(from: Int, to: Int, cpu: Int) {
-        count(.pgmigrateSuccess, cpu: cpu)
-        count(.numaPagesMigrated, cpu: cpu)
+    /// `pages`: 512 for a THP (`nr_succeeded` counts base pages), which also counts
+    /// THP_MIGRATION_SUCCESS.
+    public func countMisplacedMigration(from: Int, to: Int, cpu: Int, pages: Int = 1) {
+        count(.pgmigrateSuccess, pages, cpu: cpu)
+        count(.numaPagesMigrated, pages, cpu: cpu)
+        if pages > 1 { count(.thpMigrationSuccess, cpu: cpu) }
         if !isTopTier(node: from) && isTopTier(node: to), let n = index(ofNode: to) {
-            nodes[n].promotion.promoted += 1
-            count(.pgpromoteSuccess, cpu: cpu)
+            nodes[n].promotion.promoted += pages
+            count(.pgpromoteSuccess, pages, cpu: cpu)
         }
     }
 }

@@ -203,8 +203,13 @@ enum ProcessPhaseRunner {
         case .madvise(let spec):
             do {
                 let (start, end) = try p.resolve(spec.range, step: "madvise")
-                try p.madviseDontneed(start: start, end: end, dropPage: spec.select.matches, dropSwapped: spec.select == .all,
-                                      thread: t.thread, tlbs: tlbs)
+                switch spec.advice {
+                case .dontneed:
+                    try p.madviseDontneed(start: start, end: end, dropPage: spec.select.matches, dropSwapped: spec.select == .all,
+                                          thread: t.thread, tlbs: tlbs)
+                case .hugepage, .nohugepage:
+                    try p.madviseHugepage(start: start, end: end, hugepage: spec.advice == .hugepage)
+                }
             } catch { throw fail("madvise", error) }
         }
         t.stepIndex += 1
@@ -267,8 +272,10 @@ extension SimulatedProcess {
     @discardableResult
     public func mmap(_ spec: Workload.MmapSpec) throws -> UInt64 {
         if spec.hugetlb { return try mmapHugeTLB(name: spec.name, length: spec.length, at: spec.address, flags: spec.flags, policy: spec.policy, cpu: mainCPU) }
-        return try mmap(name: spec.name, length: spec.length, at: spec.address, flags: spec.flags, kind: spec.kind,
-                 fileOffset: spec.fileOffset, policy: spec.policy)
+        let start = try mmap(name: spec.name, length: spec.length, at: spec.address, flags: spec.flags, kind: spec.kind,
+                             fileOffset: spec.fileOffset, policy: spec.policy)
+        if let advice = spec.advise { try madviseHugepage(start: start, end: start + ((spec.length + 0xfff) & ~0xfff), hugepage: advice == .hugepage) }
+        return start
     }
 
     /// The address range a workload step names.
