@@ -5,8 +5,9 @@ import NumaWorkload
 
 /// `numasim stress --report FILE.html`: one self-contained page (inline CSS and SVG, no script,
 /// no network) with the topology drawn as nodes and SLIT distances, the fallback heatmap, each
-/// zone's free pages against its watermarks over time, locality and fallback rate over time,
-/// kswapd activity, and the summary tables. Rendered from the same `StressReport` as `--json`.
+/// zone's free pages against its watermarks over time, each node's free pages by block order
+/// over time (`HTMLReport+Buddyinfo`), locality and fallback rate over time, kswapd activity,
+/// and the summary tables. Rendered from the same `StressReport` as `--json`.
 public enum HTMLReport {
     /// What the page is about: `WORKLOAD on TOPOLOGY` and the sysctls that differ from the
     /// defaults (`WORKLOAD on TOPOLOGY, vm.zone_reclaim_mode=1`); the topology alone for a report
@@ -57,6 +58,7 @@ public enum HTMLReport {
             h += "<p class=\"note\">\(charted.omitted) more zones not drawn: beyond \(maxZoneCharts) zones, only those whose free pages moved most are (all are in the JSON and CSV).</p>"
         }
         h += "</div>\n"
+        h += buddyinfoSection(r)
 
         h += "<h2>Locality over time</h2><div class=\"grid\"><div>" + localityChart(r) + "</div><div>" + distanceChart(r) + "</div><div>" + kswapdChart(r) + "</div></div>\n"
 

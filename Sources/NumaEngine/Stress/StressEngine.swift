@@ -104,6 +104,7 @@ extension StressEngine {
                 result.tasks += tasks
                 if let panic { result.stop = StressStop(phase: index, key: workload.key(phase: index, "threads"), panic: panic); break phases }
             }
+            observer?.phaseDone(phase, a, clock: { self.simulatedNanoseconds }) { a.nodes.map(\.kswapdRuns) }
         }
         result.simulatedNanoseconds = simulatedNanoseconds
         finish()

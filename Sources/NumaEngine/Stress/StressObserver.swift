@@ -7,11 +7,14 @@ import Synchronization
 /// The run over time: every N operations (deterministic engine) or T milliseconds (concurrent
 /// engine), each populated zone's NR_FREE_PAGES against its min/low/high watermarks (`wmark_pages`,
 /// boost included), each node's kswapd (wake-ups, `balance_pgdat` runs, awake or on `kswapd_wait`),
-/// and where the pages allocated since the previous sample came from.
+/// where the pages allocated since the previous sample came from, and each zone's free blocks
+/// per order and migratetype (/proc/buddyinfo and /proc/pagetypeinfo, `StressObserver+FreeAreas`).
 ///
-/// A sample reads only values other threads may read while the run goes on — zone free counts
-/// and kswapd state are atomics, task sums are published by their owners — so the concurrent
-/// engine's reporter needs no lock (the kernel's per-CPU vm event rows are read only at the end).
+/// A sample reads only values other threads may read while the run goes on — kswapd state is
+/// atomic, task sums are published by their owners, and each zone's free lists and free count
+/// are read under its `zone->lock`, held for a few dozen loads as the kernel's /proc readers
+/// hold it — so the concurrent engine's reporter takes no other lock (the kernel's per-CPU vm
+/// event rows are read only at the end).
 public struct Timeline: Sendable, Codable, Equatable {
     /// The interval asked for: operations (deterministic) or milliseconds (concurrent).
     public var everyOps: Int?
@@ -52,12 +55,18 @@ public struct TimelineSample: Sendable, Codable, Equatable {
     public var fallbackRate: Double?
     public var locality: Double?
     public var meanDistance: Double?
+    /// Free blocks per order of each zone (/proc/buddyinfo), and per migratetype and order
+    /// (/proc/pagetypeinfo), read with `free` under each zone's lock (`StressObserver+FreeAreas`).
+    /// Absent from results written before they were added.
+    public var buddyinfo: FreeAreaCounts?
+    public var pagetypeinfo: FreeAreaCounts?
 
     enum CodingKeys: String, CodingKey {
         case ops, ms, free, min, low, high
         case kswapdWakeups = "kswapd_wakeups", kswapdRuns = "kswapd_runs", kswapdAwake = "kswapd_awake"
         case pages, fallbackPages = "fallback_pages", localPages = "local_pages", distancePages = "distance_pages"
         case fallbackRate = "fallback_rate", locality, meanDistance = "mean_distance"
+        case buddyinfo, pagetypeinfo
     }
 }
 
@@ -112,16 +121,7 @@ public final class StressObserver: @unchecked Sendable {
                     kswapdRuns: @escaping () -> [Int]) {
         self.clock = clock
         if concurrent { timeline.everyMs = everyMs } else { timeline.everyOps = everyOps }
-        if zoneRefs.isEmpty {
-            for (n, id) in a.nodeIDs.enumerated() {
-                for z in a.nodes[n].zones where z.managed > 0 {
-                    zoneRefs.append(z)
-                    timeline.zones.append("\(id):\(z.name)")
-                }
-            }
-            timeline.nodes = a.nodeIDs
-            nodes = a.nodes
-        }
+        setUpZones(a)
         runs = kswapdRuns
         if recordLatency { for t in tasks where t.latency == nil { t.latency = OpLatency() } }
         self.tasks = tasks
@@ -130,6 +130,19 @@ public final class StressObserver: @unchecked Sendable {
 
     /// The timeline's phase marks (`StressObserver+Phases`).
     func setPhases(_ marks: [PhaseMark]) { timeline.phases = marks }
+
+    /// The zones and nodes the timeline samples, fixed by the first phase that samples.
+    func setUpZones(_ a: PageAllocator) {
+        guard zoneRefs.isEmpty else { return }
+        for (n, id) in a.nodeIDs.enumerated() {
+            for z in a.nodes[n].zones where z.managed > 0 {
+                zoneRefs.append(z)
+                timeline.zones.append("\(id):\(z.name)")
+            }
+        }
+        timeline.nodes = a.nodeIDs
+        nodes = a.nodes
+    }
 
     /// The phase's tasks are done: a closing sample, and their sums become history.
     func endPhase() {
@@ -183,9 +196,12 @@ public final class StressObserver: @unchecked Sendable {
         let sums = earlier + currentSums()
         let prev = timeline.samples.last
         let dp = sums.pages - (prev?.pages ?? 0)
+        // A kept sample reads each zone's free lists with its free count (`+FreeAreas`); the
+        // status line's throw-away samples read only the atomics.
+        let areas = keep ? captureFreeAreas(previous: prev) : nil
         var s = TimelineSample(
             ops: sums.ops, ms: Double(clock()) / 1e6,
-            free: zoneRefs.map(\.nrFreePages), min: zoneRefs.map { $0.watermarkPages(.min) },
+            free: areas?.free ?? zoneRefs.map(\.nrFreePages), min: zoneRefs.map { $0.watermarkPages(.min) },
             low: zoneRefs.map { $0.watermarkPages(.low) }, high: zoneRefs.map { $0.watermarkPages(.high) },
             kswapdWakeups: nodes.map(\.kswapdWakeups), kswapdRuns: runs(), kswapdAwake: nodes.map { !$0.reclaim.isKswapdSleeping },
             pages: sums.pages, fallbackPages: sums.missPages, localPages: sums.localPages, distancePages: sums.distancePages)
@@ -194,6 +210,8 @@ public final class StressObserver: @unchecked Sendable {
             s.locality = Double(sums.localPages - (prev?.localPages ?? 0)) / Double(dp)
             s.meanDistance = Double(sums.distancePages - (prev?.distancePages ?? 0)) / Double(dp)
         }
+        s.buddyinfo = areas?.buddyinfo
+        s.pagetypeinfo = areas?.pagetypeinfo
         if keep {
             timeline.samples.append(s)
             lastOps = sums.ops
