@@ -34,6 +34,8 @@ public final class KswapdLoop: @unchecked Sendable {
     private var workAtStart = 0
     private var napOrder = 0
     private var napHighestZone = 0
+    /// A kcompactd timer handler is queued and has not run yet.
+    private let kcompactdQueued = Atomic<Bool>(false)
 
     init(nodeIndex: Int, allocator: PageAllocator, label: String, window: ClockWindow) {
         self.nodeIndex = nodeIndex
@@ -77,6 +79,9 @@ public final class KswapdLoop: @unchecked Sendable {
         workAtStart = allocator.workNanoseconds(row: allocator.kswapdSlot(nodeIndex: nodeIndex))
         let outcome = allocator.kswapdIteration(nodeIndex: nodeIndex)
         advanceClock()
+        if allocator.kcompactdWakeEnded(nodeIndex: nodeIndex, nowNs: clock), let d = allocator.kcompactdDeadline(nodeIndex: nodeIndex) {
+            window.noteKcompactd(deadline: d)
+        }
         switch outcome {
         case .unbalanced: queue.async { self.runOnce() }
         case .maySleep(let order, let hz): nap(reclaimOrder: order, highestZone: hz)
@@ -129,6 +134,24 @@ public final class KswapdLoop: @unchecked Sendable {
             self.window.publish(self.slot, self.clock)
             self.runOnce()
         }
+    }
+
+    /// kcompactd's timer on this node: kcompactd shares kswapd's queue (its work is charged to
+    /// kswapd's row), so the handler runs between kswapd's iterations. Returns true if the
+    /// timer is due by `t` (a CPU's clock): its handler is queued, once, and runs
+    /// `PageAllocator.kcompactdTimerExpired` at the deadline unless the loop was stopped (the
+    /// deadline then carries over) or a wake-up moved the deadline meanwhile.
+    func kcompactdTimerMayFire(at t: Int) -> Bool {
+        guard let d = allocator.kcompactdDeadline(nodeIndex: nodeIndex), d <= t else { return false }
+        guard kcompactdQueued.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return true }
+        queue.async {
+            if !self.stopped.load(ordering: .acquiring), self.allocator.kcompactdDeadline(nodeIndex: self.nodeIndex) == d {
+                self.allocator.kcompactdTimerExpired(nodeIndex: self.nodeIndex, nowNs: d)
+            }
+            self.kcompactdQueued.store(false, ordering: .releasing)
+            if let next = self.allocator.kcompactdDeadline(nodeIndex: self.nodeIndex) { self.window.noteKcompactd(deadline: next) }
+        }
+        return true
     }
 
     /// Full sleep until `wakeup_kswapd`.

@@ -27,6 +27,8 @@ public final class SimulatedMachine: @unchecked Sendable {
         allocator.reclaimBatchDone = { row in
             if row >= firstKswapdRow { loops[row - firstKswapdRow].batchDone() }
         }
+        allocator.kcompactdRun(nowNs: 0)
+        noteKcompactdDeadlines()
     }
 
     /// 20 µs: a few reclaim batches or a few dozen page faults.
@@ -40,6 +42,27 @@ public final class SimulatedMachine: @unchecked Sendable {
             l.napMayEnd(at: t)
             let u = l.napUntil.load(ordering: .acquiring)
             if u != Int.max { window.noteNap(until: u) }
+        }
+    }
+
+    /// A host thread's clock reached `t`: kcompactd timers due by then go to their nodes'
+    /// kswapd queues (judged by the CPUs' clocks, as naps are).
+    @inline(__always) func kcompactdTimersMayFire(at t: Int) {
+        guard t >= window.earliestKcompactdDeadline.load(ordering: .acquiring) else { return }
+        window.earliestKcompactdDeadline.store(Int.max, ordering: .releasing)
+        for l in loops {
+            // A due timer is queued now (or was); its handler notes the next deadline.
+            if !l.kcompactdTimerMayFire(at: t), let d = allocator.kcompactdDeadline(nodeIndex: l.nodeIndex) {
+                window.noteKcompactd(deadline: d)
+            }
+        }
+    }
+
+    /// Every pending kcompactd deadline into the window (at the start, and when the loops
+    /// resume after a machine change: a timer that came while they were stopped carries over).
+    func noteKcompactdDeadlines() {
+        for n in allocator.nodes.indices {
+            if let d = allocator.kcompactdDeadline(nodeIndex: n) { window.noteKcompactd(deadline: d) }
         }
     }
 
@@ -75,6 +98,7 @@ public final class SimulatedMachine: @unchecked Sendable {
     public func resume() {
         let nodes = self.nodes
         SimulatedMachine.blocking { for n in nodes { await n.startKswapd() } }
+        noteKcompactdDeadlines()
     }
 }
 
