@@ -34,8 +34,8 @@ public final class KswapdLoop: @unchecked Sendable {
     private var workAtStart = 0
     private var napOrder = 0
     private var napHighestZone = 0
-    /// A kcompactd timer handler is queued and has not run yet.
-    private let kcompactdQueued = Atomic<Bool>(false)
+    /// A host thread is running this node's kcompactd timer.
+    private let kcompactdFiring = Atomic<Bool>(false)
 
     init(nodeIndex: Int, allocator: PageAllocator, label: String, window: ClockWindow) {
         self.nodeIndex = nodeIndex
@@ -136,21 +136,23 @@ public final class KswapdLoop: @unchecked Sendable {
         }
     }
 
-    /// kcompactd's timer on this node: kcompactd shares kswapd's queue (its work is charged to
-    /// kswapd's row), so the handler runs between kswapd's iterations. Returns true if the
-    /// timer is due by `t` (a CPU's clock): its handler is queued, once, and runs
-    /// `PageAllocator.kcompactdTimerExpired` at the deadline unless the loop was stopped (the
-    /// deadline then carries over) or a wake-up moved the deadline meanwhile.
+    /// kcompactd's timer on this node, from the host thread whose clock reached `t`: if the
+    /// deadline is due, that thread runs `PageAllocator.kcompactdTimerExpired` at the deadline
+    /// inside this loop's queue (`queue.sync`: kcompactd shares kswapd's thread and counter row,
+    /// so the timer's work comes between kswapd's iterations) and waits for it, so its CPUs do
+    /// not run on past the deadline meanwhile. One host thread handles a deadline; a stopped
+    /// loop leaves it to the next phase. Returns true if the timer was due (its handler then
+    /// notes the next deadline).
     func kcompactdTimerMayFire(at t: Int) -> Bool {
         guard let d = allocator.kcompactdDeadline(nodeIndex: nodeIndex), d <= t else { return false }
-        guard kcompactdQueued.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return true }
-        queue.async {
-            if !self.stopped.load(ordering: .acquiring), self.allocator.kcompactdDeadline(nodeIndex: self.nodeIndex) == d {
-                self.allocator.kcompactdTimerExpired(nodeIndex: self.nodeIndex, nowNs: d)
+        guard kcompactdFiring.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return true }
+        queue.sync {
+            if !stopped.load(ordering: .acquiring), allocator.kcompactdDeadline(nodeIndex: nodeIndex) == d {
+                allocator.kcompactdTimerExpired(nodeIndex: nodeIndex, nowNs: d)
             }
-            self.kcompactdQueued.store(false, ordering: .releasing)
-            if let next = self.allocator.kcompactdDeadline(nodeIndex: self.nodeIndex) { self.window.noteKcompactd(deadline: next) }
         }
+        kcompactdFiring.store(false, ordering: .releasing)
+        if let next = allocator.kcompactdDeadline(nodeIndex: nodeIndex) { window.noteKcompactd(deadline: next) }
         return true
     }
 

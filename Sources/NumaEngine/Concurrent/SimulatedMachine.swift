@@ -45,17 +45,19 @@ public final class SimulatedMachine: @unchecked Sendable {
         }
     }
 
-    /// A host thread's clock reached `t`: kcompactd timers due by then go to their nodes'
-    /// kswapd queues (judged by the CPUs' clocks, as naps are).
-    @inline(__always) func kcompactdTimersMayFire(at t: Int) {
+    /// The host thread of window slot `hostSlot` reached `t`: it runs the kcompactd timers due
+    /// by then (judged by the CPUs' clocks, as naps are). While it waits for a kswapd queue its
+    /// slot reads "not running", so that kswapd, inside an iteration, does not wait for it.
+    @inline(__always) func kcompactdTimersMayFire(at t: Int, hostSlot: Int) {
         guard t >= window.earliestKcompactdDeadline.load(ordering: .acquiring) else { return }
         window.earliestKcompactdDeadline.store(Int.max, ordering: .releasing)
+        window.publish(hostSlot, Int.max)
         for l in loops {
-            // A due timer is queued now (or was); its handler notes the next deadline.
             if !l.kcompactdTimerMayFire(at: t), let d = allocator.kcompactdDeadline(nodeIndex: l.nodeIndex) {
                 window.noteKcompactd(deadline: d)
             }
         }
+        window.publish(hostSlot, t)
     }
 
     /// Every pending kcompactd deadline into the window (at the start, and when the loops
