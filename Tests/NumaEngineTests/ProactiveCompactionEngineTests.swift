@@ -95,7 +95,8 @@ final class ProactiveCompactionEngineTests: XCTestCase {
 
     // MARK: run phases fragment node 0, a slow reader idles on node 1 (both engines)
 
-    /// Two 64 MiB nodes; reading a page of a file costs 5 ms, so phase 2's 800 reads last 4 s.
+    /// Two 64 MiB nodes; reading a page of a file costs 5 ms, so phase 2's 790 reads last
+    /// 3.95 s (a deadline is never near its end).
     static func twoNodes(_ proactiveness: Int) -> String {
         """
         name: two
@@ -105,7 +106,7 @@ final class ProactiveCompactionEngineTests: XCTestCase {
         """
     }
 
-    /// Phase 1 (about 15 ms): CPUs 0 and 1 fill node 0 with anon pages, CPU 1's freed at its
+    /// Phase 1 (about 9 ms): CPUs 0 and 1 fill node 0 with anon pages, CPU 1's freed at its
     /// exit, leaving holes between CPU 0's. Phase 2: CPU 2 reads a file into node 1.
     static let runPhases = """
         phases:
@@ -113,7 +114,7 @@ final class ProactiveCompactionEngineTests: XCTestCase {
               - {cpus: "0", policy: "bind:0", kind: anon, allocate: 7000, free: never}
               - {cpus: "1", policy: "bind:0", kind: anon, allocate: 7000, free: at_exit}
           - threads:
-              - {cpus: "2", policy: "bind:1", kind: file, allocate: 800, free: never}
+              - {cpus: "2", policy: "bind:1", kind: file, allocate: 790, free: never}
         """
 
     func run(_ proactiveness: Int, concurrent: Bool) throws -> StressResult {
@@ -125,7 +126,7 @@ final class ProactiveCompactionEngineTests: XCTestCase {
 
     /// Node 0 ends phase 1 scoring about 89 (its free pages in small holes; DMA32's weight is
     /// 75 of 100; exactly 89 in the deterministic engine). With proactiveness 50 (marks 50 and 60): the timer runs out every
-    /// 500 ms of simulated time on both nodes while phase 2 runs (8 times in its 4 s); the first
+    /// 500 ms of simulated time on both nodes while phase 2 runs (7 times in its 3.95 s); the first
     /// timeout compacts node 0 until each zone is at the low mark or its scanners met, below
     /// the high mark — so no deferral, and no later pass. Node 1, barely used, is left alone:
     /// its deadlines are exact multiples of 500 ms. Node 0's run out 500 ms after the end of the
@@ -137,16 +138,16 @@ final class ProactiveCompactionEngineTests: XCTestCase {
             let engine = concurrent ? "concurrent" : "deterministic"
             let r = try run(50, concurrent: concurrent)
             let a = r.allocator
-            XCTAssertGreaterThan(r.simulatedNanoseconds, 4_000 * Self.ms, engine)
-            XCTAssertLessThan(r.simulatedNanoseconds, 4_500 * Self.ms, engine)
+            XCTAssertGreaterThan(r.simulatedNanoseconds, 3_950 * Self.ms, engine)
+            XCTAssertLessThan(r.simulatedNanoseconds, 3_990 * Self.ms, engine)
             XCTAssertEqual(a.vmEvents[.pageoutrun], 0, engine)
-            for n in 0..<2 { XCTAssertEqual(a.nodes[n].kcompactd.timerExpiries, 8, "\(engine) node \(n)") }
+            for n in 0..<2 { XCTAssertEqual(a.nodes[n].kcompactd.timerExpiries, 7, "\(engine) node \(n)") }
             XCTAssertEqual(a.nodes[0].kcompactd.proactiveRuns, 1, engine)
             XCTAssertEqual(a.nodes[1].kcompactd.proactiveRuns, 0, engine)
-            XCTAssertEqual(a.kcompactdDeadline(nodeIndex: 1), 4_500 * Self.ms, engine)
+            XCTAssertEqual(a.kcompactdDeadline(nodeIndex: 1), 4_000 * Self.ms, engine)
             let pass = a.workNanoseconds(row: a.kswapdSlot(nodeIndex: 0))
             XCTAssertGreaterThan(pass, 0, engine)
-            XCTAssertEqual(a.kcompactdDeadline(nodeIndex: 0), 4_500 * Self.ms + pass, engine)
+            XCTAssertEqual(a.kcompactdDeadline(nodeIndex: 0), 4_000 * Self.ms + pass, engine)
             XCTAssertLessThanOrEqual(a.fragmentationScoreNode(nodeIndex: 0), 60, engine)
             XCTAssertGreaterThan(a.vmEvents[.pgmigrateSuccess], 1000, engine)
             XCTAssertEqual(a.vmEvents[.compactDaemonWake], 0, engine)
@@ -158,10 +159,10 @@ final class ProactiveCompactionEngineTests: XCTestCase {
                 // (The concurrent engine's holes depend on how its host threads raced.)
                 let below = try run(20, concurrent: concurrent).allocator
                 XCTAssertEqual(below.fragmentationScoreNode(nodeIndex: 0), 89, engine)
-                XCTAssertEqual(below.nodes[0].kcompactd.timerExpiries, 8, engine)
+                XCTAssertEqual(below.nodes[0].kcompactd.timerExpiries, 7, engine)
                 XCTAssertEqual(below.nodes[0].kcompactd.proactiveRuns, 0, engine)
                 XCTAssertEqual(below.vmEvents[.compactMigrateScanned], 0, engine)
-                XCTAssertEqual(below.kcompactdDeadline(nodeIndex: 0), 4_500 * Self.ms, engine)
+                XCTAssertEqual(below.kcompactdDeadline(nodeIndex: 0), 4_000 * Self.ms, engine)
             }
 
             let off = try run(0, concurrent: concurrent).allocator
@@ -188,5 +189,37 @@ final class ProactiveCompactionEngineTests: XCTestCase {
         }
         XCTAssertEqual(x.tasks.map(\.clockNs), off.tasks.map(\.clockNs))
         XCTAssertEqual(x.simulatedNanoseconds, off.simulatedNanoseconds)
+    }
+
+    /// A `sysctl` step writing `compaction_proactiveness: 50` after phase 1, on a machine booted
+    /// with 0 (no timer): `compaction_proactiveness_sysctl_handler` wakes every kcompactd for a
+    /// proactive pass at once — node 0 is compacted between the phases — and each 500 ms timer
+    /// runs from then on, so node 1's deadlines are the step's time plus multiples of 500 ms
+    /// (not multiples of 500 ms: phase 1 took about 9 ms) and come 7 times in phase 2's 3.95 s;
+    /// node 0 needs no second pass, its deadlines later by the pass's work (on its kswapd row).
+    func testSysctlWriteWakesKcompactdInBothEngines() throws {
+        let workload = Self.runPhases.replacingOccurrences(of: "  - threads:\n      - {cpus: \"2\"",
+                                                           with: "  - sysctl: {compaction_proactiveness: 50}\n  - threads:\n      - {cpus: \"2\"")
+        XCTAssertTrue(workload.contains("sysctl"))
+        for concurrent in [false, true] {
+            let engine = concurrent ? "concurrent" : "deterministic"
+            let m = try boot(Self.twoNodes(0))
+            let w = try Workload.parse(workload, file: "w.yaml", topology: m.topology)
+            let r = concurrent ? try ConcurrentStress.run(machine: m, workload: w, threads: 2, seed: 1)
+                               : try DeterministicStress.run(machine: m, workload: w, seed: 1)
+            let a = r.allocator
+            XCTAssertEqual(a.compactionProactiveness, 50, engine)
+            XCTAssertEqual(a.nodes[0].kcompactd.proactiveRuns, 1, engine)
+            XCTAssertGreaterThan(a.vmEvents[.pgmigrateSuccess], 1000, engine)
+            XCTAssertLessThanOrEqual(a.fragmentationScoreNode(nodeIndex: 0), 60, engine)
+            XCTAssertEqual(a.vmEvents[.compactDaemonWake], 0, engine)
+            for n in 0..<2 { XCTAssertEqual(a.nodes[n].kcompactd.timerExpiries, 7, "\(engine) node \(n)") }
+            let d1 = try XCTUnwrap(a.kcompactdDeadline(nodeIndex: 1))
+            let written = d1 - 8 * 500 * Self.ms
+            XCTAssertGreaterThan(written, 1 * Self.ms, engine)
+            XCTAssertLessThan(written, 50 * Self.ms, engine)
+            XCTAssertEqual(a.kcompactdDeadline(nodeIndex: 0), d1 + a.workNanoseconds(row: a.kswapdSlot(nodeIndex: 0)), engine)
+            for phase in r.phaseInvariants { for rep in phase { XCTAssertTrue(rep.ok, "\(engine): \(rep.violations)") } }
+        }
     }
 }
