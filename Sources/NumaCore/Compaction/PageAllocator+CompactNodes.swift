@@ -4,7 +4,8 @@
 /// of the node from its two ends, order -1 (no target order: it goes on until the scanners
 /// meet) — and proactive compaction's fragmentation score (`fragmentation_score_zone`,
 /// `fragmentation_score_zone_weighted`, `fragmentation_score_node`, `fragmentation_score_wmark`,
-/// `proactive_compact_node`).
+/// `should_proactive_compact_node`, `proactive_compact_node`; kcompactd's loop that runs them:
+/// PageAllocator+ProactiveCompaction.swift).
 extension PageAllocator {
     /// COMPACTION_HPAGE_ORDER (HPAGE_PMD_ORDER with THP, x86_64): 9.
     public static let compactionHpageOrder = 9
@@ -52,19 +53,22 @@ extension PageAllocator {
     /// `fragmentation_score_wmark(low)`: low = max(100 − `compaction_proactiveness`, 5); high
     /// = min(low + 10, 100).
     public func fragmentationScoreWmark(nodeIndex n: Int, low: Bool) -> Int {
-        let wmarkLow = Swift.max(100 - machine.topology.sysctl.compactionProactiveness, 5)
+        let wmarkLow = Swift.max(100 - compactionProactiveness, 5)
         return low ? wmarkLow : Swift.min(wmarkLow + 10, 100)
     }
 
-    /// `should_proactive_compact_node(pgdat)`: proactiveness on and the node's score above the
-    /// high mark.
+    /// `should_proactive_compact_node(pgdat)`: proactiveness on, the node's kswapd not running
+    /// (`kswapd_is_running`), and the node's score above the high mark.
     public func shouldProactiveCompactNode(nodeIndex n: Int) -> Bool {
-        guard machine.topology.sysctl.compactionProactiveness > 0 else { return false }
+        guard compactionProactiveness > 0, !kswapdIsRunning(nodeIndex: n) else { return false }
         return fragmentationScoreNode(nodeIndex: n) > fragmentationScoreWmark(nodeIndex: n, low: false)
     }
 
-    /// `proactive_compact_node(pgdat)`: a MIGRATE_SYNC_LIGHT whole-zone run per populated zone
-    /// that stops once the zone's score is at the low mark; its scans count as kcompactd's too.
+    /// `proactive_compact_node(pgdat)`: a MIGRATE_SYNC_LIGHT whole-zone run (order -1, skip
+    /// hints ignored) per populated zone that stops once the zone's score is at the low mark or
+    /// kswapd runs (`__compact_finished`). In 6.1 only `compact_zone`'s counters move:
+    /// `compact_daemon_{migrate,free}_scanned` count proactive scans from 6.3 on (commit
+    /// "mm: compaction: count the migration scanned pages events for proactive compaction").
     public func proactiveCompactNode(nodeIndex n: Int, row: Int) {
         for z in nodes[n].zones where z.managed > 0 {
             var cc = CompactControl(order: -1, gfp: .kernel, migrateType: GFP.kernel.migrateType(mobilityDisabled: mobilityDisabled),
@@ -72,8 +76,6 @@ extension PageAllocator {
                                     ignoreSkipHint: true, ignoreBlockSuitable: false, row: row)
             cc.proactive = true
             _ = compactZone(&cc, z)
-            vmEvents.add(.compactDaemonMigrateScanned, cc.totalMigrateScanned, row: row)
-            vmEvents.add(.compactDaemonFreeScanned, cc.totalFreeScanned, row: row)
         }
     }
 }

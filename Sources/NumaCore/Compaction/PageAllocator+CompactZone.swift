@@ -100,8 +100,8 @@ extension PageAllocator {
 
     /// `compact_finished` / `__compact_finished(cc)`: COMPACT_COMPLETE (whole zone) or
     /// COMPACT_PARTIAL_SKIPPED when the scanners met (the cached positions reset); for
-    /// proactive compaction, success once the zone's fragmentation score is at the low
-    /// watermark; `compact_memory` goes on; otherwise, at a pageblock boundary, success when a
+    /// proactive compaction, COMPACT_PARTIAL_SKIPPED while the node's kswapd runs, else success
+    /// once the zone's fragmentation score is at the low watermark; `compact_memory` goes on; otherwise, at a pageblock boundary, success when a
     /// free block of the order or more sits on the request's migratetype list or one it may
     /// steal from (`find_suitable_fallback`); else continue.
     func compactFinished(_ cc: inout CompactControl, _ z: Zone) -> CompactResult {
@@ -110,9 +110,10 @@ extension PageAllocator {
             return cc.wholeZone ? .complete : .partialSkipped
         }
         if cc.proactive {
-            // (`kswapd_is_running` → COMPACT_PARTIAL_SKIPPED is not checked: only a
-            // `proactive_compact_node` caller would need it, and none runs yet.)
+            // kcompactd's proactive pass backs off as soon as the node's kswapd runs (in the
+            // concurrent engine a CPU may wake it meanwhile).
             let n = nodeIndex[z.node]!
+            if kswapdIsRunning(nodeIndex: n) { return .partialSkipped }
             let score = fragmentationScoreZone(z)
             return score > fragmentationScoreWmark(nodeIndex: n, low: true) ? .continue : .success
         }

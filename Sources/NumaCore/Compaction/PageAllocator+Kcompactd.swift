@@ -6,8 +6,9 @@
 /// Simplification: numasim runs no kcompactd thread. The work a woken kcompactd would do runs
 /// at once on the waking kswapd's thread (its coroutine in the deterministic engine, its
 /// Dispatch queue in the concurrent one), charged to kswapd's counter row and clock; kcompactd
-/// is taken to be asleep whenever it is woken. Proactive compaction (kcompactd's 500 ms
-/// timeout, `should_proactive_compact_node`) does not run: nothing wakes it.
+/// is taken to be asleep whenever it is woken. After the work kcompactd waits again with its
+/// default timeout from the end of the waking kswapd iteration (`kcompactdWakeEnded`); its
+/// timer and proactive compaction: PageAllocator+ProactiveCompaction.swift.
 extension PageAllocator {
     /// `wakeup_kcompactd(pgdat, order, highest_zoneidx)` for node index `n`.
     public func wakeupKcompactd(nodeIndex n: Int, order: Int, highestZone hz: Int) {
@@ -19,6 +20,7 @@ extension PageAllocator {
         }
         guard kcompactdNodeSuitable(nodeIndex: n) else { return }
         kcompactdDoWork(nodeIndex: n, row: kswapdSlot(nodeIndex: n))
+        k.woken = true
     }
 
     /// `kcompactd_node_suitable(pgdat)`: some populated zone up to the request's highest zone

@@ -12,7 +12,8 @@ import Synchronization
 /// depend on how fast the host is.
 ///
 /// Nap ends are judged by the CPUs' clocks: `earliestNapEnd` is the earliest end of any
-/// kswapd's nap, and the host thread whose clock passes it ends that nap.
+/// kswapd's nap, and the host thread whose clock passes it ends that nap; kcompactd timers
+/// likewise (`earliestKcompactdDeadline`).
 final class ClockWindow: @unchecked Sendable {
     /// How far ahead of the slowest running actor any may get, in simulated ns.
     let window: Int
@@ -23,6 +24,8 @@ final class ClockWindow: @unchecked Sendable {
     private static let stride = 16
     /// The earliest simulated time at which a napping kswapd's nap ends (Int.max: none naps).
     let earliestNapEnd = Atomic<Int>(Int.max)
+    /// The earliest kcompactd deadline not yet handed to its node's queue (Int.max: none).
+    let earliestKcompactdDeadline = Atomic<Int>(Int.max)
 
     init(hosts: Int, nodes: Int, window: Int) {
         hostCount = hosts
@@ -74,10 +77,15 @@ final class ClockWindow: @unchecked Sendable {
     }
 
     /// Lowers `earliestNapEnd` to `t` if it is later.
-    func noteNap(until t: Int) {
-        var cur = earliestNapEnd.load(ordering: .acquiring)
+    func noteNap(until t: Int) { lower(earliestNapEnd, to: t) }
+
+    /// Lowers `earliestKcompactdDeadline` to `t` if it is later.
+    func noteKcompactd(deadline t: Int) { lower(earliestKcompactdDeadline, to: t) }
+
+    private func lower(_ a: borrowing Atomic<Int>, to t: Int) {
+        var cur = a.load(ordering: .acquiring)
         while t < cur {
-            let (done, now) = earliestNapEnd.compareExchange(expected: cur, desired: t, ordering: .acquiringAndReleasing)
+            let (done, now) = a.compareExchange(expected: cur, desired: t, ordering: .acquiringAndReleasing)
             if done { return }
             cur = now
         }

@@ -182,6 +182,7 @@ public struct ConcurrentStress: StressEngine {
                         h.current = nil
                         unpublished &+= before - t.workLeft
                         machine.napsMayEnd(at: t.clockNs)
+                        machine.kcompactdTimersMayFire(at: t.clockNs, hostSlot: slot)
                     }
                     steps &+= 1
                     if steps & 255 == 0 {

@@ -34,6 +34,8 @@ public final class KswapdLoop: @unchecked Sendable {
     private var workAtStart = 0
     private var napOrder = 0
     private var napHighestZone = 0
+    /// A host thread is running this node's kcompactd timer.
+    private let kcompactdFiring = Atomic<Bool>(false)
 
     init(nodeIndex: Int, allocator: PageAllocator, label: String, window: ClockWindow) {
         self.nodeIndex = nodeIndex
@@ -77,6 +79,9 @@ public final class KswapdLoop: @unchecked Sendable {
         workAtStart = allocator.workNanoseconds(row: allocator.kswapdSlot(nodeIndex: nodeIndex))
         let outcome = allocator.kswapdIteration(nodeIndex: nodeIndex)
         advanceClock()
+        if allocator.kcompactdWakeEnded(nodeIndex: nodeIndex, nowNs: clock), let d = allocator.kcompactdDeadline(nodeIndex: nodeIndex) {
+            window.noteKcompactd(deadline: d)
+        }
         switch outcome {
         case .unbalanced: queue.async { self.runOnce() }
         case .maySleep(let order, let hz): nap(reclaimOrder: order, highestZone: hz)
@@ -129,6 +134,26 @@ public final class KswapdLoop: @unchecked Sendable {
             self.window.publish(self.slot, self.clock)
             self.runOnce()
         }
+    }
+
+    /// kcompactd's timer on this node, from the host thread whose clock reached `t`: if the
+    /// deadline is due, that thread runs `PageAllocator.kcompactdTimerExpired` at the deadline
+    /// inside this loop's queue (`queue.sync`: kcompactd shares kswapd's thread and counter row,
+    /// so the timer's work comes between kswapd's iterations) and waits for it, so its CPUs do
+    /// not run on past the deadline meanwhile. One host thread handles a deadline; a stopped
+    /// loop leaves it to the next phase. Returns true if the timer was due (its handler then
+    /// notes the next deadline).
+    func kcompactdTimerMayFire(at t: Int) -> Bool {
+        guard let d = allocator.kcompactdDeadline(nodeIndex: nodeIndex), d <= t else { return false }
+        guard kcompactdFiring.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return true }
+        queue.sync {
+            if !stopped.load(ordering: .acquiring), allocator.kcompactdDeadline(nodeIndex: nodeIndex) == d {
+                allocator.kcompactdTimerExpired(nodeIndex: nodeIndex, nowNs: d)
+            }
+        }
+        kcompactdFiring.store(false, ordering: .releasing)
+        if let next = allocator.kcompactdDeadline(nodeIndex: nodeIndex) { window.noteKcompactd(deadline: next) }
+        return true
     }
 
     /// Full sleep until `wakeup_kswapd`.

@@ -27,6 +27,8 @@ public final class SimulatedMachine: @unchecked Sendable {
         allocator.reclaimBatchDone = { row in
             if row >= firstKswapdRow { loops[row - firstKswapdRow].batchDone() }
         }
+        allocator.kcompactdRun(nowNs: 0)
+        noteKcompactdDeadlines()
     }
 
     /// 20 µs: a few reclaim batches or a few dozen page faults.
@@ -40,6 +42,29 @@ public final class SimulatedMachine: @unchecked Sendable {
             l.napMayEnd(at: t)
             let u = l.napUntil.load(ordering: .acquiring)
             if u != Int.max { window.noteNap(until: u) }
+        }
+    }
+
+    /// The host thread of window slot `hostSlot` reached `t`: it runs the kcompactd timers due
+    /// by then (judged by the CPUs' clocks, as naps are). While it waits for a kswapd queue its
+    /// slot reads "not running", so that kswapd, inside an iteration, does not wait for it.
+    @inline(__always) func kcompactdTimersMayFire(at t: Int, hostSlot: Int) {
+        guard t >= window.earliestKcompactdDeadline.load(ordering: .acquiring) else { return }
+        window.earliestKcompactdDeadline.store(Int.max, ordering: .releasing)
+        window.publish(hostSlot, Int.max)
+        for l in loops {
+            if !l.kcompactdTimerMayFire(at: t), let d = allocator.kcompactdDeadline(nodeIndex: l.nodeIndex) {
+                window.noteKcompactd(deadline: d)
+            }
+        }
+        window.publish(hostSlot, t)
+    }
+
+    /// Every pending kcompactd deadline into the window (at the start, and when the loops
+    /// resume after a machine change: a timer that came while they were stopped carries over).
+    func noteKcompactdDeadlines() {
+        for n in allocator.nodes.indices {
+            if let d = allocator.kcompactdDeadline(nodeIndex: n) { window.noteKcompactd(deadline: d) }
         }
     }
 
@@ -75,6 +100,7 @@ public final class SimulatedMachine: @unchecked Sendable {
     public func resume() {
         let nodes = self.nodes
         SimulatedMachine.blocking { for n in nodes { await n.startKswapd() } }
+        noteKcompactdDeadlines()
     }
 }
 

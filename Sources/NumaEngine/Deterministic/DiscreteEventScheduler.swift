@@ -15,6 +15,13 @@ import NumaWorkload
 /// naps `kswapd_nap` (HZ/10); a `wakeup_kswapd` during the nap cuts it short
 /// (KSWAPD_LOW_WMARK_HIT_QUICKLY), the nap's end checks the node again (full sleep, or
 /// KSWAPD_HIGH_WMARK_HIT_QUICKLY and another run).
+///
+/// Each node's kcompactd timer (`kcompactd()`'s `wait_event_freezable_timeout`, every 500 ms
+/// while `compaction_proactiveness` is not 0) is an event at its deadline
+/// (`PageAllocator.kcompactdDeadline`) while any task of the phase runs; it runs
+/// `PageAllocator.kcompactdTimerExpired` on the scheduler's thread (kcompactd's work is charged
+/// to kswapd's row), ranked after the tasks on ties. A kswapd iteration that woke kcompactd
+/// restarts its wait (`kcompactdWakeEnded`).
 final class DiscreteEventScheduler: @unchecked Sendable {
     enum KswapdState { case sleeping, runnable, napping(until: Int, order: Int, highestZone: Int) }
 
@@ -43,6 +50,8 @@ final class DiscreteEventScheduler: @unchecked Sendable {
     @exclusivity(unchecked) var currentTask: AnyObject?
     /// The kswapd whose coroutine is running.
     @exclusivity(unchecked) private var running: Int?
+    /// The rank of node index 0's kcompactd timer in the current `run` (after the tasks').
+    @exclusivity(unchecked) private var kcompactdRank = 0
 
     init(allocator: PageAllocator) {
         a = allocator
@@ -54,6 +63,7 @@ final class DiscreteEventScheduler: @unchecked Sendable {
         cpuClock = .allocate(capacity: allocator.cpus.count + 1)
         cpuClock.initialize(repeating: 0)
         allocator.reclaimBatchDone = { [unowned self] row in self.reclaimBatchDone(row: row) }
+        allocator.kcompactdRun(nowNs: 0)
     }
 
     deinit {
@@ -110,6 +120,7 @@ final class DiscreteEventScheduler: @unchecked Sendable {
             schedule(kswapd: n, at: kswapd[n].clock)
             return
         }
+        if a.kcompactdWakeEnded(nodeIndex: n, nowNs: kswapd[n].clock) { scheduleKcompactd(n) }
         switch kswapd[n].outcome! {
         case .unbalanced:
             schedule(kswapd: n, at: kswapd[n].clock)
@@ -144,6 +155,20 @@ final class DiscreteEventScheduler: @unchecked Sendable {
         kswapd[n].coroutine!.suspend()
     }
 
+    // MARK: kcompactd
+
+    /// Node index `n`'s kcompactd timer at its deadline (none without one).
+    private func scheduleKcompactd(_ n: Int) {
+        if let d = a.kcompactdDeadline(nodeIndex: n) { queue.schedule(kcompactdRank + n, at: d) } else { queue.cancel(kcompactdRank + n) }
+    }
+
+    /// Node index `n`'s kcompactd timeout ran out at `t`.
+    private func runKcompactd(_ n: Int, at t: Int) {
+        now = t
+        a.kcompactdTimerExpired(nodeIndex: n, nowNs: t)
+        scheduleKcompactd(n)
+    }
+
     // MARK: tasks
 
     /// Runs tasks to the end. A phase's tasks all start at the latest clock (the previous
@@ -152,14 +177,23 @@ final class DiscreteEventScheduler: @unchecked Sendable {
     /// finishes it only if `finishingIterations` (the exit); otherwise it stays suspended, so
     /// that what kswapd reclaims after the last touch counts in the exit, as the kernel's does.
     func run<Actor: ClockedActor>(_ tasks: [Actor], continuing: Bool, finishingIterations: Bool, afterStep: () -> Void) {
-        queue = EventQueue(ranks: nodeCount + tasks.count)
+        kcompactdRank = nodeCount + tasks.count
+        queue = EventQueue(ranks: kcompactdRank + nodeCount)
         let start = latest
         for n in 0..<nodeCount { if let t = kswapd[n].pending { queue.schedule(n, at: t) } }
         for (i, t) in tasks.enumerated() where !t.isDone {
             if !continuing { t.clockNs = start }
             queue.schedule(nodeCount + i, at: t.clockNs)
         }
+        for n in 0..<nodeCount { scheduleKcompactd(n) }
         while let e = queue.pop() {
+            if e.rank >= kcompactdRank {
+                // Only while the phase runs: with no task left (or after a panic) the deadline
+                // carries over to the next phase.
+                if a.hasPanicked || tasks.allSatisfy(\.isDone) { continue }
+                runKcompactd(e.rank - kcompactdRank, at: e.time)
+                continue
+            }
             if e.rank < nodeCount {
                 // With no task left (or after a panic), naps, wake-ups and suspended iterations
                 // carry over; an iteration still running finishes only in an exit, or after a

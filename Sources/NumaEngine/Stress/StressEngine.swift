@@ -59,7 +59,11 @@ extension StressEngine {
             observer?.markPhase(index, phase, count: workload.phases.count, ms: Double(simulatedNow) / 1e6)
             switch phase {
             case .sysctl(let assignments):
-                try changeMachine { try a.writeSysctls(assignments) }
+                try changeMachine {
+                    try a.writeSysctls(assignments)
+                    // compaction_proactiveness_sysctl_handler wakes every kcompactd (a no-op for other sysctls).
+                    a.compactionSysctlsWritten(assignments, nowNs: simulatedNanoseconds)
+                }
             case .cgroup(let name, let settings):
                 a.cgroups[name]?.update(a.cgroups[name]!.settings.merged(with: settings))
             case .hotplug(let step):
