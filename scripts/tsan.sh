@@ -5,4 +5,4 @@
 set -e
 cd "$(dirname "$0")/.."
 export TSAN_OPTIONS="halt_on_error=1 abort_on_error=1"
-swift test --sanitize=thread --scratch-path .build-tsan --filter "ConcurrentStressTests|FallbackMatrixTests.testConcurrent|WorkloadDurationTests.testDuration|SimulatedTimeTests.testDeterministicRunsAgree|SimulatedTimeTests.testConcurrent|DemotionTests.testConcurrent|PageCacheStressTests.testConcurrent|MemcgTests.testConcurrent|CompactionConcurrentTests"
+swift test --sanitize=thread --scratch-path .build-tsan --filter "ConcurrentStressTests|FallbackMatrixTests.testConcurrent|WorkloadDurationTests.testDuration|SimulatedTimeTests.testDeterministicRunsAgree|SimulatedTimeTests.testConcurrent|DemotionTests.testConcurrent|PageCacheStressTests.testConcurrent|MemcgTests.testConcurrent|CompactionConcurrentTests|THPReclaimTests.testConcurrent|ProactiveCompactionEngineTests"

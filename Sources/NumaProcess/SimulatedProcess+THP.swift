@@ -134,11 +134,21 @@ extension SimulatedProcess {
     /// madvise(MADV_HUGEPAGE / MADV_NOHUGEPAGE) (`hugepage_madvise`): VM_HUGEPAGE set and
     /// VM_NOHUGEPAGE cleared, or the reverse, on the range's VMAs (split at its ends).
     public func madviseHugepage(start: UInt64, end: UInt64, hugepage: Bool) throws {
+        splitTHPs(straddling: [start, end], cpu: mainCPU)
         do {
             try mm.updateFlags(start: start, length: end - start, insert: hugepage ? .hugepage : .nohugepage,
                                remove: hugepage ? .nohugepage : .hugepage)
         } catch {
             throw ProcessError.syscall(process: name, call: "madvise \(hex64(start))-\(hex64(end)) \(hugepage ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE")", error.description)
+        }
+    }
+
+    /// A VMA split at each of `addresses` (`vma_adjust_trans_huge` → `split_huge_pmd_address`):
+    /// a THP across the cut is split, since no PMD may span two VMAs.
+    func splitTHPs(straddling addresses: [UInt64], cpu: Int) {
+        for va in addresses where va & (TransparentHugepage.size - 1) != 0 && thps[va >> 21] != nil {
+            // Still a THP there (owned, or followed to where demotion moved it): split it.
+            if resolveStaleTHP(va >> 21, cpu: cpu) { splitTHP(va >> 21, cpu: cpu) }
         }
     }
 

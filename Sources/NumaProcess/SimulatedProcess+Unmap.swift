@@ -31,6 +31,7 @@ extension SimulatedProcess {
     }
 
     public func mbind(start: UInt64, end: UInt64, policy: MemPolicy?) throws {
+        splitTHPs(straddling: [start, end], cpu: mainCPU)
         do { try mm.mbind(start: start, length: end - start, policy: policy) } catch {
             throw ProcessError.syscall(process: name, call: "mbind \(hex64(start))-\(hex64(end))", error.description)
         }

@@ -84,6 +84,11 @@ public enum VmstatFormat {
             case "allocstall_*":
                 // By zone index, not by the case's kernelName: on i386 the third slot is HighMem.
                 for (i, s) in suffixes.enumerated() { out.append(("allocstall_\(s)", a.vmEvents[VMEvent.allocstall(zone: i)])) }
+            case "htlb_buddy_alloc_success":
+                // HTLB_BUDDY_PGALLOC: kept by the hugetlb pools (NumaCore/HugeTLB), not a VMEvent.
+                out.append((name, a.hugetlb.htlbBuddyAllocSuccess))
+            case "htlb_buddy_alloc_fail":
+                out.append((name, a.hugetlb.htlbBuddyAllocFail))
             default:
                 if let e = byName.removeValue(forKey: name) { out.append((name, a.vmEvents[e])) }
             }

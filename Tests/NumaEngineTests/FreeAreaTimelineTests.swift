@@ -150,10 +150,14 @@ final class FreeAreaTimelineTests: XCTestCase {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let bj = try XCTUnwrap(String(data: try encoder.encode(b), encoding: .utf8))
-        XCTAssertEqual(bj, #"{"0":{"DMA":[0,1,2,3,4,5,6,7,8,9,10],"DMA32":[100,101,102,103,104,105,106,107,108,109,110]},"2":{"Normal":[200,201,202,203,204,205,206,207,208,209,210]}}"#)
+        // Each row one string of space-separated counts, as the /proc files print them.
+        XCTAssertEqual(bj, #"{"0":{"DMA":"0 1 2 3 4 5 6 7 8 9 10","DMA32":"100 101 102 103 104 105 106 107 108 109 110"},"# +
+                       #""2":{"Normal":"200 201 202 203 204 205 206 207 208 209 210"}}"#)
         let pj = try XCTUnwrap(String(data: try encoder.encode(p), encoding: .utf8))
-        XCTAssertEqual(pj, #"{"0":{"DMA":{"Movable":[0,0,0,0,0,0,0,0,0,0,1]},"DMA32":{"Movable":[0,0,0,0,0,0,0,0,0,0,2],"# +
-                       #""Unmovable":[0,0,0,7,0,0,0,0,0,0,0]}},"2":{"Normal":{"Movable":[0,0,0,0,0,0,0,0,0,0,3]}}}"#)
+        XCTAssertEqual(pj, #"{"0":{"DMA":{"Movable":"0 0 0 0 0 0 0 0 0 0 1"},"DMA32":{"Movable":"0 0 0 0 0 0 0 0 0 0 2","# +
+                       #""Unmovable":"0 0 0 7 0 0 0 0 0 0 0"}},"2":{"Normal":{"Movable":"0 0 0 0 0 0 0 0 0 0 3"}}}"#)
+        XCTAssertThrowsError(try JSONDecoder().decode(FreeAreaCounts.self, from: Data(#"{"0":{"DMA":"1 2 3"}}"#.utf8)),
+                             "a row of 3 counts is refused")
         XCTAssertEqual(try JSONDecoder().decode(FreeAreaCounts.self, from: Data(bj.utf8)), b)
         XCTAssertEqual(try JSONDecoder().decode(FreeAreaCounts.self, from: Data(pj.utf8)), p)
         XCTAssertEqual(b.pages(zone: 0), (0..<11).reduce(0) { $0 + $1 << $1 })

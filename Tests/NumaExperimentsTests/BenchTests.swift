@@ -35,7 +35,10 @@ final class BenchTests: XCTestCase {
             "scaling: 1 thread (CPU 0, node 0), order-0 alloc+free",
             "scaling: 2 threads (CPU 0 node 0, CPU 2 node 1), order-0 alloc+free",
             "boot: 2 nodes, 255.6 MiB present, 4 CPUs",
+            "THP fault alloc+free (order 9)",
         ])
+        XCTAssertEqual(results[13].note, "not run: THP is off on this machine (transparent_hugepage: never, or under 512 MiB of RAM)")
+        XCTAssertNil(results[13].nsPerPair)
         for r in results.prefix(5) + results[8...9] {
             let pair = try XCTUnwrap(r.nsPerPair, r.name)
             XCTAssertGreaterThan(pair, 0, r.name)
@@ -60,11 +63,25 @@ final class BenchTests: XCTestCase {
         let report = b.report(results)
         XCTAssertEqual(report.schema, "numasim.bench/2")
         XCTAssertEqual(report.topology, "bench-two")
-        XCTAssertEqual([report.pairs, report.runs, report.cases.count], [300, 2, 13])
+        XCTAssertEqual([report.pairs, report.runs, report.cases.count], [300, 2, 14])
     }
 
     /// A pair count below a burst still runs one burst; a pair count that is not a multiple of
     /// the burst is rounded down to whole bursts.
+    /// On a machine with THP on (two 512 MiB nodes), the THP case times whole faults: the
+    /// folio comes from the CPU's node by the this-node attempt and goes back whole, so the
+    /// machine ends as it began.
+    func testTHPFaultCaseRunsWhereTHPIsOn() throws {
+        let yaml = Self.twoNodes.replacingOccurrences(of: "128MiB", with: "512MiB")
+            .replacingOccurrences(of: "transparent_hugepage: never", with: "transparent_hugepage: always")
+        let b = try bench(yaml, pairs: 320)
+        let r = try XCTUnwrap(try b.run(BenchScenario.matching(["THP fault"])).first)
+        XCTAssertNil(r.note)
+        let pair = try XCTUnwrap(r.nsPerPair)
+        XCTAssertGreaterThan(pair, 0)
+        XCTAssertEqual(r.nsPerOp, pair / 2)
+    }
+
     func testBurstCasesRunWholeBursts() throws {
         let r = try bench(pairs: 5, runs: 1).run(BenchScenario.matching(["bursts of 512", "order-2 alloc, then"]))
         XCTAssertEqual(r.map(\.name), ["order-0, bursts of 512", "order-2 alloc, then free, bursts of 64"])
@@ -73,7 +90,7 @@ final class BenchTests: XCTestCase {
     }
 
     func testOnlyMatchesSubstringsOfCaseNames() {
-        XCTAssertEqual(BenchScenario.matching([]).count, 12)
+        XCTAssertEqual(BenchScenario.matching([]).count, 13)
         XCTAssertEqual(BenchScenario.matching(["order-1"]).map(\.name), ["order-1 alloc+free", "order-1 alloc, then free"])
         XCTAssertEqual(BenchScenario.matching(["via pcp", "scaling"]).map(\.name), ["order-0 alloc+free via pcp", "scaling"])
         XCTAssertEqual(BenchScenario.matching(["no such case"]).count, 0)

@@ -52,8 +52,10 @@ final class BuddyinfoTimelineTests: XCTestCase {
         let samples = try XCTUnwrap(timeline["samples"] as? [[String: Any]])
         XCTAssertGreaterThan(samples.count, 10)
 
+        // Each row is one string of 11 space-separated counts.
+        func row(_ text: String) -> [Int] { text.split(separator: " ").map { Int($0)! } }
         func buddyinfo(_ s: [String: Any], _ node: String, _ zone: String) throws -> [Int] {
-            let b = try XCTUnwrap((s["buddyinfo"] as? [String: [String: [Int]]])?[node]?[zone], "\(node):\(zone)")
+            let b = row(try XCTUnwrap((s["buddyinfo"] as? [String: [String: String]])?[node]?[zone], "\(node):\(zone)"))
             XCTAssertEqual(b.count, 11)
             return b
         }
@@ -64,14 +66,14 @@ final class BuddyinfoTimelineTests: XCTestCase {
         func pages(_ counts: [Int]) -> Int { counts.enumerated().reduce(0) { $0 + $1.element << $1.offset } }
 
         for (k, s) in samples.enumerated() {
-            let b = try XCTUnwrap(s["buddyinfo"] as? [String: [String: [Int]]], "sample \(k)")
+            let b = try XCTUnwrap(s["buddyinfo"] as? [String: [String: String]], "sample \(k)").mapValues { $0.mapValues(row) }
             XCTAssertEqual(Set(b.keys), ["0", "1"])
             XCTAssertEqual(Set(b["0"]!.keys), ["DMA", "DMA32"])
             XCTAssertEqual(Set(b["1"]!.keys), ["DMA32"])
             for node in ["0", "1"] {
                 XCTAssertEqual(b[node]!.values.reduce(0) { $0 + pages($1) }, nodeFree(s, node), "sample \(k), node \(node)")
             }
-            let p = try XCTUnwrap(s["pagetypeinfo"] as? [String: [String: [String: [Int]]]], "sample \(k)")
+            let p = try XCTUnwrap(s["pagetypeinfo"] as? [String: [String: [String: String]]], "sample \(k)").mapValues { $0.mapValues { $0.mapValues(row) } }
             for (node, byZone) in p {
                 for (zone, byType) in byZone {
                     XCTAssertTrue(Set(byType.keys).isSubset(of: ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"]))

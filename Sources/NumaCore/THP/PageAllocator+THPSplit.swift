@@ -50,15 +50,19 @@ extension PageAllocator {
             guard !f.contains(.orphan) else { return false }
             let old = AllocatedBlock(pfn: pfn, order: TransparentHugepage.order, node: z.node, zone: z.index,
                                      generation: z.memmap.generation(pfn: pfn))
-            _ = z.memmap.bumpGeneration(pfn)
             var parts: [AllocatedBlock] = []
             parts.reserveCapacity(TransparentHugepage.pages)
             for p in pfn..<(pfn + TransparentHugepage.pages) {
-                z.markBlock(p, order: 0, head: .allocated)
-                z.memmap.setLRUFlags(p, f)
                 parts.append(AllocatedBlock(pfn: p, order: 0, node: z.node, zone: z.index, generation: z.memmap.generation(pfn: p)))
             }
+            // The entry and the pages are ready before the handle goes stale: an owner that
+            // sees the new generation (without this lock) finds where its pages went.
             thp.recordSplit(old, parts)
+            for p in pfn..<(pfn + TransparentHugepage.pages) {
+                z.markBlock(p, order: 0, head: .allocated)
+                z.memmap.setLRUFlags(p, f)
+            }
+            _ = z.memmap.bumpGeneration(pfn)
             return true
         }
         guard ok else { return nil }

@@ -58,8 +58,11 @@ extension FreeAreaCounts: Codable {
         init?(intValue: Int) { nil }
     }
 
-    /// `{"0": {"DMA32": [11 counts]}}` (buddyinfo) or `{"0": {"DMA32": {"Movable": [11 counts]}}}`
-    /// (pagetypeinfo; a migratetype with no free block at any order is left out).
+    /// `{"0": {"DMA32": "n0 n1 … n10"}}` (buddyinfo) or `{"0": {"DMA32": {"Movable": "n0 … n10"}}}`
+    /// (pagetypeinfo; a migratetype with no free block at any order is left out): each row's
+    /// 11 counts as one string of space-separated numbers, as the /proc files print them — a
+    /// pretty-printed array would cost a line per count, and a long run's timeline holds
+    /// thousands of rows.
     public func encode(to encoder: Encoder) throws {
         var byNode = encoder.container(keyedBy: Key.self)
         var z = 0
@@ -70,12 +73,12 @@ extension FreeAreaCounts: Codable {
                 let name = Self.zoneName(of: zones[z])
                 switch kind {
                 case .buddyinfo:
-                    try byZone.encode(counts[z], forKey: Key(name))
+                    try byZone.encode(Self.row(counts[z][...]), forKey: Key(name))
                 case .pagetypeinfo:
                     var byType = byZone.nestedContainer(keyedBy: Key.self, forKey: Key(name))
                     for mt in MigrateType.allCases {
                         let b = blocks(zone: z, mt)
-                        if b.contains(where: { $0 != 0 }) { try byType.encode(b, forKey: Key(mt.description)) }
+                        if b.contains(where: { $0 != 0 }) { try byType.encode(Self.row(b[...]), forKey: Key(mt.description)) }
                     }
                 }
                 z += 1
@@ -93,14 +96,15 @@ extension FreeAreaCounts: Codable {
             let byZone = try byNode.nestedContainer(keyedBy: Key.self, forKey: node)
             for zone in byZone.allKeys.sorted(by: { (rank($0.stringValue), $0.stringValue) < (rank($1.stringValue), $1.stringValue) }) {
                 zones.append("\(node.stringValue):\(zone.stringValue)")
-                if let c = try? byZone.decode([Int].self, forKey: zone) {
-                    counts.append(c)
+                if let text = try? byZone.decode(String.self, forKey: zone) {
+                    counts.append(try Self.counts(text, byZone, zone))
                 } else {
                     kind = .pagetypeinfo
                     let byType = try byZone.nestedContainer(keyedBy: Key.self, forKey: zone)
                     var row = [Int](repeating: 0, count: MigrateType.count * FreeArea.maxOrder)
                     for mt in MigrateType.allCases {
-                        guard let c = try byType.decodeIfPresent([Int].self, forKey: Key(mt.description)) else { continue }
+                        guard let text = try byType.decodeIfPresent(String.self, forKey: Key(mt.description)) else { continue }
+                        let c = try Self.counts(text, byType, Key(mt.description))
                         for (o, n) in c.prefix(FreeArea.maxOrder).enumerated() { row[Int(mt.rawValue) * FreeArea.maxOrder + o] = n }
                     }
                     counts.append(row)
@@ -108,6 +112,19 @@ extension FreeAreaCounts: Codable {
             }
         }
         self.init(kind: kind, zones: zones, counts: counts)
+    }
+
+    /// A row as JSON carries it: the counts joined by single spaces.
+    static func row(_ counts: ArraySlice<Int>) -> String { counts.map(String.init).joined(separator: " ") }
+
+    /// A row read back: 11 non-negative counts.
+    static func counts(_ text: String, _ container: KeyedDecodingContainer<Key>, _ key: Key) throws -> [Int] {
+        let c = text.split(separator: " ").compactMap { Int($0) }
+        guard c.count == FreeArea.maxOrder, c.allSatisfy({ $0 >= 0 }) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container,
+                debugDescription: "expected \(FreeArea.maxOrder) counts separated by spaces, got '\(text)'")
+        }
+        return c
     }
 
     /// The node id and the zone name of a `node:Zone` timeline zone.

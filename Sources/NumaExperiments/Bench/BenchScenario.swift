@@ -19,7 +19,9 @@ public struct BenchScenario: Sendable {
     ///   the zonelist to the next node;
     /// * interleave: MPOL_INTERLEAVE over every node with memory;
     /// * scaling: pairs on one host thread, then on two, each owning a CPU of its own node;
-    /// * boot: the boot numbers and the allocator over them, in time and host memory.
+    /// * boot: the boot numbers and the allocator over them, in time and host memory;
+    /// * THP fault: order-9 alloc+free through the THP fault's allocation path and the LRU
+    ///   (a note instead of figures on a machine with THP off).
     public static let all: [BenchScenario] =
         [("order-0 alloc+free via pcp", 0, 1), ("order-0, bursts of 512", 0, 512), ("order-1 alloc+free", 1, 1),
          ("order-2 alloc+free", 2, 1), ("order-3 alloc+free", 3, 1)].map { name, order, burst in
@@ -33,6 +35,7 @@ public struct BenchScenario: Sendable {
             BenchScenario(name: "interleave") { [try $0.interleave()] },
             BenchScenario(name: "scaling") { try $0.scaling() },
             BenchScenario(name: "boot") { [try $0.boot()] },
+            BenchScenario(name: "THP fault") { [try $0.thpFault()] },
         ]
 
     /// The cases whose name contains one of `texts` (all of them when `texts` is empty).
