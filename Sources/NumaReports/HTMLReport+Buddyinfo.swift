@@ -179,27 +179,10 @@ extension SVG {
             let down = picked.indices.reversed().map { "\(num(px(xs[picked[$0]]))),\(num(py(lower[$0])))" }
             s += "<polygon class=\"band\" fill=\"\(b.color)\" stroke=\"\(b.color)\" stroke-width=\"0.5\" points=\"\((up + down).joined(separator: " "))\"><title>\(escape(b.name))</title></polygon>"
         }
-        for v in yTicks {
-            let y = py(v)
-            s += "<line x1=\"\(num(left))\" y1=\"\(num(y))\" x2=\"\(num(left + pw))\" y2=\"\(num(y))\" class=\"grid\" stroke-opacity=\"0.5\"/>"
-            s += "<text x=\"\(num(left - 6))\" y=\"\(num(y + 4))\" class=\"tick\" text-anchor=\"end\">\(label(v))</text>"
-        }
-        for v in ticksWithin(xMax) {
-            let anchor = px(v) + Double(label(v).count) * 3.5 > width - 2 ? "end" : "middle"
-            s += "<line x1=\"\(num(px(v)))\" y1=\"\(num(top + ph))\" x2=\"\(num(px(v)))\" y2=\"\(num(top + ph + 4))\" class=\"axis\"/>"
-            s += "<text x=\"\(num(px(v)))\" y=\"\(num(top + ph + 16))\" class=\"tick\" text-anchor=\"\(anchor)\">\(label(v))</text>"
-        }
-        // Phase marks above the bands (dark, so they show on any layer), labels in the plot's top.
-        for (k, m) in marks.enumerated() where m.x >= 0 && m.x <= xMax {
-            let x = px(m.x)
-            let anchor = x > left + pw - 60 ? "end" : "start"
-            s += "<line x1=\"\(num(x))\" y1=\"\(num(top))\" x2=\"\(num(x))\" y2=\"\(num(top + ph))\" class=\"phase\" stroke=\"#333\" stroke-dasharray=\"2 3\"><title>\(escape(m.label))</title></line>"
-            s += "<text x=\"\(num(anchor == "end" ? x - 3 : x + 3))\" y=\"\(num(top + 10 + Double(k % 2) * 12))\" class=\"phase-label\" font-size=\"10\" fill=\"#333\" text-anchor=\"\(anchor)\">\(escape(m.label))</text>"
-        }
-        s += "<line x1=\"\(num(left))\" y1=\"\(num(top + ph))\" x2=\"\(num(left + pw))\" y2=\"\(num(top + ph))\" class=\"axis\"/>"
-        s += "<line x1=\"\(num(left))\" y1=\"\(num(top))\" x2=\"\(num(left))\" y2=\"\(num(top + ph))\" class=\"axis\"/>"
-        s += "<text x=\"\(num(left + pw / 2))\" y=\"\(num(height - 6))\" class=\"tick\" text-anchor=\"middle\">\(escape(xLabel))</text>"
-        s += "<text x=\"14\" y=\"\(num(top + ph / 2))\" class=\"tick\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(num(top + ph / 2)))\">\(escape(yLabel))</text>"
+        // Phase marks above the bands (dark, so they show on any layer); the grid dimmed over them.
+        s += frame(Frame(left: left, top: top, pw: pw, ph: ph, width: width, height: height, xMax: xMax, yMax: yMax),
+                   yTicks: yTicks, marks: marks, xLabel: xLabel, yLabel: yLabel, markColor: "#333", markLabelColor: "#333",
+                   gridOpacity: "0.5")
         // Legend in one row under the title, in the bands' natural order (the first band last,
         // so 0 … 10 reads left to right when the bottom band is order 10).
         var lx = left

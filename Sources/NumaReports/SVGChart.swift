@@ -80,6 +80,45 @@ enum SVG {
         return 10 * e
     }
 
+    /// A chart's plot area in SVG units, with x and y mapped onto it.
+    struct Frame {
+        var left, top, pw, ph, width, height, xMax, yMax: Double
+        func px(_ x: Double) -> Double { left + x / xMax * pw }
+        func py(_ y: Double) -> Double { top + ph - Swift.min(y, yMax) / yMax * ph }
+    }
+
+    /// What every chart draws around its data: the y grid with 1-2-5 tick labels (`gridOpacity`
+    /// dims the lines over filled bands), x ticks (a label near the right edge right-aligned so
+    /// it is not cut off), a dashed line where each phase began with its label beside it
+    /// (alternating heights so neighbours do not overlap), the two axes and their labels.
+    static func frame(_ f: Frame, yTicks: [Double], marks: [Mark], xLabel: String, yLabel: String,
+                      markColor: String, markLabelColor: String, gridOpacity: String? = nil) -> String {
+        var s = ""
+        let opacity = gridOpacity.map { " stroke-opacity=\"\($0)\"" } ?? ""
+        for v in yTicks where v <= f.yMax * (1 + 1e-9) {
+            let y = f.py(v)
+            s += "<line x1=\"\(num(f.left))\" y1=\"\(num(y))\" x2=\"\(num(f.left + f.pw))\" y2=\"\(num(y))\" class=\"grid\"\(opacity)/>"
+            s += "<text x=\"\(num(f.left - 6))\" y=\"\(num(y + 4))\" class=\"tick\" text-anchor=\"end\">\(label(v))</text>"
+        }
+        for v in ticksWithin(f.xMax) {
+            let x = f.px(v)
+            let anchor = x + Double(label(v).count) * 3.5 > f.width - 2 ? "end" : "middle"
+            s += "<line x1=\"\(num(x))\" y1=\"\(num(f.top + f.ph))\" x2=\"\(num(x))\" y2=\"\(num(f.top + f.ph + 4))\" class=\"axis\"/>"
+            s += "<text x=\"\(num(x))\" y=\"\(num(f.top + f.ph + 16))\" class=\"tick\" text-anchor=\"\(anchor)\">\(label(v))</text>"
+        }
+        for (k, m) in marks.enumerated() where m.x >= 0 && m.x <= f.xMax {
+            let x = f.px(m.x)
+            let anchor = x > f.left + f.pw - 60 ? "end" : "start"
+            s += "<line x1=\"\(num(x))\" y1=\"\(num(f.top))\" x2=\"\(num(x))\" y2=\"\(num(f.top + f.ph))\" class=\"phase\" stroke=\"\(markColor)\" stroke-dasharray=\"2 3\"><title>\(escape(m.label))</title></line>"
+            s += "<text x=\"\(num(anchor == "end" ? x - 3 : x + 3))\" y=\"\(num(f.top + 10 + Double(k % 2) * 12))\" class=\"phase-label\" font-size=\"10\" fill=\"\(markLabelColor)\" text-anchor=\"\(anchor)\">\(escape(m.label))</text>"
+        }
+        s += "<line x1=\"\(num(f.left))\" y1=\"\(num(f.top + f.ph))\" x2=\"\(num(f.left + f.pw))\" y2=\"\(num(f.top + f.ph))\" class=\"axis\"/>"
+        s += "<line x1=\"\(num(f.left))\" y1=\"\(num(f.top))\" x2=\"\(num(f.left))\" y2=\"\(num(f.top + f.ph))\" class=\"axis\"/>"
+        s += "<text x=\"\(num(f.left + f.pw / 2))\" y=\"\(num(f.height - 6))\" class=\"tick\" text-anchor=\"middle\">\(escape(xLabel))</text>"
+        s += "<text x=\"14\" y=\"\(num(f.top + f.ph / 2))\" class=\"tick\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(num(f.top + f.ph / 2)))\">\(escape(yLabel))</text>"
+        return s
+    }
+
     static func lineChart(title: String, xLabel: String, yLabel: String, yMax fixedMax: Double? = nil, marks: [Mark] = [],
                           series: [Series], width: Double = 560, height: Double = 220) -> String {
         let left = 64.0, right = 24.0, top = 40.0, bottom = 40.0
@@ -93,32 +132,8 @@ enum SVG {
         var s = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(num(width))\" height=\"\(num(height))\" viewBox=\"0 0 \(num(width)) \(num(height))\" role=\"img\">"
         s += "<title>\(escape(title))</title>"
         s += "<text x=\"\(num(left))\" y=\"16\" class=\"ct\">\(escape(title))</text>"
-        // Grid and y ticks (1-2-5 steps).
-        for v in yTicks where v <= yMax * (1 + 1e-9) {
-            let y = py(v)
-            s += "<line x1=\"\(num(left))\" y1=\"\(num(y))\" x2=\"\(num(left + pw))\" y2=\"\(num(y))\" class=\"grid\"/>"
-            s += "<text x=\"\(num(left - 6))\" y=\"\(num(y + 4))\" class=\"tick\" text-anchor=\"end\">\(label(v))</text>"
-        }
-        for v in ticksWithin(xMax) {
-            // A label near the right edge is right-aligned to its tick so that it is not cut off.
-            let anchor = px(v) + Double(label(v).count) * 3.5 > width - 2 ? "end" : "middle"
-            s += "<line x1=\"\(num(px(v)))\" y1=\"\(num(top + ph))\" x2=\"\(num(px(v)))\" y2=\"\(num(top + ph + 4))\" class=\"axis\"/>"
-            s += "<text x=\"\(num(px(v)))\" y=\"\(num(top + ph + 16))\" class=\"tick\" text-anchor=\"\(anchor)\">\(label(v))</text>"
-        }
-        // Phase marks: a dashed vertical line where each phase began, its label beside it
-        // (alternating heights so neighbours do not overlap).
-        for (k, m) in marks.enumerated() where m.x >= 0 && m.x <= xMax {
-            let x = px(m.x)
-            let ly = top + 10 + Double(k % 2) * 12
-            let anchor = x > left + pw - 60 ? "end" : "start"
-            let lx = anchor == "end" ? x - 3 : x + 3
-            s += "<line x1=\"\(num(x))\" y1=\"\(num(top))\" x2=\"\(num(x))\" y2=\"\(num(top + ph))\" class=\"phase\" stroke=\"#999\" stroke-dasharray=\"2 3\"><title>\(escape(m.label))</title></line>"
-            s += "<text x=\"\(num(lx))\" y=\"\(num(ly))\" class=\"phase-label\" font-size=\"10\" fill=\"#777\" text-anchor=\"\(anchor)\">\(escape(m.label))</text>"
-        }
-        s += "<line x1=\"\(num(left))\" y1=\"\(num(top + ph))\" x2=\"\(num(left + pw))\" y2=\"\(num(top + ph))\" class=\"axis\"/>"
-        s += "<line x1=\"\(num(left))\" y1=\"\(num(top))\" x2=\"\(num(left))\" y2=\"\(num(top + ph))\" class=\"axis\"/>"
-        s += "<text x=\"\(num(left + pw / 2))\" y=\"\(num(height - 6))\" class=\"tick\" text-anchor=\"middle\">\(escape(xLabel))</text>"
-        s += "<text x=\"14\" y=\"\(num(top + ph / 2))\" class=\"tick\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(num(top + ph / 2)))\">\(escape(yLabel))</text>"
+        s += frame(Frame(left: left, top: top, pw: pw, ph: ph, width: width, height: height, xMax: xMax, yMax: yMax),
+                   yTicks: yTicks, marks: marks, xLabel: xLabel, yLabel: yLabel, markColor: "#999", markLabelColor: "#777")
         for se in series where !se.points.isEmpty {
             let pts = thin(se.points).map { "\(num(px($0.x))),\(num(py($0.y)))" }.joined(separator: " ")
             let dash = se.dashed ? " stroke-dasharray=\"5 3\"" : ""
