@@ -71,7 +71,7 @@ final class THPFaultTests: XCTestCase {
 
     /// 768 MiB first touch from node 0 without MADV_HUGEPAGE (defrag `madvise`: the fault's mask
     /// is GFP_TRANSHUGE_LIGHT, no reclaim at all): THPs come only from node 0, by the
-    /// this-node attempt; once node 0 has no order-9 block above its low watermark every
+    /// this-node attempt; once node 0 has no order-9 block above its min watermark every
     /// further 2 MiB range falls back to 4 KiB pages, which the zonelist then serves from node
     /// 1. Every range faults exactly once as a THP attempt: fallbacks = ranges − THPs.
     func testBeyondNodeZeroWithoutMadvise() throws {
