@@ -130,3 +130,25 @@ final class TransparentHugepageTests: XCTestCase {
         XCTAssertTrue(v.isEmpty, v.joined(separator: "\n"))
     }
 }
+
+/// The THP settings and workload keys as input: each bad value is one error naming its key.
+final class TransparentHugepageInputTests: XCTestCase {
+    func testDefragSysctl() throws {
+        let ok = try TopologyFile.parse(TestTopologies.two256.replacingOccurrences(
+            of: "sysctl: {transparent_hugepage: never}", with: "sysctl: {transparent_hugepage: always, transparent_hugepage_defrag: defer+madvise}"), file: "t.yaml")
+        XCTAssertEqual(ok.sysctl.transparentHugepageDefrag, .deferMadvise)
+        XCTAssertEqual(Sysctls().transparentHugepageDefrag, .madvise, "6.1's and Debian's default")
+        XCTAssertThrowsError(try TopologyFile.parse(TestTopologies.two256.replacingOccurrences(
+            of: "sysctl: {transparent_hugepage: never}", with: "sysctl: {transparent_hugepage_defrag: sometimes}"), file: "t.yaml")) { e in
+            XCTAssertTrue("\(e)".contains("t.yaml:"), "\(e)")
+            XCTAssertTrue("\(e)".contains("expected always, defer, defer+madvise, madvise or never, got 'sometimes'"), "\(e)")
+        }
+        var s = Sysctls()
+        try s.apply(assignment: "thp_defrag=always", arch: .x86_64)
+        XCTAssertEqual(s.transparentHugepageDefrag, .always)
+        try s.apply(assignment: "kernel.mm.transparent_hugepage.defrag=never", arch: .x86_64)
+        XCTAssertEqual(s.transparentHugepageDefrag, .never)
+        try s.apply(assignment: "kernel.mm.transparent_hugepage.enabled=madvise", arch: .x86_64)
+        XCTAssertEqual(s.transparentHugepage, .madvise)
+    }
+}

@@ -151,3 +151,18 @@ final class THPFaultTests: XCTestCase {
         XCTAssertEqual(r.p.thpsByNode[1, default: 0], 0)
     }
 }
+
+extension THPFaultTests {
+    /// `advise:` takes hugepage or nohugepage, on anonymous mappings only.
+    func testAdviseKeyErrors() throws {
+        let m = try boot(Self.topology())
+        func error(_ mmap: String) -> String {
+            let yaml = "phases:\n  - processes:\n      - name: p\n        mmap: [\(mmap)]\n        threads: [{cpu: 0, steps: [{touch: {vma: h}}]}]\n"
+            do { _ = try Workload.parse(yaml, file: "w.yaml", topology: m.topology); return "" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(error("{name: h, size: 4MiB, advise: hugepage}"), "")
+        XCTAssertTrue(error("{name: h, size: 4MiB, advise: dontneed}").contains("advise: expected hugepage or nohugepage, got 'dontneed'"))
+        XCTAssertTrue(error("{name: h, size: 4MiB, kind: file, advise: hugepage}").contains("THP advice applies to anonymous mappings"))
+        XCTAssertTrue(error("{name: h, size: 4MiB, hugetlb: true, advise: hugepage}").contains("THP advice applies to anonymous mappings"))
+    }
+}
