@@ -83,9 +83,6 @@ extension SimulatedProcess {
         if hugeZeroMapped.remove(va >> 21) != nil { allocator.count(.thpSplitPmd, cpu: cpu) }
     }
 
-    /// The THP mapped at `vpn`, if one is.
-    func thp(at vpn: UInt64) -> AllocatedBlock? { thps[vpn >> 9] }
-
     /// Makes the THP at huge page number `hpn` 512 ordinary pages (`split_huge_page`): the PMD
     /// split (THP_SPLIT_PMD), the folio split (THP_SPLIT_PAGE); the PTEs already map the subpages.
     /// If reclaim or migration took the THP meanwhile, its pages are followed as stale handles.

@@ -26,6 +26,12 @@ extension AddressSpaceReport {
                               Double(s.accessLatencyNanoseconds) / Double(s.mappedAccesses), s.mappedAccesses,
                               Double(s.topTierAccesses) * 100 / Double(s.mappedAccesses))
             }
+            if s.thpFaults + s.thpFallbacks + s.hugeZeroPageFaults > 0 {
+                out += ", THP: \(s.thpFaults) faulted, \(s.thpFallbacks) fell back to 4 KiB (\(s.thpFallbacksCharge) at the memcg charge), "
+                    + "\(s.hugeZeroPageFaults) huge-zero-page, \(s.thpSplits) split"
+                let byNode = p.thpsByNode
+                if !byNode.isEmpty { out += ", mapped by node: " + byNode.keys.sorted().map { "N\($0)=\(byNode[$0]!)" }.joined(separator: " ") }
+            }
             if s.numaPteUpdates + s.numaHintFaults > 0 {
                 out += ", NUMA balancing: \(s.numaPteUpdates) PTEs scanned, \(s.numaHintFaults) hinting faults, \(s.numaMigrated) pages moved"
             }
@@ -57,6 +63,15 @@ extension AddressSpaceReport {
             /// end of the run (empty once exited); absent from results before numasim had them.
             public var pid: Int? = nil
             public var numa_maps: [NumaMapsEntry]? = nil
+            /// Transparent huge pages (docs/thp.md): faults that mapped a THP, those that fell back
+            /// to 4 KiB pages (of them at the memcg charge), read faults on the huge zero page,
+            /// THPs split, and the THPs mapped at the end by node id; absent before THP faults.
+            public var thp_faults: Int? = nil
+            public var thp_fallbacks: Int? = nil
+            public var thp_fallbacks_charge: Int? = nil
+            public var huge_zero_page_faults: Int? = nil
+            public var thp_splits: Int? = nil
+            public var thps_by_node: [String: Int]? = nil
         }
         public var processes: [Process]
         /// Memory tiers over simulated time, and where `pattern:` touches' hot sets ended.
@@ -82,7 +97,10 @@ extension AddressSpaceReport {
                 mapped_accesses: s.mappedAccesses, top_tier_accesses: s.topTierAccesses,
                 access_latency_ns: s.accessLatencyNanoseconds,
                 pages_by_node: Dictionary(uniqueKeysWithValues: (p.placement?.fallback.servedPages ?? [:]).map { (String($0.key), $0.value) }),
-                exited: p.exited, oom_killed: p.killed, pid: NumaMapsFormat.pid(index: index), numa_maps: p.numaMaps)
+                exited: p.exited, oom_killed: p.killed, pid: NumaMapsFormat.pid(index: index), numa_maps: p.numaMaps,
+                thp_faults: s.thpFaults, thp_fallbacks: s.thpFallbacks, thp_fallbacks_charge: s.thpFallbacksCharge,
+                huge_zero_page_faults: s.hugeZeroPageFaults, thp_splits: s.thpSplits,
+                thps_by_node: Dictionary(uniqueKeysWithValues: p.thpsByNode.map { (String($0.key), $0.value) }))
         }, tiers: tiersJSON, hot_sets: hotSetsJSON, pgfault: faults, pgmajfault: majorFaults, tlb_hits: tlb.hits, tlb_misses: tlb.misses,
              tlb_evictions: tlb.evictions, mm_switches: contextSwitches, mm_switch_flushes: contextSwitchFlushes,
              nr_tlb_local_flush_one: tlbFlushes.localFlushOne, nr_tlb_local_flush_all: tlbFlushes.localFlushAll,
