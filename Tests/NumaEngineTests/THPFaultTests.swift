@@ -13,14 +13,7 @@ import NumaMM
 /// allocator's invariants after each.
 final class THPFaultTests: XCTestCase {
     static func topology(enabled: String = "always", defrag: String = "madvise") -> String {
-        """
-        name: two512
-        nodes:
-          - {id: 0, cpus: "0-1", memory: 512MiB}
-          - {id: 1, cpus: "2-3", memory: 512MiB}
-        distances: [[10, 21], [21, 10]]
-        sysctl: {transparent_hugepage: \(enabled), transparent_hugepage_defrag: \(defrag)}
-        """
+        TestTopologies.two512(thp: enabled, defrag: defrag)
     }
 
     struct Run {

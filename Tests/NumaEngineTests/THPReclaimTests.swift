@@ -11,14 +11,7 @@ import NumaTestSupport
 /// invariants (a THP is one block on one list, never half split; counters add up) after runs
 /// on both engines.
 final class THPReclaimTests: XCTestCase {
-    static let twoNodes = """
-        name: two512
-        nodes:
-          - {id: 0, cpus: "0-1", memory: 512MiB}
-          - {id: 1, cpus: "2-3", memory: 512MiB}
-        distances: [[10, 21], [21, 10]]
-        sysctl: {transparent_hugepage: always}
-        """
+    static let twoNodes = TestTopologies.two512()
 
     static let tiered = """
         name: tiered

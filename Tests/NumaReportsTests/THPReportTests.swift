@@ -10,14 +10,7 @@ import NumaTestSupport
 /// A process's THP numbers in the stress report's text and JSON, and the node files' THP lines.
 final class THPReportTests: XCTestCase {
     func testReportShowsTHPs() throws {
-        let m = try boot("""
-            name: two512
-            nodes:
-              - {id: 0, cpus: "0-1", memory: 512MiB}
-              - {id: 1, cpus: "2-3", memory: 512MiB}
-            distances: [[10, 21], [21, 10]]
-            sysctl: {transparent_hugepage: always}
-            """)
+        let m = try boot(TestTopologies.two512())
         let w = try Workload.parse("""
             phases:
               - processes:

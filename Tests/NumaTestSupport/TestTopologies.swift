@@ -43,6 +43,19 @@ public enum TestTopologies {
         """
 
     /// Two nodes of two CPUs and 256 MiB each (SLIT 21), THP off: the process tests' machine.
+    /// Two 512 MiB nodes (CPUs 0-1 and 2-3), SLIT 10/21: enough RAM for `hugepage_init` to
+    /// leave THP on; `enabled`/`defrag` as /sys/kernel/mm/transparent_hugepage has them.
+    public static func two512(thp enabled: String = "always", defrag: String = "madvise") -> String {
+        """
+        name: two512
+        nodes:
+          - {id: 0, cpus: "0-1", memory: 512MiB}
+          - {id: 1, cpus: "2-3", memory: 512MiB}
+        distances: [[10, 21], [21, 10]]
+        sysctl: {transparent_hugepage: \(enabled), transparent_hugepage_defrag: \(defrag)}
+        """
+    }
+
     public static let two256 = """
         name: two
         nodes:
