@@ -106,6 +106,11 @@ extension SimulatedProcess {
         var freed = 0
         let first = start >> 21
         let last = end == UInt64.max ? UInt64.max : (end + TransparentHugepage.size - 1) >> 21
+        // A huge zero PMD in the range goes too; one only partly in it is split first.
+        for hpn in hugeZeroMapped where hpn >= first && hpn < last {
+            hugeZeroMapped.remove(hpn)
+            if hpn << 21 < start || (hpn << 21) + TransparentHugepage.size > end { allocator.count(.thpSplitPmd, cpu: cpu) }
+        }
         for hpn in thps.keys.filter({ $0 >= first && $0 < last }).sorted() {
             // Reclaim split it or demotion moved it since the last look: catch up first.
             guard let b = thps[hpn], allocator.isOwned(b) || resolveStaleTHP(hpn, cpu: cpu), thps[hpn] != nil else { continue }
